@@ -1,0 +1,276 @@
+//! Decoder events: what was wrong with a packet, and how often.
+//!
+//! Each event has Suricata's decoder event name (`ipv4.trunc_pkt`, ...) so
+//! `decode-event` rules and stats output can use the familiar names. The
+//! per-packet set is a bit set, so recording events never allocates.
+
+use std::fmt;
+
+macro_rules! decode_events {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
+        /// A malformed or unsupported layer found while decoding.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum DecodeEvent {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl DecodeEvent {
+            /// Every event, in declaration order (index = discriminant).
+            pub const ALL: &'static [DecodeEvent] = &[$(DecodeEvent::$variant,)*];
+
+            /// Suricata's name for the event (as used by `decode-event:`).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( DecodeEvent::$variant => $name, )*
+                }
+            }
+        }
+    };
+}
+
+decode_events! {
+    /// Fewer bytes than an Ethernet header.
+    EthernetTooSmall => "ethernet.pkt_too_small",
+    /// A VLAN tag announced but not fully captured.
+    VlanHeaderTooSmall => "vlan.header_too_small",
+    /// More VLAN tags than [`super::MAX_VLAN_LAYERS`].
+    VlanTooManyLayers => "vlan.too_many_layers",
+    /// Fewer bytes than a Linux SLL header.
+    SllTooSmall => "sll.pkt_too_small",
+    /// Fewer bytes than a Linux SLL2 header.
+    Sll2TooSmall => "sll2.pkt_too_small",
+    /// Fewer bytes than the 4-byte loopback header.
+    NullTooSmall => "null.pkt_too_small",
+    /// Loopback address family that is neither IPv4 nor IPv6.
+    NullUnsupportedFamily => "null.unsupported_type",
+    /// Raw-IP link with a version nibble other than 4 or 6 (or no byte at all).
+    RawInvalidIpVersion => "ipraw.invalid_ip_version",
+    /// Fewer bytes than a minimal IPv4 header.
+    Ipv4PacketTooSmall => "ipv4.pkt_too_small",
+    /// IHL below 5 (header shorter than 20 bytes).
+    Ipv4BadHeaderLength => "ipv4.hlen_too_small",
+    /// Total length smaller than the header length.
+    Ipv4BadTotalLength => "ipv4.iplen_smaller_than_hlen",
+    /// Total length (or IHL) larger than the packet, and the capture did
+    /// not cut it.
+    Ipv4TruncatedPacket => "ipv4.trunc_pkt",
+    /// An IPv4 option with a length that is too small or runs past the header.
+    Ipv4OptionBadLength => "ipv4.opt_invalid_len",
+    /// Version field is not 4 where IPv4 was announced.
+    Ipv4WrongVersion => "ipv4.wrong_ip_version",
+    /// Fewer bytes than the IPv6 fixed header.
+    Ipv6PacketTooSmall => "ipv6.pkt_too_small",
+    /// Payload length larger than the packet (and the capture did not cut it).
+    Ipv6TruncatedPacket => "ipv6.trunc_pkt",
+    /// An extension header runs past the end of the packet.
+    Ipv6TruncatedExtHeader => "ipv6.trunc_exthdr",
+    /// Version field is not 6 where IPv6 was announced.
+    Ipv6WrongVersion => "ipv6.wrong_ip_version",
+    /// More than one fragment header.
+    Ipv6DuplicateFragmentHeader => "ipv6.exthdr_dupl_fh",
+    /// Fewer bytes than a TCP header.
+    TcpPacketTooSmall => "tcp.pkt_too_small",
+    /// Data offset below 5 words (Suricata sees an impossible option length).
+    TcpBadHeaderLength => "tcp.invalid_optlen",
+    /// Data offset points past the segment.
+    TcpTruncatedHeader => "tcp.hlen_too_small",
+    /// A TCP option with a bad length (too small, past the header, or a
+    /// wrong size for MSS).
+    TcpOptionBadLength => "tcp.opt_invalid_len",
+    /// Fewer bytes than a UDP header.
+    UdpPacketTooSmall => "udp.pkt_too_small",
+    /// UDP length field larger than the IP payload.
+    UdpLengthTooLarge => "udp.hlen_too_small",
+    /// UDP length field below 8 or smaller than the IP payload.
+    UdpBadLength => "udp.hlen_invalid",
+    /// Fewer bytes than an ICMP header.
+    Icmpv4TooSmall => "icmpv4.pkt_too_small",
+    /// Fewer bytes than an ICMPv6 header.
+    Icmpv6TooSmall => "icmpv6.pkt_too_small",
+}
+
+impl fmt::Display for DecodeEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The events of one packet (a bit set over [`DecodeEvent`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeEvents(u64);
+
+impl DecodeEvents {
+    /// Records an event.
+    pub fn push(&mut self, ev: DecodeEvent) {
+        self.0 |= 1u64 << (ev as u8);
+    }
+
+    /// True when `ev` was recorded.
+    pub fn contains(&self, ev: DecodeEvent) -> bool {
+        self.0 & (1u64 << (ev as u8)) != 0
+    }
+
+    /// True when no event was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The recorded events in declaration order.
+    pub fn iter(&self) -> impl Iterator<Item = DecodeEvent> + '_ {
+        DecodeEvent::ALL
+            .iter()
+            .copied()
+            .filter(|e| self.contains(*e))
+    }
+}
+
+/// Decoder counters over a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeStats {
+    /// Packets decoded.
+    pub packets: u64,
+    /// Packets with an IPv4 layer.
+    pub ipv4: u64,
+    /// Packets with an IPv6 layer.
+    pub ipv6: u64,
+    /// TCP segments.
+    pub tcp: u64,
+    /// UDP datagrams.
+    pub udp: u64,
+    /// ICMP messages.
+    pub icmpv4: u64,
+    /// ICMPv6 messages.
+    pub icmpv6: u64,
+    /// Packets with at least one VLAN tag.
+    pub vlan: u64,
+    /// IP fragments.
+    pub fragments: u64,
+    /// Packets cut by the capture's snap length.
+    pub snapped: u64,
+    /// Packets with at least one decoder event.
+    pub with_events: u64,
+    events: [u64; 64],
+}
+
+impl Default for DecodeStats {
+    fn default() -> Self {
+        DecodeStats {
+            packets: 0,
+            ipv4: 0,
+            ipv6: 0,
+            tcp: 0,
+            udp: 0,
+            icmpv4: 0,
+            icmpv6: 0,
+            vlan: 0,
+            fragments: 0,
+            snapped: 0,
+            with_events: 0,
+            events: [0; 64],
+        }
+    }
+}
+
+impl DecodeStats {
+    /// Counts one decoded packet.
+    pub fn record(&mut self, d: &super::Decoded<'_>) {
+        use super::Transport;
+        self.packets += 1;
+        if let Some(ip) = &d.ip {
+            if ip.v4.is_some() {
+                self.ipv4 += 1;
+            } else {
+                self.ipv6 += 1;
+            }
+            if ip.fragment.is_some() {
+                self.fragments += 1;
+            }
+        }
+        match d.transport {
+            Some(Transport::Tcp(_)) => self.tcp += 1,
+            Some(Transport::Udp(_)) => self.udp += 1,
+            Some(Transport::Icmpv4(_)) => self.icmpv4 += 1,
+            Some(Transport::Icmpv6(_)) => self.icmpv6 += 1,
+            None => {}
+        }
+        if !d.vlan.is_empty() {
+            self.vlan += 1;
+        }
+        if d.snapped {
+            self.snapped += 1;
+        }
+        if !d.events.is_empty() {
+            self.with_events += 1;
+        }
+        for ev in d.events.iter() {
+            if let Some(slot) = self.events.get_mut(usize::from(ev as u8)) {
+                *slot += 1;
+            }
+        }
+    }
+
+    /// How many packets raised `ev`.
+    pub fn event_count(&self, ev: DecodeEvent) -> u64 {
+        self.events.get(usize::from(ev as u8)).copied().unwrap_or(0)
+    }
+
+    /// Non-zero event counters by Suricata name.
+    pub fn events(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        DecodeEvent::ALL
+            .iter()
+            .map(|e| (e.name(), self.event_count(*e)))
+            .filter(|(_, n)| *n > 0)
+    }
+
+    /// Adds another worker's counters to these.
+    pub fn merge(&mut self, other: &DecodeStats) {
+        self.packets += other.packets;
+        self.ipv4 += other.ipv4;
+        self.ipv6 += other.ipv6;
+        self.tcp += other.tcp;
+        self.udp += other.udp;
+        self.icmpv4 += other.icmpv4;
+        self.icmpv6 += other.icmpv6;
+        self.vlan += other.vlan;
+        self.fragments += other.fragments;
+        self.snapped += other.snapped;
+        self.with_events += other.with_events;
+        for (a, b) in self.events.iter_mut().zip(other.events.iter()) {
+            *a += b;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_events_fit_the_bit_set_and_names_are_unique() {
+        assert!(DecodeEvent::ALL.len() <= 64);
+        for (i, e) in DecodeEvent::ALL.iter().enumerate() {
+            assert_eq!(*e as usize, i);
+        }
+        let mut names: Vec<_> = DecodeEvent::ALL.iter().map(|e| e.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), DecodeEvent::ALL.len());
+    }
+
+    #[test]
+    fn event_set_records_and_iterates() {
+        let mut s = DecodeEvents::default();
+        assert!(s.is_empty());
+        s.push(DecodeEvent::UdpBadLength);
+        s.push(DecodeEvent::EthernetTooSmall);
+        s.push(DecodeEvent::UdpBadLength);
+        let v: Vec<_> = s.iter().collect();
+        assert_eq!(
+            v,
+            vec![DecodeEvent::EthernetTooSmall, DecodeEvent::UdpBadLength]
+        );
+        assert!(s.contains(DecodeEvent::UdpBadLength));
+        assert!(!s.contains(DecodeEvent::TcpBadHeaderLength));
+    }
+}

@@ -1,0 +1,597 @@
+//! Rule AST → [`CompiledRule`]: validates every option, resolves the
+//! header, builds the payload program and picks the fast pattern.
+//!
+//! A rule with any unsupported keyword or invalid value is rejected as a
+//! whole, with every problem found reported (never silently dropped).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sigil_grammar::ast::{self, unquote, RuleOption, Span};
+
+use crate::addr::ResolveError;
+use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteMath, ByteTest, Val};
+use crate::checks::Check;
+use crate::classification::Classifications;
+use crate::content::{parse_content, pattern_strength, Needle};
+use crate::header::{Header, HeaderErrorKind};
+use crate::keyword::{unsupported_reason, KwError};
+use crate::meta::{Action, RuleMeta, Target};
+use crate::pcre::{Pcre, PcreError};
+use crate::program::{ContentStep, IsDataAt, PcreStep, Program, Step};
+use crate::vars::ResolvedVars;
+
+/// What the compiler needs besides the rule.
+#[derive(Debug, Clone, Copy)]
+pub struct CompileCtx<'a> {
+    /// Resolved `$VARS`.
+    pub vars: &'a ResolvedVars,
+    /// Known classtypes.
+    pub classifications: &'a Classifications,
+}
+
+/// Category of a compile problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    /// Valid Suricata that this engine does not implement.
+    Unsupported,
+    /// A malformed or contradictory value.
+    Invalid,
+    /// A `$VAR` that no variable defines.
+    UndefinedVar,
+}
+
+/// One problem with one option (or header part) of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileIssue {
+    /// Unsupported, invalid or undefined variable.
+    pub kind: IssueKind,
+    /// Keyword (or header part, e.g. `protocol`, `source port`).
+    pub keyword: String,
+    /// What is wrong (for undefined variables: the variable name).
+    pub reason: String,
+    /// Where in the rule text.
+    pub span: Span,
+}
+
+/// The fast pattern a rule contributes to its group's prefilter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FastPattern {
+    /// The pattern (a slice of the content for `fast_pattern:o,l`).
+    pub bytes: Vec<u8>,
+    /// The content is `nocase`.
+    pub nocase: bool,
+}
+
+/// A fully supported rule, ready to be placed in a rule set.
+#[derive(Debug)]
+pub struct CompiledRule {
+    /// Output metadata (file and line are filled in by the builder).
+    pub meta: RuleMeta,
+    pub(crate) header: Header,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) program: Program,
+    pub(crate) fast: Option<FastPattern>,
+    /// Never evaluated on reassembled stream data.
+    pub(crate) packet_only: bool,
+}
+
+impl CompiledRule {
+    /// The prefilter pattern, if the rule has a usable one.
+    pub fn fast_pattern(&self) -> Option<&FastPattern> {
+        self.fast.as_ref()
+    }
+}
+
+#[derive(Debug, Default)]
+struct ContentDraft {
+    bytes: Vec<u8>,
+    negated: bool,
+    nocase: bool,
+    offset: Option<Val>,
+    depth: Option<Val>,
+    distance: Option<Val>,
+    within: Option<Val>,
+    startswith: bool,
+    endswith: bool,
+    fast: Option<Option<(usize, usize)>>,
+}
+
+impl ContentDraft {
+    fn relative(&self) -> bool {
+        self.distance.is_some() || self.within.is_some()
+    }
+}
+
+enum Draft {
+    Content(ContentDraft),
+    Pcre(Pcre),
+    IsDataAt(IsDataAt),
+    ByteTest(ByteTest),
+    ByteJump(ByteJump),
+    ByteExtract(ByteExtract),
+    ByteMath(ByteMath),
+}
+
+impl Draft {
+    fn relative(&self) -> bool {
+        match self {
+            Draft::Content(c) => c.relative(),
+            Draft::Pcre(p) => p.relative,
+            Draft::IsDataAt(d) => d.relative,
+            Draft::ByteTest(t) => t.relative(),
+            Draft::ByteJump(j) => j.relative(),
+            Draft::ByteExtract(e) => e.relative(),
+            Draft::ByteMath(m) => m.relative(),
+        }
+    }
+}
+
+const CONTENT_MODIFIERS: &[&str] = &[
+    "nocase",
+    "rawbytes",
+    "depth",
+    "offset",
+    "distance",
+    "within",
+    "fast_pattern",
+    "startswith",
+    "endswith",
+];
+
+const CHECK_KEYWORDS: &[&str] = &[
+    "dsize", "ttl", "tos", "id", "ipopts", "fragbits", "fragoffset", "itype", "icode", "icmp_id",
+    "icmp_seq", "flags", "seq", "ack", "window", "ip_proto", "sameip", "tcp.mss", "flow",
+];
+
+struct Compiler<'c> {
+    ctx: CompileCtx<'c>,
+    issues: Vec<CompileIssue>,
+    meta: RuleMeta,
+    sid_seen: bool,
+    priority: Option<u8>,
+    drafts: Vec<Draft>,
+    last_content: Option<usize>,
+    fast_seen: bool,
+    checks: Vec<Check>,
+    vars: HashMap<String, usize>,
+}
+
+impl Compiler<'_> {
+    fn issue(&mut self, o: &RuleOption, e: KwError) {
+        let (kind, reason) = match e {
+            KwError::Unsupported(r) => (IssueKind::Unsupported, r),
+            KwError::Invalid(r) => (IssueKind::Invalid, r),
+        };
+        self.issues.push(CompileIssue {
+            kind,
+            keyword: o.keyword.clone(),
+            reason,
+            span: o.value_span.unwrap_or(o.keyword_span),
+        });
+    }
+
+    fn option(&mut self, o: &RuleOption) {
+        if let Err(e) = self.option_inner(o) {
+            self.issue(o, e);
+        }
+    }
+
+    fn option_inner(&mut self, o: &RuleOption) -> Result<(), KwError> {
+        let kw = o.keyword.as_str();
+        let value = o.value.as_deref();
+        let need = || value.ok_or_else(|| KwError::invalid(format!("{kw} needs a value")));
+        let none = || match value {
+            Some(_) => Err(KwError::invalid(format!("{kw} takes no value"))),
+            None => Ok(()),
+        };
+        match kw {
+            "msg" => self.meta.msg = unquote(need()?),
+            "sid" => {
+                self.meta.sid = parse_u32(need()?, kw)?;
+                if self.meta.sid == 0 {
+                    return Err(KwError::invalid("sid must not be 0"));
+                }
+                self.sid_seen = true;
+            }
+            "rev" => self.meta.rev = parse_u32(need()?, kw)?,
+            "gid" => self.meta.gid = parse_u32(need()?, kw)?,
+            "classtype" => {
+                let name = need()?.trim();
+                let c = self
+                    .ctx
+                    .classifications
+                    .get(name)
+                    .ok_or_else(|| KwError::invalid(format!("unknown classtype {name:?}")))?;
+                self.meta.category = c.description.clone();
+                if self.priority.is_none() {
+                    self.meta.severity = c.priority;
+                }
+                self.meta.classtype = Some(name.to_string());
+            }
+            "priority" => {
+                let p = need()?.trim();
+                let p: u8 = p
+                    .parse()
+                    .ok()
+                    .filter(|&p| p >= 1)
+                    .ok_or_else(|| KwError::invalid(format!("invalid priority {p:?}")))?;
+                self.priority = Some(p);
+                self.meta.severity = p;
+            }
+            "reference" => self.meta.references.push(need()?.trim().to_string()),
+            "metadata" => self.meta.metadata.extend(
+                need()?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            ),
+            "target" => {
+                self.meta.target = Some(match need()?.trim() {
+                    "src_ip" => Target::SrcIp,
+                    "dest_ip" => Target::DestIp,
+                    t => return Err(KwError::invalid(format!("invalid target {t:?}"))),
+                })
+            }
+            "noalert" => {
+                none()?;
+                self.meta.noalert = true;
+            }
+            "pkt_data" | "prefilter" => none()?,
+            "content" => {
+                let (negated, bytes) = parse_content(need()?).map_err(KwError::Invalid)?;
+                self.last_content = Some(self.drafts.len());
+                self.drafts.push(Draft::Content(ContentDraft {
+                    bytes,
+                    negated,
+                    ..Default::default()
+                }));
+            }
+            k if CONTENT_MODIFIERS.contains(&k) => self.modifier(k, value)?,
+            "pcre" => {
+                let p = Pcre::parse(need()?).map_err(|e| match e {
+                    PcreError::Unsupported(r) => KwError::Unsupported(r),
+                    PcreError::Invalid(r) => KwError::Invalid(r),
+                })?;
+                self.drafts.push(Draft::Pcre(p));
+            }
+            "isdataat" => self.isdataat(need()?)?,
+            "byte_test" => {
+                let t = ByteTest::parse(need()?, &|n| self.vars.get(n).copied())?;
+                self.drafts.push(Draft::ByteTest(t));
+            }
+            "byte_jump" => {
+                let j = ByteJump::parse(need()?, &|n| self.vars.get(n).copied())?;
+                self.drafts.push(Draft::ByteJump(j));
+            }
+            "byte_extract" => {
+                let slot = self.vars.len();
+                let (e, name) = ByteExtract::parse(need()?, slot)?;
+                self.define_var(name)?;
+                self.drafts.push(Draft::ByteExtract(e));
+            }
+            "byte_math" => {
+                let slot = self.vars.len();
+                let (m, name) = ByteMath::parse(need()?, &|n| self.vars.get(n).copied(), slot)?;
+                self.define_var(name)?;
+                self.drafts.push(Draft::ByteMath(m));
+            }
+            k if CHECK_KEYWORDS.contains(&k) => self.checks.push(Check::parse(k, value)?),
+            other => return Err(KwError::Unsupported(unsupported_reason(other))),
+        }
+        Ok(())
+    }
+
+    fn define_var(&mut self, name: String) -> Result<(), KwError> {
+        if self.vars.contains_key(&name) {
+            return Err(KwError::invalid(format!("variable {name:?} defined twice")));
+        }
+        let slot = self.vars.len();
+        self.vars.insert(name, slot);
+        Ok(())
+    }
+
+    fn isdataat(&mut self, v: &str) -> Result<(), KwError> {
+        let mut parts = v.split(',').map(str::trim);
+        let first = parts.next().unwrap_or_default();
+        let (negated, num) = match first.strip_prefix('!') {
+            Some(r) => (true, r.trim()),
+            None => (false, first),
+        };
+        let value = parse_val(num, &|n| self.vars.get(n).copied(), 0, 65535, "isdataat")?;
+        let mut relative = false;
+        for p in parts {
+            match p {
+                "relative" => relative = true,
+                "rawbytes" => {}
+                _ => return Err(KwError::invalid(format!("unknown isdataat option {p:?}"))),
+            }
+        }
+        self.drafts.push(Draft::IsDataAt(IsDataAt {
+            value,
+            negated,
+            relative,
+        }));
+        Ok(())
+    }
+
+    fn modifier(&mut self, kw: &str, value: Option<&str>) -> Result<(), KwError> {
+        let idx = self
+            .last_content
+            .ok_or_else(|| KwError::invalid(format!("{kw} needs a preceding content")))?;
+        let vars = &self.vars;
+        let lookup = |n: &str| vars.get(n).copied();
+        let Some(Draft::Content(c)) = self.drafts.get_mut(idx) else {
+            return Err(KwError::invalid(format!("{kw} needs a preceding content")));
+        };
+        let len = i64::try_from(c.bytes.len()).unwrap_or(i64::MAX);
+        let need = || value.ok_or_else(|| KwError::invalid(format!("{kw} needs a value")));
+        let flag = |set: &mut bool| -> Result<(), KwError> {
+            if value.is_some() {
+                return Err(KwError::invalid(format!("{kw} takes no value")));
+            }
+            if *set {
+                return Err(KwError::invalid(format!("{kw} used twice on one content")));
+            }
+            *set = true;
+            Ok(())
+        };
+        let absolute_conflict = |c: &ContentDraft| {
+            if c.relative() {
+                Err(KwError::invalid(format!(
+                    "{kw} cannot be combined with distance/within on one content"
+                )))
+            } else if c.startswith {
+                Err(KwError::invalid(format!("{kw} cannot be combined with startswith")))
+            } else {
+                Ok(())
+            }
+        };
+        let relative_conflict = |c: &ContentDraft| {
+            if c.offset.is_some() || c.depth.is_some() {
+                Err(KwError::invalid(format!(
+                    "{kw} cannot be combined with offset/depth on one content"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match kw {
+            "nocase" => flag(&mut c.nocase)?,
+            "rawbytes" => {
+                if value.is_some() {
+                    return Err(KwError::invalid("rawbytes takes no value"));
+                }
+            }
+            "startswith" => {
+                absolute_conflict(c)?;
+                relative_conflict(c)?;
+                flag(&mut c.startswith)?;
+                c.offset = Some(Val::Lit(0));
+                c.depth = Some(Val::Lit(len));
+            }
+            "endswith" => flag(&mut c.endswith)?,
+            "depth" | "offset" => {
+                absolute_conflict(c)?;
+                let v = parse_val(need()?, &lookup, 0, 65535, kw)?;
+                let slot = if kw == "depth" { &mut c.depth } else { &mut c.offset };
+                if slot.is_some() {
+                    return Err(KwError::invalid(format!("{kw} used twice on one content")));
+                }
+                if kw == "depth" && matches!(v, Val::Lit(d) if d < len) {
+                    return Err(KwError::invalid(format!(
+                        "depth {} is smaller than the content length {len}",
+                        v.get(&[])
+                    )));
+                }
+                *slot = Some(v);
+            }
+            "distance" | "within" => {
+                relative_conflict(c)?;
+                if c.startswith {
+                    return Err(KwError::invalid(format!("{kw} cannot be combined with startswith")));
+                }
+                let v = parse_val(need()?, &lookup, -65535, 65535, kw)?;
+                let slot = if kw == "within" { &mut c.within } else { &mut c.distance };
+                if slot.is_some() {
+                    return Err(KwError::invalid(format!("{kw} used twice on one content")));
+                }
+                if kw == "within" && matches!(v, Val::Lit(w) if w < len) {
+                    return Err(KwError::invalid(format!(
+                        "within {} is smaller than the content length {len}",
+                        v.get(&[])
+                    )));
+                }
+                *slot = Some(v);
+            }
+            "fast_pattern" => {
+                if self.fast_seen {
+                    return Err(KwError::invalid("fast_pattern used on more than one content"));
+                }
+                let spec = match value.map(str::trim) {
+                    None | Some("only") => None,
+                    Some(v) => {
+                        let (a, b) = v
+                            .split_once(',')
+                            .ok_or_else(|| KwError::invalid(format!("invalid fast_pattern {v:?}")))?;
+                        let num = |s: &str| s.trim().parse::<usize>().ok();
+                        let (off, n) = num(a)
+                            .zip(num(b))
+                            .ok_or_else(|| KwError::invalid(format!("invalid fast_pattern {v:?}")))?;
+                        if n == 0 || off.checked_add(n).map_or(true, |e| e > c.bytes.len()) {
+                            return Err(KwError::invalid(format!(
+                                "fast_pattern {off},{n} is outside the content"
+                            )));
+                        }
+                        Some((off, n))
+                    }
+                };
+                c.fast = Some(spec);
+                self.fast_seen = true;
+            }
+            _ => return Err(KwError::invalid(format!("{kw} is not a content modifier"))),
+        }
+        Ok(())
+    }
+}
+
+fn parse_u32(v: &str, kw: &str) -> Result<u32, KwError> {
+    v.trim()
+        .parse()
+        .map_err(|_| KwError::invalid(format!("{kw}: invalid number {:?}", v.trim())))
+}
+
+/// Chooses the prefilter pattern like Suricata: an explicit `fast_pattern`,
+/// else the longest positive content, ties broken by pattern strength, then
+/// by position. Negated patterns cannot prefilter (the rule is then checked
+/// for every packet of its group).
+fn choose_fast(drafts: &[Draft]) -> Option<FastPattern> {
+    let contents = drafts.iter().filter_map(|d| match d {
+        Draft::Content(c) => Some(c),
+        _ => None,
+    });
+    let pick = |c: &ContentDraft, slice: Option<(usize, usize)>| {
+        let bytes = match slice {
+            Some((o, n)) => c.bytes.get(o..o + n)?.to_vec(),
+            None => c.bytes.clone(),
+        };
+        (!c.negated).then_some(FastPattern {
+            bytes,
+            nocase: c.nocase,
+        })
+    };
+    if let Some(c) = contents.clone().find(|c| c.fast.is_some()) {
+        return pick(c, c.fast.flatten());
+    }
+    let mut best: Option<&ContentDraft> = None;
+    for c in contents.filter(|c| !c.negated) {
+        let better = best.map_or(true, |b| {
+            (c.bytes.len(), pattern_strength(&c.bytes)) > (b.bytes.len(), pattern_strength(&b.bytes))
+        });
+        if better {
+            best = Some(c);
+        }
+    }
+    best.and_then(|c| pick(c, None))
+}
+
+/// Builds the program and sets the retry flags Suricata derives from which
+/// keyword is relative to which previous content/pcre.
+fn build_program(drafts: Vec<Draft>, nvars: usize) -> Program {
+    let mut within_next = vec![false; drafts.len()];
+    let mut relative_next = vec![false; drafts.len()];
+    let mut anchor: Option<usize> = None;
+    for (j, d) in drafts.iter().enumerate() {
+        if d.relative() {
+            if let Some(a) = anchor {
+                relative_next[a] = true;
+                let retries = match d {
+                    Draft::Content(c) => c.within.is_some(),
+                    _ => true,
+                };
+                within_next[a] |= retries;
+            }
+        }
+        if matches!(d, Draft::Content(_) | Draft::Pcre(_)) {
+            anchor = Some(j);
+        }
+    }
+    let steps = drafts
+        .into_iter()
+        .enumerate()
+        .map(|(j, d)| match d {
+            Draft::Content(c) => Step::Content(ContentStep {
+                needle: Needle::new(&c.bytes, c.nocase),
+                negated: c.negated,
+                offset: c.offset,
+                depth: c.depth,
+                distance: c.distance,
+                within: c.within,
+                endswith: c.endswith,
+                within_next: within_next[j],
+                relative_next: relative_next[j],
+            }),
+            Draft::Pcre(re) => Step::Pcre(PcreStep {
+                re,
+                relative_next: relative_next[j],
+            }),
+            Draft::IsDataAt(d) => Step::IsDataAt(d),
+            Draft::ByteTest(t) => Step::ByteTest(t),
+            Draft::ByteJump(b) => Step::ByteJump(b),
+            Draft::ByteExtract(e) => Step::ByteExtract(e),
+            Draft::ByteMath(m) => Step::ByteMath(m),
+        })
+        .collect();
+    Program { steps, nvars }
+}
+
+/// Compiles one rule. On failure returns every problem found.
+pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, Vec<CompileIssue>> {
+    let action = Action::parse(&rule.action);
+    let mut c = Compiler {
+        ctx: *ctx,
+        issues: Vec::new(),
+        meta: RuleMeta::new(action.unwrap_or(Action::Alert)),
+        sid_seen: false,
+        priority: None,
+        drafts: Vec::new(),
+        last_content: None,
+        fast_seen: false,
+        checks: Vec::new(),
+        vars: HashMap::new(),
+    };
+    if action.is_none() {
+        c.issues.push(CompileIssue {
+            kind: IssueKind::Unsupported,
+            keyword: "action".into(),
+            reason: format!("action {:?} is not supported", rule.action),
+            span: rule.action_span,
+        });
+    }
+    let header = Header::compile(rule, ctx.vars).map_err(|errs| {
+        for e in errs {
+            let (kind, reason) = match e.error {
+                HeaderErrorKind::Keyword(KwError::Unsupported(r)) => (IssueKind::Unsupported, r),
+                HeaderErrorKind::Keyword(KwError::Invalid(r)) => (IssueKind::Invalid, r),
+                HeaderErrorKind::Resolve(ResolveError::Undefined(n)) => (IssueKind::UndefinedVar, n),
+                HeaderErrorKind::Resolve(r) => (IssueKind::Invalid, r.to_string()),
+            };
+            c.issues.push(CompileIssue {
+                kind,
+                keyword: e.part.into(),
+                reason,
+                span: e.span,
+            });
+        }
+    });
+    for o in &rule.options {
+        c.option(o);
+    }
+    if !c.sid_seen && !c.issues.iter().any(|i| i.keyword == "sid") {
+        c.issues.push(CompileIssue {
+            kind: IssueKind::Invalid,
+            keyword: "sid".into(),
+            reason: "rule has no sid".into(),
+            span: rule.span,
+        });
+    }
+    let header = match header {
+        Ok(h) if c.issues.is_empty() => h,
+        _ => return Err(c.issues),
+    };
+    let fast = choose_fast(&c.drafts);
+    let program = build_program(c.drafts, c.vars.len());
+    let packet_only = header.proto.pkt_only()
+        || program.is_empty()
+        || c.checks.iter().any(Check::packet_only);
+    Ok(CompiledRule {
+        meta: c.meta,
+        header,
+        checks: c.checks,
+        program,
+        fast,
+        packet_only,
+    })
+}

@@ -1,0 +1,120 @@
+//! Keyword-level errors and the reasons given for keywords this crate does
+//! not implement (so every rejected rule says why).
+
+/// Why one option could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KwError {
+    /// Valid Suricata, but not implemented here (yet).
+    Unsupported(String),
+    /// The value is malformed or contradicts another option.
+    Invalid(String),
+}
+
+impl KwError {
+    /// A malformed value.
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        KwError::Invalid(msg.into())
+    }
+
+    /// A feature not implemented here.
+    pub fn unsupported(msg: impl Into<String>) -> Self {
+        KwError::Unsupported(msg.into())
+    }
+}
+
+/// App-layer keyword prefixes: sticky buffers (`http.uri`, `dns.query`, …),
+/// old-style content modifiers (`http_uri`, …) and protocol keywords.
+const APP_LAYER_PREFIXES: &[&str] = &[
+    "http", "file", "dns", "tls", "ssl_", "ssh", "ja3", "ja4", "smb", "dce", "krb5", "snmp", "sip",
+    "rfb", "mqtt", "modbus", "dnp3", "enip", "cip", "ike", "quic", "ftp", "smtp", "email", "pgsql",
+    "websocket", "ldap", "nfs", "tftp", "rdp", "dhcp", "bittorrent", "x509", "uricontent", "urilen",
+    "app-layer", "sip", "sdp", "pop3", "imap", "mime", "base64", "snmp", "ntp", "nfs", "ssl",
+    "template", "frame", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr", "icmpv6.hdr",
+    "ether", "arp", "entropy",
+];
+
+/// The reason reported for a keyword this crate does not implement.
+pub fn unsupported_reason(keyword: &str) -> String {
+    let k = keyword.to_ascii_lowercase();
+    let state = |what: &str| format!("{what} need per-flow or per-host state (not implemented)");
+    match k.as_str() {
+        "flowbits" | "xbits" | "hostbits" | "flowint" | "flowvar" | "pktvar" => state(&k),
+        "threshold" | "detection_filter" => {
+            "thresholding needs per-rule counters (not implemented)".into()
+        }
+        "stream_size" | "stream_event" => "stream tracking keywords (not implemented)".into(),
+        "tag" => "tagging follow-up packets is not implemented".into(),
+        "asn1" => "asn1 decoding is not implemented".into(),
+        "base64_decode" | "base64_data" => "base64 inspection is not implemented".into(),
+        "dataset" | "datarep" | "iprep" => "datasets and reputation are not implemented".into(),
+        "lua" | "luajit" => "lua scripts are not supported".into(),
+        "replace" => "payload replacement (IPS) is not supported".into(),
+        "bypass" => "flow bypass is not supported".into(),
+        "requires" => "requires: is not evaluated".into(),
+        "decode-event" | "engine-event" | "stream-event" | "app-layer-event" => {
+            "event keywords need decoder/app-layer events (not implemented)".into()
+        }
+        "app-layer-protocol" => "app-layer protocol detection (issue 4)".into(),
+        "config" | "transforms" => format!("{k} is not implemented"),
+        _ if is_app_layer(&k) => {
+            if k.contains('.') || k == "file_data" || k == "pkt_data" {
+                format!("sticky buffer {keyword} needs the app-layer (issue 4)")
+            } else if k.starts_with("http_") || k.starts_with("uricontent") {
+                "http buffer modifiers need the app-layer (issue 4)".into()
+            } else {
+                format!("{keyword} needs the app-layer (issue 4)")
+            }
+        }
+        _ if is_transform(&k) => "buffer transformations are not implemented".into(),
+        _ => "unknown or unsupported keyword".into(),
+    }
+}
+
+fn is_app_layer(k: &str) -> bool {
+    APP_LAYER_PREFIXES.iter().any(|p| k.starts_with(p))
+}
+
+fn is_transform(k: &str) -> bool {
+    matches!(
+        k,
+        "dotprefix"
+            | "domain"
+            | "tld"
+            | "strip_whitespace"
+            | "compress_whitespace"
+            | "to_lowercase"
+            | "to_uppercase"
+            | "to_md5"
+            | "to_sha1"
+            | "to_sha256"
+            | "pcrexform"
+            | "url_decode"
+            | "xor"
+            | "header_lowercase"
+            | "strip_pseudo_headers"
+            | "from_base64"
+            | "luaxform"
+            | "gunzip"
+            | "zlib_deflate"
+            | "subslice"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_the_missing_piece() {
+        assert!(unsupported_reason("http.uri").contains("sticky buffer http.uri"));
+        assert_eq!(
+            unsupported_reason("http_uri"),
+            "http buffer modifiers need the app-layer (issue 4)"
+        );
+        assert!(unsupported_reason("flowbits").contains("state"));
+        assert!(unsupported_reason("threshold").contains("counters"));
+        assert!(unsupported_reason("dns.query").contains("app-layer"));
+        assert!(unsupported_reason("to_lowercase").contains("transformations"));
+        assert_eq!(unsupported_reason("frobnicate"), "unknown or unsupported keyword");
+    }
+}

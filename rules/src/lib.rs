@@ -1,0 +1,89 @@
+//! Rule compiler: Suricata rule ASTs (from `sigil-grammar`) → an immutable,
+//! `Send + Sync` [`RuleSet`] that matches packet payloads.
+//!
+//! Pipeline: [`Vars`] and [`Classifications`] configure a
+//! [`RuleSetBuilder`]; it parses rule files, compiles each rule
+//! ([`compile_rule`]: header resolution, keyword validation, payload
+//! program, fast pattern), reports every rule it cannot load in a
+//! [`LoadReport`], orders the rules as Suricata does and groups them behind
+//! aho-corasick prefilters. Workers share the `RuleSet` (via `Arc`) and
+//! each owns a [`Scratch`].
+//!
+//! ```
+//! use std::net::{IpAddr, Ipv4Addr};
+//! use sigil_rules::{packet::{ipproto, PacketView}, Classifications, RuleSetBuilder, Vars};
+//!
+//! let mut b = RuleSetBuilder::new(Vars::suricata_defaults(), Classifications::default());
+//! b.add_source(
+//!     r#"alert tcp any any -> any 80 (msg:"evil get"; content:"GET"; depth:3; content:"/evil"; distance:0; sid:1;)"#,
+//!     None,
+//! );
+//! let (set, report) = b.build();
+//! assert_eq!(report.compiled, 1);
+//!
+//! let mut pkt = PacketView::new(
+//!     IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+//!     IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+//!     ipproto::TCP,
+//!     b"GET /evil HTTP/1.1\r\n",
+//! );
+//! pkt.dport = 80;
+//! let mut scratch = set.new_scratch();
+//! let mut hits = Vec::new();
+//! set.match_packet(&pkt, &mut scratch, &mut hits);
+//! assert_eq!(set.meta(hits[0]).sid, 1);
+//! ```
+#![deny(missing_docs)]
+
+mod addr;
+mod builder;
+mod bytes;
+mod checks;
+mod classification;
+mod compile;
+mod content;
+mod exprtext;
+mod header;
+mod keyword;
+mod meta;
+// The engine-facing interface module documents its types, not every field.
+#[allow(missing_docs)]
+pub mod packet;
+mod pcre;
+mod prefilter;
+mod program;
+mod ruleset;
+mod uint;
+mod vars;
+
+pub use addr::{IpSet, PortSet, ResolveError};
+pub use builder::{
+    DuplicateRule, InvalidRule, LoadError, LoadReport, RuleSetBuilder, SyntaxError, UndefinedVar,
+    UnsupportedRule,
+};
+pub use classification::{Classification, ClassificationError, Classifications};
+pub use compile::{compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IssueKind};
+pub use meta::{Action, RuleId, RuleMeta, Target};
+pub use prefilter::PrefilterStats;
+pub use ruleset::{RuleSet, Scratch};
+pub use vars::{ResolvedVars, Vars, VarsError};
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod oibits {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The rule set is shared across worker threads; scratch moves to one.
+    #[test]
+    fn thread_safety() {
+        assert_send_sync::<RuleSet>();
+        assert_send_sync::<std::sync::Arc<RuleSet>>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Scratch>();
+        assert_send::<LoadReport>();
+    }
+}

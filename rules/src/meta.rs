@@ -1,0 +1,133 @@
+//! What an alert says about the rule that fired: ids, message, class,
+//! severity, references and where the rule was loaded from.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Index of a rule in a [`crate::RuleSet`]. Ids follow Suricata's inspection
+/// order, so sorting matches by id gives the order Suricata reports them in.
+pub type RuleId = u32;
+
+/// Rule action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// `pass`: stop inspecting the packet.
+    Pass,
+    /// `drop`: drop the packet (alert in IDS mode).
+    Drop,
+    /// `reject`: reset/unreachable to the source.
+    Reject,
+    /// `rejectsrc` (same as `reject`).
+    RejectSrc,
+    /// `rejectdst`: reject towards the destination.
+    RejectDst,
+    /// `rejectboth`: reject both ways.
+    RejectBoth,
+    /// `alert`.
+    Alert,
+}
+
+impl Action {
+    /// Parses the header action; `None` for actions not supported here.
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "alert" => Action::Alert,
+            "pass" => Action::Pass,
+            "drop" => Action::Drop,
+            "reject" => Action::Reject,
+            "rejectsrc" => Action::RejectSrc,
+            "rejectdst" => Action::RejectDst,
+            "rejectboth" => Action::RejectBoth,
+            _ => return None,
+        })
+    }
+
+    /// Suricata's default `action-order`: pass, drop, reject, alert.
+    pub fn order(self) -> u8 {
+        match self {
+            Action::Pass => 0,
+            Action::Drop => 1,
+            Action::Reject | Action::RejectSrc | Action::RejectDst | Action::RejectBoth => 2,
+            Action::Alert => 3,
+        }
+    }
+
+    /// The action as written in rules.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Pass => "pass",
+            Action::Drop => "drop",
+            Action::Reject => "reject",
+            Action::RejectSrc => "rejectsrc",
+            Action::RejectDst => "rejectdst",
+            Action::RejectBoth => "rejectboth",
+            Action::Alert => "alert",
+        }
+    }
+}
+
+/// `target:` — which side of the alert is the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// `target:src_ip`.
+    SrcIp,
+    /// `target:dest_ip`.
+    DestIp,
+}
+
+/// Everything output needs to know about a rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleMeta {
+    /// `sid`.
+    pub sid: u32,
+    /// `gid` (default 1).
+    pub gid: u32,
+    /// `rev` (default 0).
+    pub rev: u32,
+    /// `msg` with rule escapes resolved.
+    pub msg: String,
+    /// Header action.
+    pub action: Action,
+    /// `classtype` short name.
+    pub classtype: Option<String>,
+    /// Classtype description, or "" without a classtype.
+    pub category: String,
+    /// `priority:` keyword, else the classtype's priority, else 3.
+    pub severity: u8,
+    /// Each `reference:` value as written (`type,value`), trimmed.
+    pub references: Vec<String>,
+    /// Each comma-separated `metadata` entry (`key value`), trimmed.
+    pub metadata: Vec<String>,
+    /// `target:`.
+    pub target: Option<Target>,
+    /// File the rule came from (None for in-memory sources).
+    pub file: Option<PathBuf>,
+    /// 1-based line of the rule in its file.
+    pub line: usize,
+    /// `noalert`: the rule matches but must not produce an alert.
+    pub noalert: bool,
+}
+
+impl RuleMeta {
+    pub(crate) fn new(action: Action) -> Self {
+        RuleMeta {
+            sid: 0,
+            gid: 1,
+            rev: 0,
+            msg: String::new(),
+            action,
+            classtype: None,
+            category: String::new(),
+            severity: 3,
+            references: Vec::new(),
+            metadata: Vec::new(),
+            target: None,
+            file: None,
+            line: 0,
+            noalert: false,
+        }
+    }
+}

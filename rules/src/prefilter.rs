@@ -1,0 +1,358 @@
+//! Rule grouping and multi-pattern prefiltering.
+//!
+//! Rules are grouped by transport family (tcp, udp, icmpv4, icmpv6, other)
+//! and, for tcp/udp, by the port that identifies them: a rule whose
+//! destination ports are few is filed under each of those ports, else one
+//! whose source ports are few under those source ports, else in the
+//! family's any-port group (`<>` rules are filed under both maps). `ip`
+//! rules go into every family's any-port group. A packet therefore meets at
+//! most three groups: any-port, its destination port, its source port.
+//!
+//! Each group runs one case-insensitive aho-corasick automaton over the
+//! distinct fast patterns of its rules; a hit only makes the rules a
+//! *candidate* (the full check confirms, including case). Rules without a
+//! usable fast pattern are in the group's always-check list. Candidates are
+//! deduplicated with generation stamps in the worker's scratch, so the cost
+//! per packet depends on the payload and on the hits, not on the rule count.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+
+use crate::addr::PortSet;
+use crate::compile::CompiledRule;
+use crate::header::Proto;
+use crate::meta::RuleId;
+use crate::packet::{ipproto, PacketView};
+
+/// Port sets up to this size are indexed port by port.
+const MAX_INDEXED_PORTS: u32 = 64;
+
+/// Groups whose patterns total at most this many bytes get a DFA.
+const DFA_MAX_PATTERN_BYTES: usize = 20_000;
+
+/// One group of rules with its automaton.
+#[derive(Debug, Default)]
+pub struct Group {
+    ac: Option<AhoCorasick>,
+    /// Global index of this group's first pattern (for scratch stamps).
+    pat_base: usize,
+    /// CSR: rules of pattern `i` are `pat_rules[pat_start[i]..pat_start[i+1]]`.
+    pat_start: Vec<u32>,
+    pat_rules: Vec<RuleId>,
+    always: Vec<RuleId>,
+}
+
+#[derive(Debug, Default)]
+struct GroupDraft {
+    members: Vec<RuleId>,
+}
+
+#[derive(Debug, Default)]
+struct FamilyDraft {
+    any: GroupDraft,
+    by_dport: HashMap<u16, GroupDraft>,
+    by_sport: HashMap<u16, GroupDraft>,
+}
+
+/// The groups of one transport family.
+#[derive(Debug, Default)]
+pub struct Family {
+    any: Group,
+    by_dport: HashMap<u16, Group>,
+    by_sport: HashMap<u16, Group>,
+}
+
+const FAMILIES: usize = 5;
+const TCP: usize = 0;
+const UDP: usize = 1;
+const ICMP4: usize = 2;
+const ICMP6: usize = 3;
+const OTHER: usize = 4;
+
+/// Counts that describe the prefilter layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrefilterStats {
+    /// Number of groups (automata or always-lists).
+    pub groups: usize,
+    /// Distinct patterns summed over groups.
+    pub patterns: usize,
+    /// Always-check entries summed over groups.
+    pub always: usize,
+}
+
+/// The grouping of a rule set.
+#[derive(Debug)]
+pub enum Prefilter {
+    /// Grouped and prefiltered.
+    Grouped {
+        families: Vec<Family>,
+        npatterns: usize,
+        stats: PrefilterStats,
+    },
+    /// Every rule is checked for every packet (reference mode for tests).
+    Disabled { all: Vec<RuleId> },
+}
+
+/// Per-worker dedup state used while collecting candidates.
+#[derive(Debug, Default)]
+pub struct Stamps {
+    pub gen: u32,
+    pub rule: Vec<u32>,
+    pub pattern: Vec<u32>,
+}
+
+impl Stamps {
+    /// Starts a new packet: bumps the generation, resizing/resetting only
+    /// when needed (first use, another rule set, or generation wrap-around).
+    pub fn begin(&mut self, nrules: usize, npatterns: usize) {
+        if self.rule.len() != nrules || self.pattern.len() != npatterns || self.gen == u32::MAX {
+            self.rule.clear();
+            self.rule.resize(nrules, 0);
+            self.pattern.clear();
+            self.pattern.resize(npatterns, 0);
+            self.gen = 0;
+        }
+        self.gen += 1;
+    }
+
+    fn add(&mut self, id: RuleId, out: &mut Vec<RuleId>) {
+        if let Some(s) = self.rule.get_mut(id as usize) {
+            if *s != self.gen {
+                *s = self.gen;
+                out.push(id);
+            }
+        }
+    }
+}
+
+fn family_indices(p: Proto) -> &'static [usize] {
+    match p {
+        Proto::Any => &[TCP, UDP, ICMP4, ICMP6, OTHER],
+        Proto::Tcp { .. } => &[TCP],
+        Proto::Udp { .. } => &[UDP],
+        Proto::Icmp => &[ICMP4, ICMP6],
+        Proto::Icmp4 => &[ICMP4],
+        Proto::Icmp6 => &[ICMP6],
+    }
+}
+
+impl Prefilter {
+    /// Groups `rules` (indexed by id) and builds the automata.
+    pub fn build(rules: &[CompiledRule], enabled: bool) -> Prefilter {
+        let ids = 0..RuleId::try_from(rules.len()).unwrap_or(RuleId::MAX);
+        if !enabled {
+            return Prefilter::Disabled { all: ids.collect() };
+        }
+        let mut drafts: Vec<FamilyDraft> = (0..FAMILIES).map(|_| FamilyDraft::default()).collect();
+        for (id, r) in ids.zip(rules) {
+            let h = &r.header;
+            fn small(s: &Option<Arc<PortSet>>) -> Option<&Arc<PortSet>> {
+                s.as_ref().filter(|s| s.count() <= MAX_INDEXED_PORTS)
+            }
+            let ported = matches!(h.proto, Proto::Tcp { .. } | Proto::Udp { .. });
+            let key = if ported {
+                match (small(&h.dport), small(&h.sport)) {
+                    (Some(d), _) => Some((d, false)),
+                    (None, Some(s)) => Some((s, true)),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            for &f in family_indices(h.proto) {
+                let fam = &mut drafts[f];
+                match key {
+                    None => fam.any.members.push(id),
+                    Some((ports, is_src)) => {
+                        for port in ports.iter() {
+                            if !is_src || h.both {
+                                fam.by_dport.entry(port).or_default().members.push(id);
+                            }
+                            if is_src || h.both {
+                                fam.by_sport.entry(port).or_default().members.push(id);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut npatterns = 0;
+        let mut stats = PrefilterStats::default();
+        let mut build = |g: GroupDraft| build_group(g, rules, &mut npatterns, &mut stats);
+        let families = drafts
+            .into_iter()
+            .map(|d| Family {
+                any: build(d.any),
+                by_dport: d.by_dport.into_iter().map(|(p, g)| (p, build(g))).collect(),
+                by_sport: d.by_sport.into_iter().map(|(p, g)| (p, build(g))).collect(),
+            })
+            .collect();
+        Prefilter::Grouped {
+            families,
+            npatterns,
+            stats,
+        }
+    }
+
+    /// Total number of distinct patterns (size of the pattern stamp array).
+    pub fn npatterns(&self) -> usize {
+        match self {
+            Prefilter::Grouped { npatterns, .. } => *npatterns,
+            Prefilter::Disabled { .. } => 0,
+        }
+    }
+
+    /// Layout counts.
+    pub fn stats(&self) -> PrefilterStats {
+        match self {
+            Prefilter::Grouped { stats, .. } => *stats,
+            Prefilter::Disabled { all } => PrefilterStats {
+                groups: 1,
+                patterns: 0,
+                always: all.len(),
+            },
+        }
+    }
+
+    /// Appends the candidate rules for `p` (each once) to `out`.
+    pub fn candidates(&self, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
+        let families = match self {
+            Prefilter::Disabled { all } => {
+                out.extend_from_slice(all);
+                return;
+            }
+            Prefilter::Grouped { families, .. } => families,
+        };
+        let f = match p.ip_proto {
+            ipproto::TCP => TCP,
+            ipproto::UDP => UDP,
+            ipproto::ICMP => ICMP4,
+            ipproto::ICMPV6 => ICMP6,
+            _ => OTHER,
+        };
+        let Some(fam) = families.get(f) else {
+            return;
+        };
+        fam.any.scan(p.payload, st, out);
+        if f == TCP || f == UDP {
+            if let Some(g) = fam.by_dport.get(&p.dport) {
+                g.scan(p.payload, st, out);
+            }
+            if let Some(g) = fam.by_sport.get(&p.sport) {
+                g.scan(p.payload, st, out);
+            }
+        }
+    }
+}
+
+fn build_group(
+    g: GroupDraft,
+    rules: &[CompiledRule],
+    npatterns: &mut usize,
+    stats: &mut PrefilterStats,
+) -> Group {
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut patterns: Vec<Vec<u8>> = Vec::new();
+    let mut by_pattern: Vec<Vec<RuleId>> = Vec::new();
+    let mut always = Vec::new();
+    for id in g.members {
+        let fp = rules.get(id as usize).and_then(|r| r.fast.as_ref());
+        match fp {
+            Some(fp) if !fp.bytes.is_empty() => {
+                let key = fp.bytes.to_ascii_lowercase();
+                let i = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    by_pattern.push(Vec::new());
+                    patterns.len() - 1
+                });
+                by_pattern[i].push(id);
+            }
+            _ => always.push(id),
+        }
+    }
+    let ac = if patterns.is_empty() {
+        None
+    } else {
+        // A DFA scans fastest but costs ~1 KiB per state; use it while the
+        // group is small enough, else let the crate pick (contiguous NFA).
+        let total: usize = patterns.iter().map(Vec::len).sum();
+        let kind = (total <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA);
+        let built = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(&patterns)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+            });
+        match built {
+            Ok(ac) => Some(ac),
+            Err(e) => {
+                // Cannot happen for byte patterns of sane size; degrade to
+                // checking these rules on every packet rather than losing them.
+                tracing::warn!(error = %e, "prefilter automaton build failed; rules checked unfiltered");
+                always.extend(by_pattern.iter().flatten());
+                patterns.clear();
+                by_pattern.clear();
+                None
+            }
+        }
+    };
+    let mut pat_start = Vec::with_capacity(by_pattern.len() + 1);
+    let mut pat_rules = Vec::new();
+    pat_start.push(0);
+    for rs in &by_pattern {
+        pat_rules.extend_from_slice(rs);
+        pat_start.push(u32::try_from(pat_rules.len()).unwrap_or(u32::MAX));
+    }
+    let group = Group {
+        ac,
+        pat_base: *npatterns,
+        pat_start,
+        pat_rules,
+        always,
+    };
+    *npatterns += by_pattern.len();
+    stats.groups += 1;
+    stats.patterns += by_pattern.len();
+    stats.always += group.always.len();
+    group
+}
+
+impl Group {
+    fn scan(&self, payload: &[u8], st: &mut Stamps, out: &mut Vec<RuleId>) {
+        for &id in &self.always {
+            st.add(id, out);
+        }
+        let Some(ac) = &self.ac else {
+            return;
+        };
+        if payload.is_empty() {
+            return;
+        }
+        let Ok(iter) = ac.try_find_overlapping_iter(Input::new(payload)) else {
+            return;
+        };
+        for m in iter {
+            let p = m.pattern().as_usize();
+            let Some(stamp) = st.pattern.get_mut(self.pat_base + p) else {
+                continue;
+            };
+            if *stamp == st.gen {
+                continue;
+            }
+            *stamp = st.gen;
+            let (Some(&a), Some(&b)) = (self.pat_start.get(p), self.pat_start.get(p + 1)) else {
+                continue;
+            };
+            for &id in self.pat_rules.get(a as usize..b as usize).unwrap_or_default() {
+                st.add(id, out);
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The immutable rule set and the per-worker scratch it matches with.
+
+use crate::compile::CompiledRule;
+use crate::meta::{RuleId, RuleMeta};
+use crate::packet::PacketView;
+use crate::pcre::Latin1;
+use crate::prefilter::{Prefilter, PrefilterStats, Stamps};
+use crate::program::Step;
+
+/// Compiled rules plus their prefilter. Immutable and `Send + Sync`: share
+/// it with `Arc` across workers; each worker owns a [`Scratch`].
+#[derive(Debug)]
+pub struct RuleSet {
+    /// In Suricata's inspection order; a rule's id is its index.
+    rules: Vec<CompiledRule>,
+    prefilter: Prefilter,
+    max_vars: usize,
+}
+
+/// Per-worker mutable state for [`RuleSet::match_packet`]: dedup stamps,
+/// the candidate list, byte variables and the fallback-regex text buffer.
+/// After warm-up, matching allocates nothing.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    stamps: Stamps,
+    candidates: Vec<RuleId>,
+    vars: Vec<u64>,
+    latin1: Latin1,
+}
+
+impl RuleSet {
+    /// Builds a rule set from rules already in inspection order.
+    pub(crate) fn new(rules: Vec<CompiledRule>, prefilter: bool) -> RuleSet {
+        let prefilter = Prefilter::build(&rules, prefilter);
+        let max_vars = rules.iter().map(|r| r.program.nvars).max().unwrap_or(0);
+        RuleSet {
+            rules,
+            prefilter,
+            max_vars,
+        }
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True when the set has no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Metadata of rule `id`.
+    ///
+    /// # Panics
+    /// If `id` was not produced by this rule set.
+    pub fn meta(&self, id: RuleId) -> &RuleMeta {
+        &self.rules[id as usize].meta
+    }
+
+    /// Metadata of rule `id`, or None for an id from elsewhere.
+    pub fn get_meta(&self, id: RuleId) -> Option<&RuleMeta> {
+        self.rules.get(id as usize).map(|r| &r.meta)
+    }
+
+    /// All rules' metadata, in id order.
+    pub fn metas(&self) -> impl Iterator<Item = (RuleId, &RuleMeta)> {
+        (0..).zip(self.rules.iter().map(|r| &r.meta))
+    }
+
+    /// Layout of the prefilter (groups, patterns, always-check entries).
+    pub fn prefilter_stats(&self) -> PrefilterStats {
+        self.prefilter.stats()
+    }
+
+    /// A scratch sized for this set.
+    pub fn new_scratch(&self) -> Scratch {
+        let mut s = Scratch {
+            candidates: Vec::with_capacity(self.rules.len().min(1024)),
+            vars: vec![0; self.max_vars],
+            ..Scratch::default()
+        };
+        s.stamps.begin(self.rules.len(), self.prefilter.npatterns());
+        s
+    }
+
+    /// Compiles every pcre now instead of on first use (e.g. before timing).
+    /// Returns how many could not be compiled.
+    pub fn warm_regexes(&self) -> usize {
+        self.rules
+            .iter()
+            .flat_map(|r| r.program.steps.iter())
+            .filter(|s| matches!(s, Step::Pcre(p) if !p.re.warm()))
+            .count()
+    }
+
+    /// Writes into `out` (cleared first) the ids of the rules matching `pkt`,
+    /// in Suricata's order: action (pass, drop, reject, alert), then
+    /// priority, then load order.
+    ///
+    /// Views of reassembled stream data (`pkt.flow.from_stream`) are only
+    /// checked against rules with payload keywords, never `dsize`,
+    /// `tcp-pkt`/`udp-pkt` or header-only rules, which belong to packets.
+    pub fn match_packet(&self, pkt: &PacketView, scratch: &mut Scratch, out: &mut Vec<RuleId>) {
+        out.clear();
+        scratch
+            .stamps
+            .begin(self.rules.len(), self.prefilter.npatterns());
+        if scratch.vars.len() < self.max_vars {
+            scratch.vars.resize(self.max_vars, 0);
+        }
+        scratch.latin1.invalidate();
+        let mut cands = std::mem::take(&mut scratch.candidates);
+        cands.clear();
+        self.prefilter.candidates(pkt, &mut scratch.stamps, &mut cands);
+        cands.sort_unstable();
+        for &id in &cands {
+            if let Some(r) = self.rules.get(id as usize) {
+                if self.check(r, pkt, scratch) {
+                    out.push(id);
+                }
+            }
+        }
+        scratch.candidates = cands;
+    }
+
+    fn check(&self, r: &CompiledRule, pkt: &PacketView, scratch: &mut Scratch) -> bool {
+        if pkt.flow.from_stream && r.packet_only {
+            return false;
+        }
+        if !r.header.matches(pkt) || !r.checks.iter().all(|c| c.eval(pkt)) {
+            return false;
+        }
+        if r.program.is_empty() {
+            return true;
+        }
+        // Like Suricata, payload keywords need a payload to inspect.
+        if pkt.payload.is_empty() {
+            return false;
+        }
+        let vars = &mut scratch.vars[..r.program.nvars.min(self.max_vars)];
+        vars.fill(0);
+        r.program.matches(pkt.payload, vars, &mut scratch.latin1)
+    }
+}

@@ -1,0 +1,127 @@
+//! Command-line interface. Flags follow Suricata's where Suricata has one
+//! (`-r`, `-S`, `-l`, `-c`, `--set`, `-k`, `-v`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Sigil: Suricata-compatible network threat detection for traffic forensics.
+#[derive(Debug, Parser)]
+#[command(name = "sigil", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run detection over capture files (retro-hunt) and write EVE JSON and fast.log.
+    Run(RunArgs),
+    /// Rule-pack tools.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+}
+
+/// `sigil rules …`
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// Parse and compile rule files; report errors, unsupported keywords, duplicates.
+    Check(CheckArgs),
+}
+
+/// Checksum validation mode (Suricata's `-k`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChecksumArg {
+    /// Never check checksums.
+    None,
+    /// Check every packet; packets with bad checksums are not inspected.
+    All,
+    /// Check until checksums look offloaded (more than 1 in 10 bad), then stop.
+    Auto,
+}
+
+/// Options shared by commands that load rules.
+#[derive(Debug, Args)]
+pub struct RuleLoadArgs {
+    /// Configuration file (suricata.yaml layout), laid over the embedded defaults.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override a configuration value, e.g. vars.address-groups.HOME_NET=[10.0.0.0/8].
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `sigil run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Capture file (pcap or pcapng) or a directory of them; repeatable.
+    #[arg(short = 'r', long = "read", value_name = "FILE|DIR", required = true)]
+    pub read: Vec<PathBuf>,
+    /// Rule file or directory of *.rules; repeatable. Default: the embedded pack.
+    #[arg(short = 'S', long = "rules", value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Output directory (created if missing).
+    #[arg(short = 'l', long = "log-dir", value_name = "DIR", default_value = ".")]
+    pub log_dir: PathBuf,
+    #[command(flatten)]
+    pub load: RuleLoadArgs,
+    /// Checksum validation (default from config `pcap-file.checksum-checks`, else auto).
+    #[arg(short = 'k', value_enum, value_name = "MODE")]
+    pub checksum: Option<ChecksumArg>,
+    /// Decode and track flows but run no rules (baseline for benchmarks).
+    #[arg(long)]
+    pub no_detect: bool,
+}
+
+/// `sigil rules check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rule files or directories (every *.rules inside).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: RuleLoadArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also parse commented-out rules (`# alert …`) and count them.
+    #[arg(long)]
+    pub include_commented: bool,
+    /// List every unsupported rule, not only the per-keyword counts.
+    #[arg(long)]
+    pub list_unsupported: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn suricata_style_run_flags() {
+        let cli = Cli::try_parse_from([
+            "sigil", "run", "-r", "a.pcap", "-r", "dir", "-S", "x.rules", "-l", "out", "-k",
+            "none", "--set", "vars.address-groups.HOME_NET=[10.0.0.0/8]", "-c", "s.yaml",
+        ])
+        .unwrap();
+        let Command::Run(r) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(r.read.len(), 2);
+        assert_eq!(r.checksum, Some(ChecksumArg::None));
+        assert_eq!(r.load.set.len(), 1);
+        assert_eq!(r.log_dir, PathBuf::from("out"));
+    }
+}
