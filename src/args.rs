@@ -112,8 +112,22 @@ mod tests {
     #[test]
     fn suricata_style_run_flags() {
         let cli = Cli::try_parse_from([
-            "sigil", "run", "-r", "a.pcap", "-r", "dir", "-S", "x.rules", "-l", "out", "-k",
-            "none", "--set", "vars.address-groups.HOME_NET=[10.0.0.0/8]", "-c", "s.yaml",
+            "sigil",
+            "run",
+            "-r",
+            "a.pcap",
+            "-r",
+            "dir",
+            "-S",
+            "x.rules",
+            "-l",
+            "out",
+            "-k",
+            "none",
+            "--set",
+            "vars.address-groups.HOME_NET=[10.0.0.0/8]",
+            "-c",
+            "s.yaml",
         ])
         .unwrap();
         let Command::Run(r) = cli.command else {

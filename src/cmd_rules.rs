@@ -28,7 +28,8 @@ struct JsonReport<'a> {
 /// Runs the check; exit 1 on any syntax error (or invalid option value).
 pub fn check(args: CheckArgs) -> Result<ExitCode> {
     let cfg = ruleload::config(&args.load)?;
-    let (_set, report) = ruleload::build(&cfg, RuleSource::Paths(&args.paths), args.include_commented)?;
+    let (_set, report) =
+        ruleload::build(&cfg, RuleSource::Paths(&args.paths), args.include_commented)?;
     let failed = !report.syntax_errors.is_empty() || !report.other_errors.is_empty();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -51,7 +52,11 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
     } else {
         print_text(&mut out, &report, args.list_unsupported)?;
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn loc(file: &Option<std::path::PathBuf>, line: usize) -> String {
@@ -69,7 +74,12 @@ fn print_text(out: &mut impl Write, r: &LoadReport, list: bool) -> std::io::Resu
         writeln!(out, "{}", e.message.trim_end())?;
     }
     for u in &r.undefined_vars {
-        writeln!(out, "{}: error: undefined variable ${}", loc(&u.file, u.line), u.name)?;
+        writeln!(
+            out,
+            "{}: error: undefined variable ${}",
+            loc(&u.file, u.line),
+            u.name
+        )?;
     }
     for d in &r.duplicates {
         writeln!(

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sigil_engine::decode::ChecksumMode;
 use sigil_engine::run::{run_offline, RunOptions};
 use tracing::{info, warn};
@@ -20,9 +20,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         Some(ChecksumArg::All) => ChecksumMode::All,
         Some(ChecksumArg::Auto) => ChecksumMode::Auto,
         None => match cfg.get_str("pcap-file.checksum-checks") {
-            Some(s) => s
-                .parse()
-                .map_err(|e: String| anyhow::anyhow!("configuration pcap-file.checksum-checks: {e}"))?,
+            Some(s) => s.parse().map_err(|e: String| {
+                anyhow::anyhow!("configuration pcap-file.checksum-checks: {e}")
+            })?,
             None => ChecksumMode::Auto,
         },
     };
@@ -44,7 +44,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         for u in &report.undefined_vars {
             warn!(
                 "rule not loaded: {}:{}: undefined variable ${}",
-                u.file.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                u.file
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
                 u.line,
                 u.name
             );
@@ -52,7 +55,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         if !report.unsupported.is_empty() {
             let mut kws: Vec<_> = report.unsupported_keywords.iter().collect();
             kws.sort_by(|a, b| b.1.cmp(a.1));
-            let top: Vec<String> = kws.iter().take(5).map(|(k, n)| format!("{k} ({n})")).collect();
+            let top: Vec<String> = kws
+                .iter()
+                .take(5)
+                .map(|(k, n)| format!("{k} ({n})"))
+                .collect();
             warn!(
                 "{} rules not loaded: unsupported keywords, most used: {} (see `sigil rules check`)",
                 report.unsupported.len(),
@@ -74,8 +81,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     opts.eve = cfg.get_bool("outputs.eve-log.enabled").unwrap_or(true);
     opts.fast = cfg.get_bool("outputs.fast.enabled").unwrap_or(true);
-    let summary = run_offline(&opts, rules.as_ref())
-        .with_context(|| format!("run over {}", describe(&args.read)))?;
+    let summary = run_offline(&opts, rules.as_ref())?;
     info!(
         "{} packets, {} bytes, {} flows, {} alerts in {:.2}s",
         summary.packets,
@@ -93,12 +99,4 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         args.log_dir.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn describe(paths: &[std::path::PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

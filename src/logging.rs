@@ -2,6 +2,8 @@
 //! `-vvv` trace, `-q` errors only. `SIGIL_LOG` (an env-filter spec)
 //! overrides both for targeted debugging.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber writing to stderr.
@@ -20,6 +22,7 @@ pub fn init(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .try_init();

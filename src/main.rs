@@ -5,11 +5,11 @@
 //! `sigil-grammar` crates.
 
 mod args;
-mod ruleload;
 mod cmd_rules;
 mod cmd_run;
 mod defaults;
 mod logging;
+mod ruleload;
 
 use std::process::ExitCode;
 
@@ -31,8 +31,22 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
-            eprintln!("sigil: error: {err:#}");
+            eprintln!("sigil: error: {}", render_chain(&err));
             ExitCode::from(1)
         }
     }
+}
+
+/// `outer: inner: …`, leaving out causes whose text the message already
+/// holds (library errors often print their source themselves).
+fn render_chain(err: &anyhow::Error) -> String {
+    let mut msg = err.to_string();
+    for cause in err.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }

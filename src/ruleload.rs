@@ -91,9 +91,10 @@ pub fn build(
                 builder.add_file(&f)?;
             }
         }
-        RuleSource::Embedded => {
-            builder.add_source(defaults::DEFAULT_RULES, Some(Path::new(defaults::DEFAULT_RULES_NAME)))
-        }
+        RuleSource::Embedded => builder.add_source(
+            defaults::DEFAULT_RULES,
+            Some(Path::new(defaults::DEFAULT_RULES_NAME)),
+        ),
     }
     Ok(builder.build())
 }

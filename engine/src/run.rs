@@ -137,7 +137,12 @@ impl Outputs {
         Ok(Outputs { eve, fast })
     }
 
-    fn alert(&mut self, ctx: &EventCtx<'_>, a: &AlertInfo<'_>, classtype: Option<&str>) -> Result<(), RunError> {
+    fn alert(
+        &mut self,
+        ctx: &EventCtx<'_>,
+        a: &AlertInfo<'_>,
+        classtype: Option<&str>,
+    ) -> Result<(), RunError> {
         if let Some(eve) = &mut self.eve {
             eve.alert(ctx, a).map_err(|e| RunError::Output {
                 path: eve.path().to_path_buf(),
@@ -324,7 +329,11 @@ pub fn run_offline(opts: &RunOptions, rules: Option<&RuleSet>) -> Result<RunSumm
         .events()
         .map(|(n, c)| (n.to_string(), c))
         .collect();
-    s.capture_warnings = source.warnings().iter().map(|w| w.message.clone()).collect();
+    s.capture_warnings = source
+        .warnings()
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
     Ok(runner.summary)
 }
 

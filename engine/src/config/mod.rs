@@ -252,7 +252,10 @@ mod tests {
             c.get_str("vars.address-groups.HOME_NET").as_deref(),
             Some("[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]")
         );
-        assert_eq!(c.get_str("pcap-file.checksum-checks").as_deref(), Some("auto"));
+        assert_eq!(
+            c.get_str("pcap-file.checksum-checks").as_deref(),
+            Some("auto")
+        );
         assert_eq!(c.get_bool("outputs.eve-log.enabled"), Some(true));
     }
 
@@ -262,7 +265,10 @@ mod tests {
         c.set("vars.address-groups.HOME_NET=[10.0.0.0/8]").unwrap();
         c.set("stream.inline=true").unwrap();
         c.set("stream.reassembly.depth=1mb").unwrap();
-        assert_eq!(c.get_str("vars.address-groups.HOME_NET").as_deref(), Some("[10.0.0.0/8]"));
+        assert_eq!(
+            c.get_str("vars.address-groups.HOME_NET").as_deref(),
+            Some("[10.0.0.0/8]")
+        );
         assert_eq!(c.get_bool("stream.inline"), Some(true));
         assert_eq!(c.get_u64("stream.reassembly.depth"), Some(1 << 20));
         assert!(matches!(c.set("novalue"), Err(ConfigError::BadSet(_))));
@@ -276,9 +282,15 @@ mod tests {
             Path::new("x.yaml"),
         )
         .unwrap();
-        assert_eq!(c.get_str("vars.address-groups.HOME_NET").as_deref(), Some("[10.1.0.0/16]"));
+        assert_eq!(
+            c.get_str("vars.address-groups.HOME_NET").as_deref(),
+            Some("[10.1.0.0/16]")
+        );
         // untouched defaults survive
-        assert_eq!(c.get_str("vars.port-groups.SSH_PORTS").as_deref(), Some("22"));
+        assert_eq!(
+            c.get_str("vars.port-groups.SSH_PORTS").as_deref(),
+            Some("22")
+        );
         let groups = c.string_map("vars.port-groups");
         assert!(groups.contains(&("HTTP_PORTS".to_string(), "80".to_string())));
     }
@@ -286,7 +298,9 @@ mod tests {
     #[test]
     fn bad_yaml_names_file_and_position() {
         let mut c = Config::embedded();
-        let e = c.merge_text("vars: [unclosed\n", Path::new("bad.yaml")).unwrap_err();
+        let e = c
+            .merge_text("vars: [unclosed\n", Path::new("bad.yaml"))
+            .unwrap_err();
         let s = e.to_string();
         assert!(s.starts_with("bad.yaml: "), "{s}");
         assert!(s.contains("line"), "{s}");

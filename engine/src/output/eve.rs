@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{has_ports, proto_name, time, FlowMeta, EventCtx};
+use super::{has_ports, proto_name, time, EventCtx, FlowMeta};
 
 /// The rule side of an alert.
 #[derive(Debug, Clone, Copy)]
@@ -198,9 +198,13 @@ impl EveWriter {
             icmp_code: pkt.icmp.map(|i| i.1),
             pkt_src: "wire/pcap",
             body,
-            direction: pkt
-                .flow
-                .map(|f| if f.to_server { "to_server" } else { "to_client" }),
+            direction: pkt.flow.map(|f| {
+                if f.to_server {
+                    "to_server"
+                } else {
+                    "to_client"
+                }
+            }),
             flow: pkt.flow.as_ref().map(|f| flow_json(f, ports)),
             pcap_filename: pkt.pcap_filename,
         };
@@ -255,7 +259,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("eve.json");
         let mut w = EveWriter::create(&path).unwrap();
-        let md = vec!["created_at 2010_07_30".to_string(), "created_at 2011".to_string()];
+        let md = vec![
+            "created_at 2010_07_30".to_string(),
+            "created_at 2011".to_string(),
+        ];
         let flow = FlowMeta {
             flow_id: 123,
             to_server: true,

@@ -113,7 +113,14 @@ mod tests {
             metadata: &[],
         };
         let mut out = Vec::new();
-        format_line(&mut out, &pkt, &alert, Some("Attempted Information Leak"), false).unwrap();
+        format_line(
+            &mut out,
+            &pkt,
+            &alert,
+            Some("Attempted Information Leak"),
+            false,
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "02/05/2021-07:34:50.000003  [**] [1:2010371:2] ET SCAN test [**] \

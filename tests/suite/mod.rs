@@ -1,0 +1,5 @@
+mod bad_input;
+mod common;
+mod demo;
+mod rules_check;
+mod run;
