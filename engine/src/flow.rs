@@ -208,9 +208,33 @@ impl PacketMeta {
     }
 }
 
-/// One tracked flow.
+/// Why a flow ended (EVE `flow.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// Its timeout passed (or a new connection reused the closed tuple).
+    Timeout,
+    /// Evicted to make room when the table was full.
+    Forced,
+    /// Still open when the capture ended.
+    Shutdown,
+}
+
+impl EndReason {
+    /// Suricata's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Timeout => "timeout",
+            EndReason::Forced => "forced",
+            EndReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// One tracked flow, with the worker's own per-flow state `T` (stream
+/// sessions, flowbits, app-layer state…) kept inline so that one lookup
+/// finds everything.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flow {
+pub struct Flow<T = ()> {
     /// Stable id (51 bits) from the key and the first packet's time.
     pub flow_id: u64,
     /// The flow oriented client → server.
@@ -238,9 +262,13 @@ pub struct Flow {
     fin_toserver: bool,
     fin_toclient: bool,
     generation: u64,
+    /// Set when the flow leaves the table.
+    pub end_reason: Option<EndReason>,
+    /// The worker's per-flow state.
+    pub data: T,
 }
 
-impl Flow {
+impl<T> Flow<T> {
     /// True once the flow counts as established for the `flow` keyword. It
     /// stays true while the connection closes.
     pub fn is_established(&self) -> bool {
@@ -350,20 +378,20 @@ pub struct FlowStats {
 
 /// The flow table of one worker.
 #[derive(Debug)]
-pub struct FlowTable {
+pub struct FlowTable<T = ()> {
     cfg: FlowConfig,
-    flows: HashMap<NormKey, Flow>,
+    flows: HashMap<NormKey, Flow<T>>,
     /// (deadline, generation, key), lazily re-queued.
     by_deadline: BinaryHeap<Reverse<(i128, u64, NormKey)>>,
     /// (last activity, generation, key), lazily re-queued.
     by_activity: BinaryHeap<Reverse<(i128, u64, NormKey)>>,
-    ended: Vec<Flow>,
+    ended: Vec<Flow<T>>,
     next_generation: u64,
     next_sweep: Option<Timestamp>,
     stats: FlowStats,
 }
 
-impl FlowTable {
+impl<T: Default> FlowTable<T> {
     /// An empty table. A `max_flows` of 0 is treated as 1.
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
@@ -386,7 +414,7 @@ impl FlowTable {
     ///
     /// Flows whose timeout passed by `pkt.ts` are ended first (lazily, at
     /// most once per second of packet time, and always for this key).
-    pub fn lookup_or_create(&mut self, key: &FlowKey, pkt: &PacketMeta) -> (&mut Flow, Direction) {
+    pub fn lookup_or_create(&mut self, key: &FlowKey, pkt: &PacketMeta) -> (&mut Flow<T>, Direction) {
         if self.next_sweep.map_or(true, |t| pkt.ts >= t) {
             self.expire(pkt.ts);
             self.next_sweep = Some(pkt.ts.plus_secs(1));
@@ -404,12 +432,13 @@ impl FlowTable {
             }
         });
         if let Some(Some(reused)) = end_existing {
-            if let Some(old) = self.flows.remove(&nk) {
+            if let Some(mut old) = self.flows.remove(&nk) {
                 if reused {
                     self.stats.reused += 1;
                 } else {
                     self.stats.timed_out += 1;
                 }
+                old.end_reason = Some(EndReason::Timeout);
                 self.ended.push(old);
             }
         }
@@ -475,23 +504,27 @@ impl FlowTable {
                 self.by_deadline.push(Reverse((current, generation, nk)));
                 continue;
             }
-            if let Some(old) = self.flows.remove(&nk) {
+            if let Some(mut old) = self.flows.remove(&nk) {
                 self.stats.timed_out += 1;
+                old.end_reason = Some(EndReason::Timeout);
                 self.ended.push(old);
             }
         }
     }
 
     /// Flows that ended (timeout, eviction, reuse) since the last call.
-    pub fn take_ended(&mut self) -> Vec<Flow> {
+    pub fn take_ended(&mut self) -> Vec<Flow<T>> {
         std::mem::take(&mut self.ended)
     }
 
     /// Ends all flows and returns them with any not yet taken, ordered by
     /// first packet time, then flow id.
-    pub fn drain(&mut self) -> Vec<Flow> {
+    pub fn drain(&mut self) -> Vec<Flow<T>> {
         let mut all = std::mem::take(&mut self.ended);
-        all.extend(self.flows.drain().map(|(_, f)| f));
+        all.extend(self.flows.drain().map(|(_, mut f)| {
+            f.end_reason = Some(EndReason::Shutdown);
+            f
+        }));
         self.by_deadline.clear();
         self.by_activity.clear();
         all.sort_by_key(|f| (f.first_ts, f.flow_id));
@@ -527,8 +560,9 @@ impl FlowTable {
                 self.by_activity.push(Reverse((current, generation, nk)));
                 continue;
             }
-            if let Some(old) = self.flows.remove(&nk) {
+            if let Some(mut old) = self.flows.remove(&nk) {
                 self.stats.evicted_full += 1;
+                old.end_reason = Some(EndReason::Forced);
                 self.ended.push(old);
                 return true;
             }
@@ -554,7 +588,13 @@ impl FlowTable {
 }
 
 /// A flow for the first packet seen with `key`.
-fn new_flow(key: &FlowKey, nk: NormKey, src_is_a: bool, pkt: &PacketMeta, generation: u64) -> Flow {
+fn new_flow<T: Default>(
+    key: &FlowKey,
+    nk: NormKey,
+    src_is_a: bool,
+    pkt: &PacketMeta,
+    generation: u64,
+) -> Flow<T> {
     let flags = pkt.tcp_flags.unwrap_or(0);
     let syn = flags & tcp_flags::SYN != 0;
     let ack = flags & tcp_flags::ACK != 0;
@@ -587,6 +627,8 @@ fn new_flow(key: &FlowKey, nk: NormKey, src_is_a: bool, pkt: &PacketMeta, genera
         fin_toserver: false,
         fin_toclient: false,
         generation,
+        end_reason: None,
+        data: T::default(),
     }
 }
 

@@ -106,7 +106,11 @@ fn build(texts: &[String], vars: &Vars) -> RuleSet {
     b.add_source(&texts.join("\n"), None);
     let (set, report) = b.build();
     if report.compiled != texts.len() {
-        println!("warning: {} of {} rules loaded", report.compiled, texts.len());
+        println!(
+            "warning: {} of {} rules loaded",
+            report.compiled,
+            texts.len()
+        );
     }
     set.warm_regexes();
     set
@@ -126,7 +130,9 @@ Upgrade-Insecure-Requests: 1\r\n"
         .to_vec();
     let mut i = 0;
     while p.len() < 1180 {
-        p.extend_from_slice(format!("X-Trace-{i}: {:016x}\r\n", 0x5eed_u64.wrapping_mul(i + 7)).as_bytes());
+        p.extend_from_slice(
+            format!("X-Trace-{i}: {:016x}\r\n", 0x5eed_u64.wrapping_mul(i + 7)).as_bytes(),
+        );
         i += 1;
     }
     p.extend_from_slice(b"\r\n");
@@ -134,7 +140,9 @@ Upgrade-Insecure-Requests: 1\r\n"
 }
 
 fn dns_payload() -> Vec<u8> {
-    let mut p = vec![0x1a, 0x2b, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+    let mut p = vec![
+        0x1a, 0x2b, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
     for label in ["www", "example-shop", "com"] {
         p.push(label.len() as u8);
         p.extend_from_slice(label.as_bytes());

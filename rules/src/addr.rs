@@ -53,7 +53,7 @@ impl<T: Bound> Ranges<T> {
         for (a, b) in v {
             match out.last_mut() {
                 // Overlapping or adjacent: extend the previous range.
-                Some(last) if last.1.succ().map_or(true, |n| a <= n) => {
+                Some(last) if last.1.succ().is_none_or(|n| a <= n) => {
                     if b > last.1 {
                         last.1 = b;
                     }
@@ -337,9 +337,7 @@ pub fn resolve_addr(expr: &AddrExpr, vars: &dyn SetResolver) -> Result<IpSet, Re
         AddrExpr::Cidr { addr, prefix } => {
             IpSet::cidr(*addr, *prefix).map_err(ResolveError::Invalid)
         }
-        AddrExpr::Range { start, end } => {
-            IpSet::range(*start, *end).map_err(ResolveError::Invalid)
-        }
+        AddrExpr::Range { start, end } => IpSet::range(*start, *end).map_err(ResolveError::Invalid),
         AddrExpr::Netmask { addr, mask } => {
             IpSet::netmask(*addr, *mask).map_err(ResolveError::Invalid)
         }

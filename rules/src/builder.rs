@@ -251,7 +251,9 @@ impl RuleSetBuilder {
         match compile_rule(rule, &ctx) {
             Ok(r) => self.accept(r, file, line),
             Err(issues) => {
-                let loc = file.map(|f| format!("{}:", f.display())).unwrap_or_default();
+                let loc = file
+                    .map(|f| format!("{}:", f.display()))
+                    .unwrap_or_default();
                 self.reject(&issues, sid_of(rule), file, line, |_, msg| {
                     (line, 1, format!("{loc}{line}: error: {msg}"))
                 });
@@ -267,7 +269,11 @@ impl RuleSetBuilder {
             // Suricata keeps the higher revision, else the first one loaded.
             let kept = &self.loaded[i].rule.meta;
             let replace = rule.meta.rev > kept.rev;
-            let (k, d) = if replace { (&rule.meta, kept) } else { (kept, &rule.meta) };
+            let (k, d) = if replace {
+                (&rule.meta, kept)
+            } else {
+                (kept, &rule.meta)
+            };
             self.report.duplicates.push(DuplicateRule {
                 gid: key.0,
                 sid: key.1,
@@ -296,14 +302,20 @@ impl RuleSetBuilder {
         locate: impl Fn(ast::Span, &str) -> (usize, usize, String),
     ) {
         let file_buf = file.map(Path::to_path_buf);
-        let unsupported: Vec<&CompileIssue> =
-            issues.iter().filter(|i| i.kind == IssueKind::Unsupported).collect();
+        let unsupported: Vec<&CompileIssue> = issues
+            .iter()
+            .filter(|i| i.kind == IssueKind::Unsupported)
+            .collect();
         if let Some(first) = unsupported.first() {
             let mut kws: Vec<&str> = unsupported.iter().map(|i| i.keyword.as_str()).collect();
             kws.sort_unstable();
             kws.dedup();
             for k in kws {
-                *self.report.unsupported_keywords.entry(k.to_string()).or_default() += 1;
+                *self
+                    .report
+                    .unsupported_keywords
+                    .entry(k.to_string())
+                    .or_default() += 1;
             }
             self.report.unsupported.push(UnsupportedRule {
                 file: file_buf,

@@ -63,7 +63,10 @@ pub fn parse_val(s: &str, vars: VarLookup, min: i64, max: i64, what: &str) -> Re
 /// Returns the value and the number of bytes consumed.
 pub fn strtoull(s: &[u8], base: u32) -> Option<(u64, usize)> {
     let mut i = 0;
-    while s.get(i).is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b) {
+    while s
+        .get(i)
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b)
+    {
         i += 1;
     }
     let neg = match s.get(i) {
@@ -118,7 +121,7 @@ pub struct Extraction {
 
 impl Extraction {
     /// Reads `nbytes` at `start`; returns the value and the bytes consumed.
-    fn read(&self, buf: &[u8], start: i64, nbytes: usize) -> Option<(u64, usize)> {
+    pub(crate) fn read(&self, buf: &[u8], start: i64, nbytes: usize) -> Option<(u64, usize)> {
         let start = usize::try_from(start).ok()?;
         let w = buf.get(start..start.checked_add(nbytes)?)?;
         let (mut v, used) = match self.base {
@@ -147,17 +150,17 @@ impl Extraction {
 
 /// Common option words of the byte keywords.
 #[derive(Debug, Default)]
-struct Opts {
-    relative: bool,
-    little: bool,
-    string: bool,
-    base: Option<u32>,
-    bitmask: Option<(u64, u32)>,
+pub(crate) struct Opts {
+    pub(crate) relative: bool,
+    pub(crate) little: bool,
+    pub(crate) string: bool,
+    pub(crate) base: Option<u32>,
+    pub(crate) bitmask: Option<(u64, u32)>,
 }
 
 impl Opts {
     /// Handles a shared option word; `Ok(false)` when the word is not one.
-    fn take(&mut self, word: &str) -> Result<bool, KwError> {
+    pub(crate) fn take(&mut self, word: &str) -> Result<bool, KwError> {
         let lw = word.to_ascii_lowercase();
         match lw.as_str() {
             "relative" => self.relative = true,
@@ -189,7 +192,7 @@ impl Opts {
         Ok(true)
     }
 
-    fn finish(&self, nbytes: Val) -> Result<Extraction, KwError> {
+    pub(crate) fn finish(&self, nbytes: Val) -> Result<Extraction, KwError> {
         if self.base.is_some() && !self.string {
             return Err(KwError::invalid("a number base needs \"string\""));
         }
@@ -198,7 +201,11 @@ impl Opts {
             if n < 1 || n > max {
                 return Err(KwError::invalid(format!(
                     "cannot extract {n} bytes (1..{max}{})",
-                    if self.string { " with string" } else { " without string" }
+                    if self.string {
+                        " with string"
+                    } else {
+                        " without string"
+                    }
                 )));
             }
         }
@@ -210,7 +217,7 @@ impl Opts {
     }
 }
 
-fn args(value: &str) -> Vec<&str> {
+pub(crate) fn args(value: &str) -> Vec<&str> {
     value.split(',').map(str::trim).collect()
 }
 
@@ -222,13 +229,17 @@ pub struct Cursor<'v> {
     pub vars: &'v mut [u64],
 }
 
-fn nbytes_of(v: Val, vars: &[u64]) -> Option<usize> {
-    usize::try_from(v.get(vars)).ok().filter(|&n| (1..=23).contains(&n))
+pub(crate) fn nbytes_of(v: Val, vars: &[u64]) -> Option<usize> {
+    usize::try_from(v.get(vars))
+        .ok()
+        .filter(|&n| (1..=23).contains(&n))
 }
 
-fn start_of(relative: bool, cur: usize, offset: i64) -> i64 {
+pub(crate) fn start_of(relative: bool, cur: usize, offset: i64) -> i64 {
     if relative {
-        i64::try_from(cur).unwrap_or(i64::MAX).saturating_add(offset)
+        i64::try_from(cur)
+            .unwrap_or(i64::MAX)
+            .saturating_add(offset)
     } else {
         offset
     }
@@ -329,7 +340,7 @@ impl ByteTest {
             return false;
         };
         let start = start_of(self.relative, c.offset, self.offset.get(c.vars));
-        if self.relative && usize::try_from(start).map_or(true, |s| s >= buf.len()) {
+        if self.relative && usize::try_from(start).ok().is_none_or(|s| s >= buf.len()) {
             return false;
         }
         let Some((v, _)) = self.ext.read(buf, start, n) else {
@@ -452,7 +463,9 @@ impl ByteJump {
         let Some((v, used)) = self.ext.read(buf, start, n) else {
             return false;
         };
-        let mut val = i64::try_from(v).unwrap_or(i64::MAX).saturating_mul(self.multiplier);
+        let mut val = i64::try_from(v)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(self.multiplier);
         if self.align && val % 4 != 0 {
             val = val.saturating_add(4 - val % 4);
         }
@@ -474,7 +487,7 @@ impl ByteJump {
     }
 }
 
-fn parse_lit(s: &str, min: i64, max: i64, what: &str) -> Result<i64, KwError> {
+pub(crate) fn parse_lit(s: &str, min: i64, max: i64, what: &str) -> Result<i64, KwError> {
     match parse_val(s, &|_| None, min, max, what)? {
         Val::Lit(v) => Ok(v),
         Val::Var(_) => Err(KwError::invalid(format!("{what}: expected a number"))),
@@ -523,7 +536,9 @@ impl ByteExtract {
                     return Err(KwError::invalid("align must be 2 or 4"));
                 }
             } else {
-                return Err(KwError::invalid(format!("unknown byte_extract option {w:?}")));
+                return Err(KwError::invalid(format!(
+                    "unknown byte_extract option {w:?}"
+                )));
             }
         }
         if o.bitmask.is_some() {
@@ -571,161 +586,10 @@ impl ByteExtract {
     }
 }
 
-/// `byte_math` operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MathOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Shl,
-    Shr,
-}
-
-/// `byte_math:bytes N, offset N, oper OP, rvalue V, result NAME [, options]`.
-#[derive(Debug, Clone)]
-pub struct ByteMath {
-    nbytes: Val,
-    offset: i64,
-    op: MathOp,
-    rvalue: Val,
-    slot: usize,
-    relative: bool,
-    ext: Extraction,
-}
-
-impl ByteMath {
-    /// Parses the option value; returns the keyword and the result variable name.
-    pub fn parse(value: &str, vars: VarLookup, slot: usize) -> Result<(Self, String), KwError> {
-        let mut nbytes = None;
-        let mut offset = None;
-        let mut op = None;
-        let mut rvalue = None;
-        let mut result = None;
-        let mut o = Opts::default();
-        for w in args(value) {
-            let (k, v) = w.split_once(char::is_whitespace).unwrap_or((w, ""));
-            let v = v.trim();
-            match k.to_ascii_lowercase().as_str() {
-                "bytes" => nbytes = Some(parse_val(v, vars, 1, 10, "bytes")?),
-                "offset" => offset = Some(parse_lit(v, -65535, 65535, "offset")?),
-                "oper" => {
-                    op = Some(match v {
-                        "+" => MathOp::Add,
-                        "-" => MathOp::Sub,
-                        "*" => MathOp::Mul,
-                        "/" => MathOp::Div,
-                        "<<" => MathOp::Shl,
-                        ">>" => MathOp::Shr,
-                        _ => return Err(KwError::invalid(format!("invalid oper {v:?}"))),
-                    })
-                }
-                "rvalue" => {
-                    rvalue = Some(if is_var_name(v) {
-                        parse_val(v, vars, 0, 0, "rvalue")?
-                    } else {
-                        parse_val(v, vars, 0, i64::from(u32::MAX), "rvalue")?
-                    })
-                }
-                "result" => {
-                    if !is_var_name(v) {
-                        return Err(KwError::invalid(format!("invalid result name {v:?}")));
-                    }
-                    result = Some(v.to_string());
-                }
-                "endian" => match v {
-                    "big" => o.little = false,
-                    "little" => o.little = true,
-                    "dce" => {
-                        o.take("dce")?;
-                    }
-                    _ => return Err(KwError::invalid(format!("invalid endian {v:?}"))),
-                },
-                "string" => {
-                    o.string = true;
-                    if !o.take(v)? || v == "relative" {
-                        return Err(KwError::invalid(format!("invalid string base {v:?}")));
-                    }
-                }
-                _ => {
-                    if !o.take(w)? {
-                        return Err(KwError::invalid(format!("unknown byte_math option {w:?}")));
-                    }
-                }
-            }
-        }
-        let missing = |what: &str| KwError::invalid(format!("byte_math needs {what}"));
-        let nbytes = nbytes.ok_or_else(|| missing("bytes"))?;
-        let op = op.ok_or_else(|| missing("oper"))?;
-        if matches!(op, MathOp::Shl | MathOp::Shr) {
-            if let Val::Lit(n) = nbytes {
-                if n > 4 {
-                    return Err(KwError::invalid("bytes must be 1..4 with << or >>"));
-                }
-            }
-        }
-        let ext = o.finish(match nbytes {
-            Val::Lit(n) if !o.string => Val::Lit(n.min(8)),
-            other => other,
-        })?;
-        let m = ByteMath {
-            nbytes,
-            offset: offset.ok_or_else(|| missing("offset"))?,
-            op,
-            rvalue: rvalue.ok_or_else(|| missing("rvalue"))?,
-            slot,
-            relative: o.relative,
-            ext,
-        };
-        Ok((m, result.ok_or_else(|| missing("result"))?))
-    }
-
-    /// True when the keyword depends on the previous match position.
-    pub fn relative(&self) -> bool {
-        self.relative
-    }
-
-    /// Computes into the result slot and moves the cursor past the bytes read.
-    pub fn eval(&self, buf: &[u8], c: &mut Cursor) -> bool {
-        if buf.is_empty() {
-            return false;
-        }
-        let Some(n) = nbytes_of(self.nbytes, c.vars) else {
-            return false;
-        };
-        let start = start_of(self.relative, c.offset, self.offset);
-        if self.relative && usize::try_from(start).map_or(true, |s| s >= buf.len()) {
-            return false;
-        }
-        let Some((v, used)) = self.ext.read(buf, start, n) else {
-            return false;
-        };
-        let r = match self.rvalue {
-            Val::Var(i) => c.vars.get(i).copied().unwrap_or(0),
-            Val::Lit(l) => l as u64,
-        };
-        let out = match self.op {
-            MathOp::Add => v.wrapping_add(r),
-            MathOp::Sub => v.wrapping_sub(r),
-            MathOp::Mul => v.wrapping_mul(r),
-            MathOp::Div => match v.checked_div(r) {
-                Some(q) => q,
-                None => return false,
-            },
-            MathOp::Shl => u32::try_from(r).ok().and_then(|s| v.checked_shl(s)).unwrap_or(0),
-            MathOp::Shr => u32::try_from(r).ok().and_then(|s| v.checked_shr(s)).unwrap_or(0),
-        };
-        c.offset = usize::try_from(start).unwrap_or(0) + used;
-        if let Some(slot) = c.vars.get_mut(self.slot) {
-            *slot = out;
-        }
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bytemath::ByteMath;
 
     fn no_vars(_: &str) -> Option<usize> {
         None
@@ -734,7 +598,13 @@ mod tests {
     fn test(value: &str, buf: &[u8], at: usize) -> bool {
         let t = ByteTest::parse(value, &no_vars).unwrap_or_else(|e| panic!("{value}: {e:?}"));
         let mut vars = [0u64; 4];
-        t.eval(buf, &Cursor { offset: at, vars: &mut vars })
+        t.eval(
+            buf,
+            &Cursor {
+                offset: at,
+                vars: &mut vars,
+            },
+        )
     }
 
     #[test]
@@ -772,7 +642,14 @@ mod tests {
         for &(v, at, want) in cases {
             assert_eq!(test(v, buf, at), want, "{v} at {at}");
         }
-        for bad in ["2,=,1", "9,=,1,0", "2,=,1,0,hex", "2,~,1,0", "2,=,1,0,bogus", "2,=,1,70000"] {
+        for bad in [
+            "2,=,1",
+            "9,=,1,0",
+            "2,=,1,0,hex",
+            "2,~,1,0",
+            "2,=,1,0,bogus",
+            "2,=,1,70000",
+        ] {
             assert!(ByteTest::parse(bad, &no_vars).is_err(), "{bad}");
         }
         assert!(matches!(
@@ -807,25 +684,36 @@ mod tests {
         let mut vars = [0u64; 2];
         let (e, name) = ByteExtract::parse("2,0,len,multiplier 2", 0).unwrap();
         assert_eq!(name, "len");
-        let mut c = Cursor { offset: 0, vars: &mut vars };
+        let mut c = Cursor {
+            offset: 0,
+            vars: &mut vars,
+        };
         assert!(e.eval(buf, &mut c));
         assert_eq!((c.offset, c.vars[0]), (2, 10));
         let lookup = |n: &str| (n == "len").then_some(0);
-        let (m, res) =
-            ByteMath::parse("bytes 2, offset 2, oper -, rvalue len, result r, relative, string dec", &lookup, 1)
-                .unwrap();
+        let (m, res) = ByteMath::parse(
+            "bytes 2, offset 2, oper -, rvalue len, result r, relative, string dec",
+            &lookup,
+            1,
+        )
+        .unwrap();
         assert_eq!(res, "r");
         assert!(m.eval(buf, &mut c));
         assert_eq!((c.offset, c.vars[1]), (6, 2));
         let t = ByteTest::parse("1,=,len,1", &lookup).unwrap();
         c.vars[0] = 5;
         assert!(t.eval(buf, &c));
-        assert!(ByteMath::parse("bytes 2, offset 0, oper /, rvalue 0, result x", &no_vars, 0)
-            .map(|(m, _)| {
-                let mut c = Cursor { offset: 0, vars: &mut [0u64; 1] };
-                !m.eval(buf, &mut c)
-            })
-            .unwrap());
+        assert!(
+            ByteMath::parse("bytes 2, offset 0, oper /, rvalue 0, result x", &no_vars, 0)
+                .map(|(m, _)| {
+                    let mut c = Cursor {
+                        offset: 0,
+                        vars: &mut [0u64; 1],
+                    };
+                    !m.eval(buf, &mut c)
+                })
+                .unwrap()
+        );
         assert!(ByteMath::parse("bytes 2, offset 0, oper +, result x", &no_vars, 0).is_err());
         assert!(ByteExtract::parse("2,0,9bad", 0).is_err());
         assert!(ByteExtract::parse("2,0,x,align 3", 0).is_err());

@@ -95,7 +95,11 @@ pub enum Check {
 impl Check {
     /// Parses keyword `kw` (already known to be a check keyword).
     pub fn parse(kw: &str, value: Option<&str>) -> Result<Check, KwError> {
-        let need = || value.map(str::trim).ok_or_else(|| KwError::invalid(format!("{kw} needs a value")));
+        let need = || {
+            value
+                .map(str::trim)
+                .ok_or_else(|| KwError::invalid(format!("{kw} needs a value")))
+        };
         Ok(match kw {
             "dsize" => Check::Dsize(uint(need()?, u64::from(u16::MAX))?),
             "ttl" => Check::Ttl(uint(need()?, 255)?),
@@ -103,7 +107,9 @@ impl Check {
                 let v = need()?;
                 let (negate, n) = bang(v);
                 let n = n.trim();
-                let hex = n.strip_prefix(['x', 'X']).map(|h| u8::from_str_radix(h, 16));
+                let hex = n
+                    .strip_prefix(['x', 'X'])
+                    .map(|h| u8::from_str_radix(h, 16));
                 let value = match hex {
                     Some(h) => h.ok(),
                     None => parse_number(n).and_then(|x| u8::try_from(x).ok()),
@@ -125,7 +131,10 @@ impl Check {
             "fragoffset" => {
                 let v = need()?;
                 let m = uint(v, 8191)?;
-                if !matches!(m, UintMatch::Eq(_) | UintMatch::Ne(_) | UintMatch::Lt(_) | UintMatch::Gt(_)) {
+                if !matches!(
+                    m,
+                    UintMatch::Eq(_) | UintMatch::Ne(_) | UintMatch::Lt(_) | UintMatch::Gt(_)
+                ) {
                     return Err(KwError::invalid(format!("invalid fragoffset {v:?}")));
                 }
                 Check::Fragoffset(m)
@@ -201,7 +210,9 @@ impl Check {
                 }
             }),
             Check::Fragbits { mode, bits } => p.ipv4.is_some_and(|v| {
-                let have = u16::from(v.flag_mf) | u16::from(v.flag_df) << 1 | u16::from(v.flag_reserved) << 2;
+                let have = u16::from(v.flag_mf)
+                    | u16::from(v.flag_df) << 1
+                    | u16::from(v.flag_reserved) << 2;
                 mode.matches(have, bits)
             }),
             Check::Fragoffset(m) => p.ipv4.is_some_and(|v| m.matches(u64::from(v.frag_offset))),
@@ -217,12 +228,14 @@ impl Check {
             Check::Window { value, negate } => tcp.is_some_and(|t| (t.window == value) != negate),
             Check::IpProto(m) => m.matches(u64::from(p.ip_proto)),
             Check::SameIp => p.src == p.dst,
-            Check::TcpMss(m) => tcp.and_then(|t| t.mss).is_some_and(|mss| m.matches(u64::from(mss))),
+            Check::TcpMss(m) => tcp
+                .and_then(|t| t.mss)
+                .is_some_and(|mss| m.matches(u64::from(mss))),
             Check::Flow(f) => {
-                f.to_server.map_or(true, |t| p.flow.to_server == t)
-                    && f.established.map_or(true, |e| p.flow.established == e)
-                    && f.stream.map_or(true, |s| p.flow.from_stream == s)
-                    && f.frag.map_or(true, |fr| p.is_fragment == fr)
+                f.to_server.is_none_or(|t| p.flow.to_server == t)
+                    && f.established.is_none_or(|e| p.flow.established == e)
+                    && f.stream.is_none_or(|s| p.flow.from_stream == s)
+                    && f.frag.is_none_or(|fr| p.is_fragment == fr)
             }
         }
     }
@@ -285,7 +298,8 @@ fn bitspec(v: &str, bit: impl Fn(char) -> Option<u16>) -> Result<(BitMode, u16),
             }
             c if c.is_whitespace() => {}
             c => {
-                let b = bit(c).ok_or_else(|| KwError::invalid(format!("invalid flag {c:?} in {v:?}")))?;
+                let b = bit(c)
+                    .ok_or_else(|| KwError::invalid(format!("invalid flag {c:?} in {v:?}")))?;
                 bits |= b;
                 seen_any = true;
             }
@@ -384,7 +398,8 @@ fn ip_proto(v: &str) -> Result<UintMatch, KwError> {
     };
     let n = match rest.parse::<u8>() {
         Ok(n) => n,
-        Err(_) => proto_number(rest).ok_or_else(|| KwError::invalid(format!("unknown protocol {rest:?}")))?,
+        Err(_) => proto_number(rest)
+            .ok_or_else(|| KwError::invalid(format!("unknown protocol {rest:?}")))?,
     };
     let n = u64::from(n);
     Ok(match prefix {
@@ -399,7 +414,9 @@ fn flow(v: &str) -> Result<FlowCheck, KwError> {
     let mut f = FlowCheck::default();
     let set = |slot: &mut Option<bool>, val: bool, word: &str| -> Result<(), KwError> {
         if slot.is_some_and(|s| s != val) {
-            return Err(KwError::invalid(format!("flow option {word} conflicts with an earlier one")));
+            return Err(KwError::invalid(format!(
+                "flow option {word} conflicts with an earlier one"
+            )));
         }
         *slot = Some(val);
         Ok(())
@@ -453,7 +470,9 @@ mod tests {
     }
 
     fn eval(kw: &str, v: Option<&str>, p: &PacketView) -> bool {
-        Check::parse(kw, v).unwrap_or_else(|e| panic!("{kw}:{v:?}: {e:?}")).eval(p)
+        Check::parse(kw, v)
+            .unwrap_or_else(|e| panic!("{kw}:{v:?}: {e:?}"))
+            .eval(p)
     }
 
     #[test]
@@ -479,7 +498,11 @@ mod tests {
             ("S,C", S | 0x40, false),
         ];
         for &(spec, flags, want) in cases {
-            assert_eq!(eval("flags", Some(spec), &tcp_pkt(flags)), want, "flags:{spec} on {flags:#x}");
+            assert_eq!(
+                eval("flags", Some(spec), &tcp_pkt(flags)),
+                want,
+                "flags:{spec} on {flags:#x}"
+            );
         }
         assert!(Check::parse("flags", Some("SX")).is_err());
         assert!(Check::parse("flags", Some("+*S")).is_err());
@@ -528,7 +551,10 @@ mod tests {
         }
         let mut s = p;
         s.flow.from_stream = true;
-        assert!(!eval("dsize", Some("5"), &s), "dsize never matches stream data");
+        assert!(
+            !eval("dsize", Some("5"), &s),
+            "dsize never matches stream data"
+        );
     }
 
     #[test]
@@ -545,7 +571,12 @@ mod tests {
         assert!(eval("icode", Some("0"), &p));
         assert!(eval("icmp_id", Some("4660"), &p));
         assert!(eval("icmp_seq", Some("1"), &p));
-        p.icmp = Some(IcmpFields { itype: 3, icode: 1, id: None, seq: None });
+        p.icmp = Some(IcmpFields {
+            itype: 3,
+            icode: 1,
+            id: None,
+            seq: None,
+        });
         assert!(!eval("icmp_seq", Some("1"), &p));
         assert!(!eval("itype", Some("8"), &tcp_pkt(0)));
     }

@@ -81,7 +81,9 @@ impl Classifications {
                 reason: reason.into(),
             };
             // The description may itself contain commas: name first, priority last.
-            let (name, rest) = body.split_once(',').ok_or_else(|| err("expected name,description,priority"))?;
+            let (name, rest) = body
+                .split_once(',')
+                .ok_or_else(|| err("expected name,description,priority"))?;
             let (desc, prio) = rest
                 .rsplit_once(',')
                 .ok_or_else(|| err("expected name,description,priority"))?;
@@ -137,10 +139,8 @@ mod tests {
 
     #[test]
     fn parses_commas_in_description_and_rejects_junk() {
-        let c = Classifications::parse(
-            "# comment\n\nconfig classification: x-y,Has, a comma,2\n",
-        )
-        .unwrap();
+        let c = Classifications::parse("# comment\n\nconfig classification: x-y,Has, a comma,2\n")
+            .unwrap();
         assert_eq!(c.get("x-y").unwrap().description, "Has, a comma");
         assert_eq!(c.get("x-y").unwrap().priority, 2);
         let e = Classifications::parse("config classification: a,b,high\n").unwrap_err();

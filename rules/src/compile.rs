@@ -10,7 +10,8 @@ use serde::Serialize;
 use sigil_grammar::ast::{self, unquote, RuleOption, Span};
 
 use crate::addr::ResolveError;
-use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteMath, ByteTest, Val};
+use crate::bytemath::ByteMath;
+use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteTest, Val};
 use crate::checks::Check;
 use crate::classification::Classifications;
 use crate::content::{parse_content, pattern_strength, Needle};
@@ -141,8 +142,25 @@ const CONTENT_MODIFIERS: &[&str] = &[
 ];
 
 const CHECK_KEYWORDS: &[&str] = &[
-    "dsize", "ttl", "tos", "id", "ipopts", "fragbits", "fragoffset", "itype", "icode", "icmp_id",
-    "icmp_seq", "flags", "seq", "ack", "window", "ip_proto", "sameip", "tcp.mss", "flow",
+    "dsize",
+    "ttl",
+    "tos",
+    "id",
+    "ipopts",
+    "fragbits",
+    "fragoffset",
+    "itype",
+    "icode",
+    "icmp_id",
+    "icmp_seq",
+    "flags",
+    "seq",
+    "ack",
+    "window",
+    "ip_proto",
+    "sameip",
+    "tcp.mss",
+    "flow",
 ];
 
 struct Compiler<'c> {
@@ -344,7 +362,9 @@ impl Compiler<'_> {
                     "{kw} cannot be combined with distance/within on one content"
                 )))
             } else if c.startswith {
-                Err(KwError::invalid(format!("{kw} cannot be combined with startswith")))
+                Err(KwError::invalid(format!(
+                    "{kw} cannot be combined with startswith"
+                )))
             } else {
                 Ok(())
             }
@@ -376,7 +396,11 @@ impl Compiler<'_> {
             "depth" | "offset" => {
                 absolute_conflict(c)?;
                 let v = parse_val(need()?, &lookup, 0, 65535, kw)?;
-                let slot = if kw == "depth" { &mut c.depth } else { &mut c.offset };
+                let slot = if kw == "depth" {
+                    &mut c.depth
+                } else {
+                    &mut c.offset
+                };
                 if slot.is_some() {
                     return Err(KwError::invalid(format!("{kw} used twice on one content")));
                 }
@@ -391,10 +415,16 @@ impl Compiler<'_> {
             "distance" | "within" => {
                 relative_conflict(c)?;
                 if c.startswith {
-                    return Err(KwError::invalid(format!("{kw} cannot be combined with startswith")));
+                    return Err(KwError::invalid(format!(
+                        "{kw} cannot be combined with startswith"
+                    )));
                 }
                 let v = parse_val(need()?, &lookup, -65535, 65535, kw)?;
-                let slot = if kw == "within" { &mut c.within } else { &mut c.distance };
+                let slot = if kw == "within" {
+                    &mut c.within
+                } else {
+                    &mut c.distance
+                };
                 if slot.is_some() {
                     return Err(KwError::invalid(format!("{kw} used twice on one content")));
                 }
@@ -408,19 +438,21 @@ impl Compiler<'_> {
             }
             "fast_pattern" => {
                 if self.fast_seen {
-                    return Err(KwError::invalid("fast_pattern used on more than one content"));
+                    return Err(KwError::invalid(
+                        "fast_pattern used on more than one content",
+                    ));
                 }
                 let spec = match value.map(str::trim) {
                     None | Some("only") => None,
                     Some(v) => {
-                        let (a, b) = v
-                            .split_once(',')
-                            .ok_or_else(|| KwError::invalid(format!("invalid fast_pattern {v:?}")))?;
+                        let (a, b) = v.split_once(',').ok_or_else(|| {
+                            KwError::invalid(format!("invalid fast_pattern {v:?}"))
+                        })?;
                         let num = |s: &str| s.trim().parse::<usize>().ok();
-                        let (off, n) = num(a)
-                            .zip(num(b))
-                            .ok_or_else(|| KwError::invalid(format!("invalid fast_pattern {v:?}")))?;
-                        if n == 0 || off.checked_add(n).map_or(true, |e| e > c.bytes.len()) {
+                        let (off, n) = num(a).zip(num(b)).ok_or_else(|| {
+                            KwError::invalid(format!("invalid fast_pattern {v:?}"))
+                        })?;
+                        if n == 0 || off.checked_add(n).is_none_or(|e| e > c.bytes.len()) {
                             return Err(KwError::invalid(format!(
                                 "fast_pattern {off},{n} is outside the content"
                             )));
@@ -467,8 +499,9 @@ fn choose_fast(drafts: &[Draft]) -> Option<FastPattern> {
     }
     let mut best: Option<&ContentDraft> = None;
     for c in contents.filter(|c| !c.negated) {
-        let better = best.map_or(true, |b| {
-            (c.bytes.len(), pattern_strength(&c.bytes)) > (b.bytes.len(), pattern_strength(&b.bytes))
+        let better = best.is_none_or(|b| {
+            (c.bytes.len(), pattern_strength(&c.bytes))
+                > (b.bytes.len(), pattern_strength(&b.bytes))
         });
         if better {
             best = Some(c);
@@ -502,7 +535,7 @@ fn build_program(drafts: Vec<Draft>, nvars: usize) -> Program {
         .into_iter()
         .enumerate()
         .map(|(j, d)| match d {
-            Draft::Content(c) => Step::Content(ContentStep {
+            Draft::Content(c) => Step::Content(Box::new(ContentStep {
                 needle: Needle::new(&c.bytes, c.nocase),
                 negated: c.negated,
                 offset: c.offset,
@@ -512,7 +545,7 @@ fn build_program(drafts: Vec<Draft>, nvars: usize) -> Program {
                 endswith: c.endswith,
                 within_next: within_next[j],
                 relative_next: relative_next[j],
-            }),
+            })),
             Draft::Pcre(re) => Step::Pcre(PcreStep {
                 re,
                 relative_next: relative_next[j],
@@ -555,7 +588,9 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
             let (kind, reason) = match e.error {
                 HeaderErrorKind::Keyword(KwError::Unsupported(r)) => (IssueKind::Unsupported, r),
                 HeaderErrorKind::Keyword(KwError::Invalid(r)) => (IssueKind::Invalid, r),
-                HeaderErrorKind::Resolve(ResolveError::Undefined(n)) => (IssueKind::UndefinedVar, n),
+                HeaderErrorKind::Resolve(ResolveError::Undefined(n)) => {
+                    (IssueKind::UndefinedVar, n)
+                }
                 HeaderErrorKind::Resolve(r) => (IssueKind::Invalid, r.to_string()),
             };
             c.issues.push(CompileIssue {
@@ -583,9 +618,8 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
     };
     let fast = choose_fast(&c.drafts);
     let program = build_program(c.drafts, c.vars.len());
-    let packet_only = header.proto.pkt_only()
-        || program.is_empty()
-        || c.checks.iter().any(Check::packet_only);
+    let packet_only =
+        header.proto.pkt_only() || program.is_empty() || c.checks.iter().any(Check::packet_only);
     Ok(CompiledRule {
         meta: c.meta,
         header,

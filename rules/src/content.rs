@@ -141,7 +141,10 @@ impl Needle {
 
     /// True when the pattern occurs at exactly `pos`.
     pub fn is_at(&self, hay: &[u8], pos: usize) -> bool {
-        let Some(w) = pos.checked_add(self.bytes.len()).and_then(|end| hay.get(pos..end)) else {
+        let Some(w) = pos
+            .checked_add(self.bytes.len())
+            .and_then(|end| hay.get(pos..end))
+        else {
             return false;
         };
         if self.nocase {
@@ -194,7 +197,14 @@ mod tests {
             let (n, b) = parse_content(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
             assert_eq!((n, b.as_slice()), (neg, bytes), "{raw}");
         }
-        for bad in [r#""""#, r#""|4|""#, r#""|41"#, r#""|zz|""#, r#""a\xb""#, r#""abc"#] {
+        for bad in [
+            r#""""#,
+            r#""|4|""#,
+            r#""|41"#,
+            r#""|zz|""#,
+            r#""a\xb""#,
+            r#""abc"#,
+        ] {
             assert!(parse_content(bad).is_err(), "{bad} should fail");
         }
     }

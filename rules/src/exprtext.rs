@@ -89,7 +89,10 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, String>) -> Result<Vec<T>, String> {
+    fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, String>,
+    ) -> Result<Vec<T>, String> {
         let mut items = Vec::new();
         loop {
             items.push(item(self)?);
@@ -197,7 +200,8 @@ mod tests {
             parse_addr("!$HOME_NET").unwrap(),
             AddrExpr::Not(Box::new(AddrExpr::Var("HOME_NET".into())))
         );
-        let l = parse_addr("[192.168.0.0/16, 10.0.0.1 ,!$X, 1.1.1.1-1.1.1.5, 2001:db8::/32]").unwrap();
+        let l =
+            parse_addr("[192.168.0.0/16, 10.0.0.1 ,!$X, 1.1.1.1-1.1.1.5, 2001:db8::/32]").unwrap();
         let AddrExpr::List(items) = l else {
             panic!("not a list")
         };

@@ -38,7 +38,9 @@ impl Proto {
             "icmpv4" => Proto::Icmp4,
             "icmpv6" => Proto::Icmp6,
             "tcp-stream" | "sctp" | "ipv4" | "ipv6" | "ip4" | "ip6" => {
-                return Err(KwError::unsupported(format!("protocol {p} is not supported")))
+                return Err(KwError::unsupported(format!(
+                    "protocol {p} is not supported"
+                )))
             }
             _ => {
                 return Err(KwError::unsupported(format!(
@@ -62,7 +64,10 @@ impl Proto {
 
     /// `tcp-pkt`/`udp-pkt`: never evaluated on reassembled stream data.
     pub fn pkt_only(self) -> bool {
-        matches!(self, Proto::Tcp { pkt_only: true } | Proto::Udp { pkt_only: true })
+        matches!(
+            self,
+            Proto::Tcp { pkt_only: true } | Proto::Udp { pkt_only: true }
+        )
     }
 }
 
@@ -104,7 +109,9 @@ fn addr(
     // Reuse the shared set of a plain `$VAR` instead of copying it.
     let set = match e {
         ast::AddrExpr::Any => return Ok(None),
-        ast::AddrExpr::Var(n) => vars.address_var(n).map_err(|e| err(HeaderErrorKind::Resolve(e)))?,
+        ast::AddrExpr::Var(n) => vars
+            .address_var(n)
+            .map_err(|e| err(HeaderErrorKind::Resolve(e)))?,
         _ => Arc::new(resolve_addr(e, vars).map_err(|e| err(HeaderErrorKind::Resolve(e)))?),
     };
     if set.is_empty() {
@@ -124,7 +131,9 @@ fn port(
     let err = |error| HeaderError { part, span, error };
     let set = match e {
         ast::PortExpr::Any => return Ok(None),
-        ast::PortExpr::Var(n) => vars.port_var(n).map_err(|e| err(HeaderErrorKind::Resolve(e)))?,
+        ast::PortExpr::Var(n) => vars
+            .port_var(n)
+            .map_err(|e| err(HeaderErrorKind::Resolve(e)))?,
         _ => Arc::new(resolve_port(e, vars).map_err(|e| err(HeaderErrorKind::Resolve(e)))?),
     };
     if set.is_empty() {
@@ -191,10 +200,16 @@ impl Header {
             || (self.both && self.oriented(p.dst, p.dport, p.src, p.sport))
     }
 
-    fn oriented(&self, src: std::net::IpAddr, sport: u16, dst: std::net::IpAddr, dport: u16) -> bool {
-        self.sport.as_ref().map_or(true, |s| s.contains(sport))
-            && self.dport.as_ref().map_or(true, |s| s.contains(dport))
-            && self.src.as_ref().map_or(true, |s| s.contains(src))
-            && self.dst.as_ref().map_or(true, |s| s.contains(dst))
+    fn oriented(
+        &self,
+        src: std::net::IpAddr,
+        sport: u16,
+        dst: std::net::IpAddr,
+        dport: u16,
+    ) -> bool {
+        self.sport.as_ref().is_none_or(|s| s.contains(sport))
+            && self.dport.as_ref().is_none_or(|s| s.contains(dport))
+            && self.src.as_ref().is_none_or(|s| s.contains(src))
+            && self.dst.as_ref().is_none_or(|s| s.contains(dst))
     }
 }

@@ -25,12 +25,59 @@ impl KwError {
 /// App-layer keyword prefixes: sticky buffers (`http.uri`, `dns.query`, …),
 /// old-style content modifiers (`http_uri`, …) and protocol keywords.
 const APP_LAYER_PREFIXES: &[&str] = &[
-    "http", "file", "dns", "tls", "ssl_", "ssh", "ja3", "ja4", "smb", "dce", "krb5", "snmp", "sip",
-    "rfb", "mqtt", "modbus", "dnp3", "enip", "cip", "ike", "quic", "ftp", "smtp", "email", "pgsql",
-    "websocket", "ldap", "nfs", "tftp", "rdp", "dhcp", "bittorrent", "x509", "uricontent", "urilen",
-    "app-layer", "sip", "sdp", "pop3", "imap", "mime", "base64", "snmp", "ntp", "nfs", "ssl",
-    "template", "frame", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr", "icmpv6.hdr",
-    "ether", "arp", "entropy",
+    "http",
+    "file",
+    "dns",
+    "tls",
+    "ssh",
+    "ja3",
+    "ja4",
+    "smb",
+    "dce",
+    "krb5",
+    "snmp",
+    "sip",
+    "rfb",
+    "mqtt",
+    "modbus",
+    "dnp3",
+    "enip",
+    "cip",
+    "ike",
+    "quic",
+    "ftp",
+    "smtp",
+    "email",
+    "pgsql",
+    "websocket",
+    "ldap",
+    "nfs",
+    "tftp",
+    "rdp",
+    "dhcp",
+    "bittorrent",
+    "x509",
+    "uricontent",
+    "urilen",
+    "app-layer",
+    "sdp",
+    "pop3",
+    "imap",
+    "mime",
+    "base64",
+    "ntp",
+    "ssl",
+    "template",
+    "frame",
+    "tcp.hdr",
+    "udp.hdr",
+    "ipv4.hdr",
+    "ipv6.hdr",
+    "icmpv4.hdr",
+    "icmpv6.hdr",
+    "ether",
+    "arp",
+    "entropy",
 ];
 
 /// The reason reported for a keyword this crate does not implement.
@@ -54,6 +101,7 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "decode-event" | "engine-event" | "stream-event" | "app-layer-event" => {
             "event keywords need decoder/app-layer events (not implemented)".into()
         }
+        "bsize" => "bsize applies to app-layer sticky buffers (issue 4)".into(),
         "app-layer-protocol" => "app-layer protocol detection (issue 4)".into(),
         "config" | "transforms" => format!("{k} is not implemented"),
         _ if is_app_layer(&k) => {
@@ -115,6 +163,9 @@ mod tests {
         assert!(unsupported_reason("threshold").contains("counters"));
         assert!(unsupported_reason("dns.query").contains("app-layer"));
         assert!(unsupported_reason("to_lowercase").contains("transformations"));
-        assert_eq!(unsupported_reason("frobnicate"), "unknown or unsupported keyword");
+        assert_eq!(
+            unsupported_reason("frobnicate"),
+            "unknown or unsupported keyword"
+        );
     }
 }

@@ -37,6 +37,7 @@
 
 mod addr;
 mod builder;
+mod bytemath;
 mod bytes;
 mod checks;
 mod classification;
@@ -67,6 +68,12 @@ pub use meta::{Action, RuleId, RuleMeta, Target};
 pub use prefilter::PrefilterStats;
 pub use ruleset::{RuleSet, Scratch};
 pub use vars::{ResolvedVars, Vars, VarsError};
+
+// Compile-time proof that the rule set can be shared across worker threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RuleSet>();
+};
 
 #[cfg(test)]
 mod tests;

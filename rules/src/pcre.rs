@@ -139,13 +139,22 @@ impl Pcre {
                     ))
                 }
                 other => {
-                    return Err(PcreError::Invalid(format!("unknown pcre modifier {other:?}")))
+                    return Err(PcreError::Invalid(format!(
+                        "unknown pcre modifier {other:?}"
+                    )))
                 }
             }
         }
-        if ["(?P<pkt_", "(?P<flow_", "(?P<alert_", "(?<pkt_", "(?<flow_", "(?<alert_"]
-            .iter()
-            .any(|p| src.contains(p))
+        if [
+            "(?P<pkt_",
+            "(?P<flow_",
+            "(?P<alert_",
+            "(?<pkt_",
+            "(?<flow_",
+            "(?<alert_",
+        ]
+        .iter()
+        .any(|p| src.contains(p))
         {
             return Err(PcreError::Unsupported(
                 "pcre captures into flow/packet variables are not supported".into(),
@@ -242,7 +251,9 @@ impl Pcre {
                 let text = latin1.view(buf);
                 // Byte offset in `text` of character index `i` (chars >= 0x80 take 2 bytes).
                 let byte_of = |i: usize| {
-                    i + buf.get(..i).map_or(0, |p| p.iter().filter(|&&b| b >= 0x80).count())
+                    i + buf
+                        .get(..i)
+                        .map_or(0, |p| p.iter().filter(|&&b| b >= 0x80).count())
                 };
                 let sub = text.get(byte_of(subject)..)?;
                 let sub_from = byte_of(from) - byte_of(subject);
@@ -404,7 +415,9 @@ fn translate(src: &str, f: Flags) -> Result<String, String> {
                         push_byte(&mut out, b);
                     }
                     'c' => {
-                        let x = at(i).filter(char::is_ascii).ok_or("\\c needs a character")?;
+                        let x = at(i)
+                            .filter(char::is_ascii)
+                            .ok_or("\\c needs a character")?;
                         i += 1;
                         push_byte(&mut out, (x.to_ascii_uppercase() as u8) ^ 0x40);
                     }
@@ -538,9 +551,15 @@ mod tests {
             Pcre::parse(r#""/a/U""#),
             Err(PcreError::Unsupported(_))
         ));
-        assert!(matches!(Pcre::parse(r#""/a/q""#), Err(PcreError::Invalid(_))));
+        assert!(matches!(
+            Pcre::parse(r#""/a/q""#),
+            Err(PcreError::Invalid(_))
+        ));
         assert!(matches!(Pcre::parse(r#""a""#), Err(PcreError::Invalid(_))));
-        assert!(matches!(Pcre::parse(r#""/(a/""#), Err(PcreError::Invalid(_))));
+        assert!(matches!(
+            Pcre::parse(r#""/(a/""#),
+            Err(PcreError::Invalid(_))
+        ));
         assert!(matches!(
             Pcre::parse(r#""/(?P<pkt_x>a)/""#),
             Err(PcreError::Unsupported(_))
@@ -549,7 +568,8 @@ mod tests {
 
     #[test]
     fn byte_semantics_and_pcre_quirks() {
-        let cases: &[(&str, &[u8], Option<(usize, usize)>)] = &[
+        type Case<'a> = (&'a str, &'a [u8], Option<(usize, usize)>);
+        let cases: &[Case] = &[
             (r#""/\xff\x00/""#, b"a\xff\x00", Some((1, 3))),
             (r#""/^GET /""#, b"GET /x", Some((0, 4))),
             (r#""/foo$/""#, b"a foo\n", Some((2, 6))),

@@ -350,7 +350,11 @@ impl Group {
             let (Some(&a), Some(&b)) = (self.pat_start.get(p), self.pat_start.get(p + 1)) else {
                 continue;
             };
-            for &id in self.pat_rules.get(a as usize..b as usize).unwrap_or_default() {
+            for &id in self
+                .pat_rules
+                .get(a as usize..b as usize)
+                .unwrap_or_default()
+            {
                 st.add(id, out);
             }
         }

@@ -10,7 +10,8 @@
 //! its window. Independent failures stop the whole inspection early. The
 //! number of steps is bounded like Suricata's `inspection-recursion-limit`.
 
-use crate::bytes::{ByteExtract, ByteJump, ByteMath, ByteTest, Cursor, Val};
+use crate::bytemath::ByteMath;
+use crate::bytes::{ByteExtract, ByteJump, ByteTest, Cursor, Val};
 use crate::content::Needle;
 use crate::pcre::{Latin1, Pcre};
 
@@ -65,7 +66,7 @@ pub struct IsDataAt {
 /// One payload keyword.
 #[derive(Debug)]
 pub enum Step {
-    Content(ContentStep),
+    Content(Box<ContentStep>),
     Pcre(PcreStep),
     IsDataAt(IsDataAt),
     ByteTest(ByteTest),
@@ -215,7 +216,11 @@ impl State<'_> {
             }
             depth = depth.min(len);
             if offset > depth || depth <= 0 {
-                return if c.negated { self.run(i + 1) } else { R::NoMatch };
+                return if c.negated {
+                    self.run(i + 1)
+                } else {
+                    R::NoMatch
+                };
             }
             // 0 <= offset <= depth <= len here.
             let (o, d) = (offset as usize, depth as usize);
@@ -226,7 +231,10 @@ impl State<'_> {
             } else if n > d - o {
                 None
             } else {
-                self.buf.get(o..d).and_then(|w| c.needle.find(w)).map(|p| o + p)
+                self.buf
+                    .get(o..d)
+                    .and_then(|w| c.needle.find(w))
+                    .map(|p| o + p)
             };
             let Some(start) = found else {
                 if c.negated {
@@ -296,7 +304,11 @@ impl State<'_> {
         let var = d.value.is_var();
         let v = d.value.get(self.vars);
         if var && v >= 100_000_000 {
-            return if d.negated { self.run(i + 1) } else { R::NoMatch };
+            return if d.negated {
+                self.run(i + 1)
+            } else {
+                R::NoMatch
+            };
         }
         let len = to_i64(self.buf.len());
         let present = if d.relative {
@@ -352,9 +364,12 @@ mod tests {
             let mut b2 = content(b"b");
             b2.distance = Some(Val::Lit(0));
             b2.within = Some(Val::Lit(2));
-            vec![Step::Content(a2), Step::Content(b2)]
+            vec![Step::Content(Box::new(a2)), Step::Content(Box::new(b2))]
         };
-        assert!(run(vec![Step::Content(a), Step::Content(b)], b"a....axb"));
+        assert!(run(
+            vec![Step::Content(Box::new(a)), Step::Content(Box::new(b))],
+            b"a....axb"
+        ));
         assert!(!run(steps(), b"a....axxb"));
         assert!(run(steps(), b"xxab"));
     }
@@ -363,31 +378,43 @@ mod tests {
     fn absolute_failure_stops_and_negation_holds() {
         let mut neg = content(b"evil");
         neg.negated = true;
-        assert!(run(vec![Step::Content(content(b"GET")), Step::Content(neg)], b"GET /"));
+        assert!(run(
+            vec![
+                Step::Content(Box::new(content(b"GET"))),
+                Step::Content(Box::new(neg))
+            ],
+            b"GET /"
+        ));
         let mut neg = content(b"evil");
         neg.negated = true;
-        assert!(!run(vec![Step::Content(content(b"GET")), Step::Content(neg)], b"GET /evil"));
+        assert!(!run(
+            vec![
+                Step::Content(Box::new(content(b"GET"))),
+                Step::Content(Box::new(neg))
+            ],
+            b"GET /evil"
+        ));
         let mut off = content(b"GET");
         off.offset = Some(Val::Lit(1));
-        assert!(!run(vec![Step::Content(off)], b"GET /"));
+        assert!(!run(vec![Step::Content(Box::new(off))], b"GET /"));
         let mut dep = content(b"GET");
         dep.offset = Some(Val::Lit(1));
         dep.depth = Some(Val::Lit(3));
-        assert!(run(vec![Step::Content(dep)], b" GET /"));
+        assert!(run(vec![Step::Content(Box::new(dep))], b" GET /"));
         let mut dep = content(b"GET");
         dep.offset = Some(Val::Lit(1));
         dep.depth = Some(Val::Lit(3));
-        assert!(!run(vec![Step::Content(dep)], b"  GET /"));
+        assert!(!run(vec![Step::Content(Box::new(dep))], b"  GET /"));
     }
 
     #[test]
     fn endswith_and_isdataat() {
         let mut e = content(b"xy");
         e.endswith = true;
-        assert!(run(vec![Step::Content(e)], b"xyaxy"));
+        assert!(run(vec![Step::Content(Box::new(e))], b"xyaxy"));
         let mut e = content(b"xy");
         e.endswith = true;
-        assert!(!run(vec![Step::Content(e)], b"xyaxya"));
+        assert!(!run(vec![Step::Content(Box::new(e))], b"xyaxya"));
         let d = |v, negated, relative| {
             Step::IsDataAt(IsDataAt {
                 value: Val::Lit(v),
@@ -395,9 +422,18 @@ mod tests {
                 relative,
             })
         };
-        assert!(run(vec![Step::Content(content(b"ab")), d(2, false, true)], b"abcd"));
-        assert!(!run(vec![Step::Content(content(b"ab")), d(3, false, true)], b"abcd"));
-        assert!(run(vec![Step::Content(content(b"ab")), d(3, true, true)], b"abcd"));
+        assert!(run(
+            vec![Step::Content(Box::new(content(b"ab"))), d(2, false, true)],
+            b"abcd"
+        ));
+        assert!(!run(
+            vec![Step::Content(Box::new(content(b"ab"))), d(3, false, true)],
+            b"abcd"
+        ));
+        assert!(run(
+            vec![Step::Content(Box::new(content(b"ab"))), d(3, true, true)],
+            b"abcd"
+        ));
         assert!(run(vec![d(3, false, false)], b"abcd"));
         assert!(!run(vec![d(4, false, false)], b"abcd"));
         assert!(run(vec![d(4, true, false)], b"abcd"));
@@ -417,7 +453,7 @@ mod tests {
                 re,
                 relative_next: true,
             }),
-            Step::Content(z),
+            Step::Content(Box::new(z)),
         ];
         assert!(run(steps, b"ab--acz"));
     }
@@ -434,12 +470,12 @@ mod tests {
         for _ in 0..6 {
             let mut c = mk();
             c.distance = Some(Val::Lit(0));
-            steps.push(Step::Content(c));
+            steps.push(Step::Content(Box::new(c)));
         }
         let mut last = content(b"b");
         last.distance = Some(Val::Lit(0));
         last.within = Some(Val::Lit(1));
-        steps.push(Step::Content(last));
+        steps.push(Step::Content(Box::new(last)));
         let buf = vec![b'a'; 2000];
         // Must return (false) quickly instead of exploring ~2000^6 paths.
         assert!(!run(steps, &buf));

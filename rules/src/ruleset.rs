@@ -112,7 +112,8 @@ impl RuleSet {
         scratch.latin1.invalidate();
         let mut cands = std::mem::take(&mut scratch.candidates);
         cands.clear();
-        self.prefilter.candidates(pkt, &mut scratch.stamps, &mut cands);
+        self.prefilter
+            .candidates(pkt, &mut scratch.stamps, &mut cands);
         cands.sort_unstable();
         for &id in &cands {
             if let Some(r) = self.rules.get(id as usize) {

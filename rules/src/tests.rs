@@ -73,29 +73,73 @@ fn content_modifiers_table() {
         (r#"content:"GET"; startswith;"#, b"GET /", true),
         (r#"content:"GET"; startswith;"#, b" GET", false),
         (r#"content:"|0d 0a 0d 0a|"; endswith;"#, b"a\r\n\r\n", true),
-        (r#"content:"|0d 0a 0d 0a|"; endswith;"#, b"a\r\n\r\nx", false),
+        (
+            r#"content:"|0d 0a 0d 0a|"; endswith;"#,
+            b"a\r\n\r\nx",
+            false,
+        ),
         // a chain finds "b" after any "a"
         (r#"content:"a"; content:"b"; distance:0;"#, b"xxaxxb", true),
         (r#"content:"a"; content:"b"; distance:0;"#, b"bxxa", false),
         // within backtracks over earlier occurrences of the first content
-        (r#"content:"a"; content:"b"; distance:0; within:2;"#, b"a....axb", true),
-        (r#"content:"a"; content:"b"; distance:0; within:2;"#, b"a....axxb", false),
-        (r#"content:"a"; content:"b"; distance:1; within:1;"#, b"ab.axb", true),
-        (r#"content:"a"; content:"b"; distance:-2; within:1;"#, b"ba", true),
+        (
+            r#"content:"a"; content:"b"; distance:0; within:2;"#,
+            b"a....axb",
+            true,
+        ),
+        (
+            r#"content:"a"; content:"b"; distance:0; within:2;"#,
+            b"a....axxb",
+            false,
+        ),
+        (
+            r#"content:"a"; content:"b"; distance:1; within:1;"#,
+            b"ab.axb",
+            true,
+        ),
+        (
+            r#"content:"a"; content:"b"; distance:-2; within:1;"#,
+            b"ba",
+            true,
+        ),
         // negated relative content
-        (r#"content:"GET"; content:!"evil"; distance:0; within:8;"#, b"GET /fine/evil", true),
-        (r#"content:"GET"; content:!"evil"; distance:0; within:8;"#, b"GET /evil", false),
-        (r#"content:"GET"; content:!"evil"; distance:0; within:8;"#, b"GET /evil GET /ok", true),
+        (
+            r#"content:"GET"; content:!"evil"; distance:0; within:8;"#,
+            b"GET /fine/evil",
+            true,
+        ),
+        (
+            r#"content:"GET"; content:!"evil"; distance:0; within:8;"#,
+            b"GET /evil",
+            false,
+        ),
+        (
+            r#"content:"GET"; content:!"evil"; distance:0; within:8;"#,
+            b"GET /evil GET /ok",
+            true,
+        ),
         // fast_pattern variants do not change what matches
         (r#"content:"abc"; fast_pattern:only;"#, b"xxabcxx", true),
         (r#"content:"abcdef"; fast_pattern:2,3;"#, b"abcdef", true),
         (r#"content:"abcdef"; fast_pattern:2,3;"#, b"cde", false),
-        (r#"content:"xy"; content:"longer pattern"; content:"z"; fast_pattern;"#, b"xy longer pattern z", true),
-        (r#"content:"xy"; content:"longer pattern"; content:"z"; fast_pattern;"#, b"xy longer pattern", false),
+        (
+            r#"content:"xy"; content:"longer pattern"; content:"z"; fast_pattern;"#,
+            b"xy longer pattern z",
+            true,
+        ),
+        (
+            r#"content:"xy"; content:"longer pattern"; content:"z"; fast_pattern;"#,
+            b"xy longer pattern",
+            false,
+        ),
         // case-sensitive fast pattern hit with the wrong case is rejected
         (r#"content:"Secret";"#, b"secret", false),
         (r#"content:"Secret"; content:"x";"#, b"SECRET x", false),
-        (r#"content:"Secret"; nocase; content:"x";"#, b"SECRET x", true),
+        (
+            r#"content:"Secret"; nocase; content:"x";"#,
+            b"SECRET x",
+            true,
+        ),
         (r#"isdataat:5;"#, b"123456", true),
         (r#"isdataat:6;"#, b"123456", false),
         (r#"content:"12"; isdataat:4,relative;"#, b"123456", true),
@@ -117,10 +161,18 @@ fn pcre_table() {
         (r#"pcre:!"/evil/";"#, b"evil", false),
         (r#"content:"id="; pcre:"/^\d{3}/R";"#, b"id=123", true),
         // the content is retried at its later occurrences
-        (r#"content:"id="; pcre:"/^\d{3}/R";"#, b"id=12x id=456", true),
+        (
+            r#"content:"id="; pcre:"/^\d{3}/R";"#,
+            b"id=12x id=456",
+            true,
+        ),
         (r#"content:"k"; pcre:"/^v\d/R";"#, b"kx kv1", true),
         (r#"content:"k"; pcre:"/^v\d/R";"#, b"kx kv", false),
-        (r#"pcre:"/a./"; content:"z"; distance:0; within:1;"#, b"ab--acz", true),
+        (
+            r#"pcre:"/a./"; content:"z"; distance:0; within:1;"#,
+            b"ab--acz",
+            true,
+        ),
         (r#"pcre:"/(\w)\1x/";"#, b"--aax", true),
         (r#"pcre:"/foo(?!bar)/";"#, b"foobar foobaz", true),
         (r#"pcre:"/foo(?!bar)/";"#, b"foobar", false),
@@ -224,7 +276,12 @@ alert ip any any -> any any (sameip; sid:5;)
         seq: Some(1),
     });
     expect(rules, &echo6, &[2, 5]);
-    let mut dns = PacketView::new(v4(10, 0, 0, 1), v4(8, 8, 8, 8), ipproto::UDP, b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00");
+    let mut dns = PacketView::new(
+        v4(10, 0, 0, 1),
+        v4(8, 8, 8, 8),
+        ipproto::UDP,
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00",
+    );
     dns.sport = 5353;
     dns.dport = 53;
     expect(rules, &dns, &[3, 4]);
@@ -260,7 +317,11 @@ alert tcp any any -> any any (content:"x"; priority:1; sid:7;)
 "#;
     expect(rules, &to80(b"x"), &[4, 3, 5, 2, 6, 7, 1]);
     let (set, _) = build(rules, true);
-    let m = set.metas().find(|(_, m)| m.sid == 6).map(|(_, m)| m.clone()).unwrap();
+    let m = set
+        .metas()
+        .find(|(_, m)| m.sid == 6)
+        .map(|(_, m)| m.clone())
+        .unwrap();
     assert_eq!(m.severity, 1);
     assert_eq!(m.category, "A Network Trojan was detected");
     assert_eq!(m.action, Action::Alert);
@@ -277,7 +338,11 @@ fn metadata_is_collected() {
     assert_eq!(m.references, vec!["url,example.com/a", "cve,2020-1234"]);
     assert_eq!(
         m.metadata,
-        vec!["created_at 2020_01_01", "former_category MALWARE", "signature_severity Major"]
+        vec![
+            "created_at 2020_01_01",
+            "former_category MALWARE",
+            "signature_severity Major"
+        ]
     );
     assert_eq!(m.target, Some(crate::Target::DestIp));
     assert!(m.noalert);
@@ -313,7 +378,10 @@ alert tcp any any -> any any (msg:\"no sid\";)
     assert_eq!(r.rules, 12);
     assert_eq!(r.compiled, 1, "sid 1 twice: the second is a duplicate");
     assert_eq!(r.duplicates.len(), 1);
-    assert_eq!((r.duplicates[0].kept_line, r.duplicates[0].dropped_line), (1, 6));
+    assert_eq!(
+        (r.duplicates[0].kept_line, r.duplicates[0].dropped_line),
+        (1, 6)
+    );
     let unsup: Vec<(u32, &str)> = r
         .unsupported
         .iter()
@@ -321,19 +389,44 @@ alert tcp any any -> any any (msg:\"no sid\";)
         .collect();
     assert_eq!(
         unsup,
-        vec![(2, "flowbits"), (3, "protocol"), (8, "pcre"), (9, "http_uri"), (10, "action")]
+        vec![
+            (2, "flowbits"),
+            (3, "protocol"),
+            (8, "pcre"),
+            (9, "http_uri"),
+            (10, "action")
+        ]
     );
-    assert_eq!(r.unsupported[2].reason, "http buffer modifiers need the app-layer (issue 4)");
+    assert_eq!(
+        r.unsupported[2].reason,
+        "http buffer modifiers need the app-layer (issue 4)"
+    );
     assert_eq!(r.unsupported_keywords.get("http.uri"), Some(&1));
     assert_eq!(r.undefined_vars.len(), 1);
-    assert_eq!((r.undefined_vars[0].name.as_str(), r.undefined_vars[0].line), ("NOPE", 5));
+    assert_eq!(
+        (r.undefined_vars[0].name.as_str(), r.undefined_vars[0].line),
+        ("NOPE", 5)
+    );
     let bad: Vec<(u32, &str, usize, usize)> = r
         .other_errors
         .iter()
         .map(|e| (e.sid.unwrap_or(0), e.keyword.as_str(), e.line, e.column))
         .collect();
-    assert_eq!(bad, vec![(4, "depth", 4, 50), (11, "depth", 12, 60), (0, "sid", 13, 1)]);
-    assert!(r.other_errors[0].message.starts_with("t.rules:4:50: error: depth:"), "{}", r.other_errors[0].message);
+    assert_eq!(
+        bad,
+        vec![
+            (4, "depth", 4, 50),
+            (11, "depth", 12, 60),
+            (0, "sid", 13, 1)
+        ]
+    );
+    assert!(
+        r.other_errors[0]
+            .message
+            .starts_with("t.rules:4:50: error: depth:"),
+        "{}",
+        r.other_errors[0].message
+    );
     let accounted = r.compiled
         + r.duplicates.len()
         + r.unsupported.len()
@@ -391,7 +484,10 @@ fn compile_rule_reports_all_issues() {
         classifications: &classes,
     };
     let issues = crate::compile_rule(&rule, &ctx).unwrap_err();
-    let kinds: Vec<(&str, IssueKind)> = issues.iter().map(|i| (i.keyword.as_str(), i.kind)).collect();
+    let kinds: Vec<(&str, IssueKind)> = issues
+        .iter()
+        .map(|i| (i.keyword.as_str(), i.kind))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -428,14 +524,28 @@ fn many_rules_prefilter_agrees_with_brute_force() {
     assert_eq!(r1.compiled, 300);
     assert!(on.prefilter_stats().groups > 3);
     let payloads: Vec<Vec<u8>> = (0..40u32)
-        .map(|k| format!("GET /TOK{}X tok{} tok{}neg {}", k * 3, k, k + 1, "z".repeat(k as usize)).into_bytes())
+        .map(|k| {
+            format!(
+                "GET /TOK{}X tok{} tok{}neg {}",
+                k * 3,
+                k,
+                k + 1,
+                "z".repeat(k as usize)
+            )
+            .into_bytes()
+        })
         .collect();
     let mut total = 0;
     for p in &payloads {
         for dport in [80u16, 1003, 1005, 2000, 22] {
             let pkt = tcp(v4(1, 2, 3, 4), 5555, v4(5, 6, 7, 8), dport, p);
             let a = sids(&on, &pkt);
-            assert_eq!(a, sids(&off, &pkt), "dport {dport} payload {:?}", String::from_utf8_lossy(p));
+            assert_eq!(
+                a,
+                sids(&off, &pkt),
+                "dport {dport} payload {:?}",
+                String::from_utf8_lossy(p)
+            );
             total += a.len();
         }
     }
@@ -444,7 +554,10 @@ fn many_rules_prefilter_agrees_with_brute_force() {
 
 #[test]
 fn scratch_is_reusable_across_packets_and_sets() {
-    let (a, _) = build(r#"alert tcp any any -> any any (content:"x"; sid:1;)"#, true);
+    let (a, _) = build(
+        r#"alert tcp any any -> any any (content:"x"; sid:1;)"#,
+        true,
+    );
     let (b, _) = build(
         "alert tcp any any -> any any (content:\"y\"; sid:2;)\nalert tcp any any -> any any (content:\"z\"; sid:3;)",
         true,
@@ -459,12 +572,12 @@ fn scratch_is_reusable_across_packets_and_sets() {
     }
 }
 
-#[test]
-fn et_open_compiles() {
+/// Loads the ET Open folder (with its vars.yaml) when present.
+fn et_open(prefilter: bool) -> Option<(RuleSet, LoadReport, Vec<std::path::PathBuf>)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/rules/et-open");
     let Ok(entries) = std::fs::read_dir(dir) else {
         println!("skipping: {dir} not found");
-        return;
+        return None;
     };
     let mut files: Vec<_> = entries
         .filter_map(Result::ok)
@@ -474,20 +587,24 @@ fn et_open_compiles() {
     files.sort();
     let mut vars = Vars::suricata_defaults();
     if let Ok(y) = std::fs::read_to_string(format!("{dir}/vars.yaml")) {
-        vars.merge_yaml(&y).unwrap();
+        vars.merge_yaml(&y).ok()?;
     }
-    let classes = std::fs::read_to_string(format!("{dir}/classification.config"))
-        .ok()
-        .and_then(|t| Classifications::parse(&t).ok())
-        .unwrap_or_default();
-    let start = std::time::Instant::now();
-    let mut b = RuleSetBuilder::new(vars, classes);
+    let mut b = RuleSetBuilder::new(vars, Classifications::default()).prefilter(prefilter);
     for f in &files {
-        b.add_file(f).unwrap();
+        b.add_file(f).ok()?;
     }
-    let (set, r) = b.build();
+    let (set, report) = b.build();
+    Some((set, report, files))
+}
+
+#[test]
+fn et_open_compiles() {
+    let start = std::time::Instant::now();
+    let Some((set, r, files)) = et_open(true) else {
+        return;
+    };
     println!(
-        "ET Open: {} files, {} rules seen, {} parsed, {} compiled, {} unsupported, {} invalid, {} undefined vars, {} duplicates in {:?} (debug build)",
+        "ET Open: {} files, {} rules seen, {} parsed, {} compiled, {} unsupported, {} invalid, {} undefined vars, {} duplicates in {:?}",
         files.len(),
         r.rules,
         r.parsed,
@@ -500,20 +617,78 @@ fn et_open_compiles() {
     );
     let mut top: Vec<(&String, &usize)> = r.unsupported_keywords.iter().collect();
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    for (k, n) in top.iter().take(15) {
+    for (k, n) in top.iter().take(20) {
         println!("  unsupported {k}: {n} rules");
     }
     for e in r.other_errors.iter().take(10) {
         println!("  invalid: {}", e.message);
     }
     println!("  prefilter: {:?}", set.prefilter_stats());
-    assert!(r.syntax_errors.is_empty(), "{:#?}", &r.syntax_errors[..r.syntax_errors.len().min(5)]);
-    assert_eq!(
-        r.compiled + r.unsupported.len() + r.other_errors.len() + r.undefined_vars.len(),
-        r.parsed
+    assert!(
+        r.syntax_errors.is_empty(),
+        "{:#?}",
+        &r.syntax_errors[..r.syntax_errors.len().min(5)]
     );
-    assert!(r.undefined_vars.is_empty());
-    assert!(r.duplicates.is_empty());
+    assert_eq!(r.compiled + r.unsupported.len(), r.parsed);
+    assert!(r.other_errors.is_empty() && r.undefined_vars.is_empty() && r.duplicates.is_empty());
     assert_eq!(set.len(), r.compiled);
     assert!(r.compiled > 1000);
+}
+
+/// Differential test on real rules: packets built from ET contents must
+/// give the same matches with and without the prefilter.
+#[test]
+fn et_open_prefilter_agrees_with_brute_force() {
+    let (Some((on, _, files)), Some((off, _, _))) = (et_open(true), et_open(false)) else {
+        return;
+    };
+    // Payloads: the contents of every 10th enabled rule, concatenated.
+    let mut payloads: Vec<Vec<u8>> = Vec::new();
+    let mut n = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for pr in sigil_grammar::parse_file(&text, None).rules {
+            n += 1;
+            if n % 10 != 0 {
+                continue;
+            }
+            let mut p = Vec::new();
+            for o in pr.rule.options.iter().filter(|o| o.keyword == "content") {
+                if let Some(Ok((false, bytes))) =
+                    o.value.as_deref().map(crate::content::parse_content)
+                {
+                    p.extend_from_slice(&bytes);
+                }
+            }
+            if !p.is_empty() {
+                payloads.push(p);
+            }
+        }
+    }
+    let mut hits = 0;
+    for p in &payloads {
+        let pkts = [
+            tcp(v4(203, 0, 113, 7), 40000, v4(10, 0, 50, 10), 80, p),
+            tcp(v4(10, 0, 50, 10), 80, v4(203, 0, 113, 7), 40000, p),
+            tcp(v4(10, 0, 10, 5), 40001, v4(198, 51, 100, 9), 443, p),
+        ];
+        for pkt in &pkts {
+            let a = sids(&on, pkt);
+            assert_eq!(
+                a,
+                sids(&off, pkt),
+                "payload {:?}",
+                String::from_utf8_lossy(p)
+            );
+            hits += a.len();
+        }
+        let mut udp = PacketView::new(v4(10, 0, 10, 5), v4(8, 8, 8, 8), ipproto::UDP, p);
+        udp.sport = 5353;
+        udp.dport = 53;
+        let a = sids(&on, &udp);
+        assert_eq!(a, sids(&off, &udp));
+        hits += a.len();
+    }
+    println!("{} payloads, {hits} matches", payloads.len());
+    assert!(hits > 50, "the sample should trigger real rules ({hits})");
 }

@@ -68,7 +68,11 @@ pub fn parse_number(text: &str) -> Option<u64> {
         ("gb", 1 << 30),
     ]
     .iter()
-    .find_map(|(suf, m)| lower.strip_suffix(suf).map(|d| (d.trim_end().to_string(), *m)))
+    .find_map(|(suf, m)| {
+        lower
+            .strip_suffix(suf)
+            .map(|d| (d.trim_end().to_string(), *m))
+    })
     .unwrap_or((lower.clone(), 1));
     let n = if let Some(hex) = digits.strip_prefix("0x") {
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -22,7 +22,9 @@ pub enum VarsError {
     #[error("{0}")]
     Shape(String),
     /// A `--set` key that is not `vars.address-groups.NAME` or `vars.port-groups.NAME`.
-    #[error("unknown variable key {0:?} (expected vars.address-groups.NAME or vars.port-groups.NAME)")]
+    #[error(
+        "unknown variable key {0:?} (expected vars.address-groups.NAME or vars.port-groups.NAME)"
+    )]
     UnknownKey(String),
 }
 
@@ -194,7 +196,11 @@ fn enter(stack: &mut Vec<String>, name: &str) -> Result<(), ResolveError> {
     Ok(())
 }
 
-fn resolve_addr_var(vars: &Vars, name: &str, stack: &mut Vec<String>) -> Result<IpSet, ResolveError> {
+fn resolve_addr_var(
+    vars: &Vars,
+    name: &str,
+    stack: &mut Vec<String>,
+) -> Result<IpSet, ResolveError> {
     let text = vars
         .address_groups
         .get(name)
@@ -214,7 +220,11 @@ fn resolve_addr_var(vars: &Vars, name: &str, stack: &mut Vec<String>) -> Result<
     Ok(set)
 }
 
-fn resolve_port_var(vars: &Vars, name: &str, stack: &mut Vec<String>) -> Result<PortSet, ResolveError> {
+fn resolve_port_var(
+    vars: &Vars,
+    name: &str,
+    stack: &mut Vec<String>,
+) -> Result<PortSet, ResolveError> {
     let text = vars
         .port_groups
         .get(name)
@@ -283,9 +293,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v.port_groups["SSH_PORTS"], "2222");
-        v.set("vars.address-groups.HOME_NET", "[172.16.0.0/12]").unwrap();
+        v.set("vars.address-groups.HOME_NET", "[172.16.0.0/12]")
+            .unwrap();
         let r = v.resolve();
-        assert!(r.address_var("HOME_NET").unwrap().contains(v4(172, 16, 0, 1)));
+        assert!(r
+            .address_var("HOME_NET")
+            .unwrap()
+            .contains(v4(172, 16, 0, 1)));
         assert!(!r.address_var("HOME_NET").unwrap().contains(v4(10, 0, 0, 1)));
         assert!(r.port_var("FILE_DATA_PORTS").unwrap().contains(8080));
         assert!(v.set("vars.bogus.X", "1").is_err());
@@ -294,7 +308,10 @@ mod tests {
 
     #[test]
     fn et_open_vars_file_parses() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/rules/et-open/vars.yaml");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/rules/et-open/vars.yaml"
+        );
         let Ok(text) = std::fs::read_to_string(path) else {
             println!("skipping: {path} not found");
             return;
@@ -322,6 +339,9 @@ mod tests {
         );
         assert!(matches!(r.address_var("D"), Err(ResolveError::Invalid(_))));
         assert!(matches!(r.address_var("E"), Err(ResolveError::Invalid(_))));
-        assert!(matches!(r.address_var("Z"), Err(ResolveError::Undefined(_))));
+        assert!(matches!(
+            r.address_var("Z"),
+            Err(ResolveError::Undefined(_))
+        ));
     }
 }

@@ -47,7 +47,7 @@ fn feed(t: &mut FlowTable, k: &FlowKey, m: PacketMeta) -> (Direction, bool, u64)
 
 #[test]
 fn udp_client_is_first_sender_and_established_needs_both_ways() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let ab = key(A, 5000, B, 53, ipproto::UDP);
     let (dir, est, id) = feed(&mut t, &ab, meta(0, None));
     assert_eq!((dir, est), (Direction::ToServer, false));
@@ -70,7 +70,7 @@ fn udp_client_is_first_sender_and_established_needs_both_ways() {
 
 #[test]
 fn tcp_three_way_handshake() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let cs = key(A, 40000, B, 80, ipproto::TCP);
     let sc = cs.reversed();
     assert_eq!(feed(&mut t, &cs, meta(0, Some(SYN))).0, Direction::ToServer);
@@ -106,7 +106,7 @@ fn id_of(t: &FlowTable, k: &FlowKey) -> u64 {
 
 #[test]
 fn syn_ack_first_makes_its_receiver_the_client() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let server_to_client = key(B, 443, A, 50000, ipproto::TCP);
     let (dir, est, _) = feed(&mut t, &server_to_client, meta(0, Some(SYNACK)));
     assert_eq!((dir, est), (Direction::ToClient, false));
@@ -121,7 +121,7 @@ fn syn_ack_first_makes_its_receiver_the_client() {
 
 #[test]
 fn midstream_pickup_is_established_once_seen_both_ways() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let ab = key(A, 1234, B, 22, ipproto::TCP);
     let (dir, est, _) = feed(&mut t, &ab, meta(0, Some(ACK | tcp_flags::PSH)));
     assert_eq!((dir, est), (Direction::ToServer, false));
@@ -132,7 +132,7 @@ fn midstream_pickup_is_established_once_seen_both_ways() {
 
 #[test]
 fn tcp_timeouts_by_state() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let ab = key(A, 1, B, 2, ipproto::TCP);
     let (_, _, first) = feed(&mut t, &ab, meta(0, Some(SYN)));
     // Handshake never completes: 30 s "new" timeout.
@@ -159,7 +159,7 @@ fn tcp_timeouts_by_state() {
 
 #[test]
 fn udp_and_icmp_timeouts() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let u = key(A, 1, B, 2, ipproto::UDP);
     let (_, _, id) = feed(&mut t, &u, meta(0, None));
     assert_eq!(
@@ -180,7 +180,7 @@ fn udp_and_icmp_timeouts() {
 
 #[test]
 fn expired_flows_are_swept_lazily() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     feed(&mut t, &key(A, 1, B, 2, ipproto::UDP), meta(0, None));
     feed(&mut t, &key(A, 3, B, 4, ipproto::TCP), meta(0, Some(SYN)));
     feed(&mut t, &key(A, 5, C, 6, ipproto::UDP), meta(20, None));
@@ -198,7 +198,7 @@ fn expired_flows_are_swept_lazily() {
 
 #[test]
 fn closing_shortens_the_sweep_deadline() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let ab = key(A, 1, B, 2, ipproto::TCP);
     feed(&mut t, &ab, meta(0, Some(SYN)));
     feed(&mut t, &ab.reversed(), meta(0, Some(SYNACK)));
@@ -218,7 +218,7 @@ fn full_table_evicts_least_recently_active() {
         max_flows: 2,
         ..FlowConfig::default()
     };
-    let mut t = FlowTable::new(cfg);
+    let mut t: FlowTable = FlowTable::new(cfg);
     let f1 = key(A, 1, B, 1, ipproto::UDP);
     let f2 = key(A, 2, B, 2, ipproto::UDP);
     let f3 = key(A, 3, B, 3, ipproto::UDP);
@@ -236,7 +236,7 @@ fn full_table_evicts_least_recently_active() {
 
 #[test]
 fn closed_tcp_flow_is_replaced_by_a_new_syn() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let ab = key(A, 1, B, 2, ipproto::TCP);
     let (_, _, id) = feed(&mut t, &ab, meta(0, Some(SYN)));
     feed(&mut t, &ab.reversed(), meta(0, Some(tcp_flags::RST | ACK)));
@@ -265,7 +265,7 @@ fn flow_id_is_stable_symmetric_and_51_bits() {
 
 #[test]
 fn drain_orders_by_first_packet_time() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     feed(&mut t, &key(A, 3, B, 3, ipproto::UDP), meta(3, None));
     feed(&mut t, &key(A, 1, B, 1, ipproto::UDP), meta(1, None));
     feed(&mut t, &key(A, 2, B, 2, ipproto::UDP), meta(2, None));
@@ -276,7 +276,7 @@ fn drain_orders_by_first_packet_time() {
 
 #[test]
 fn heaps_stay_bounded_under_flow_churn() {
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     for i in 0..20_000u32 {
         let k = key(A, (i % 60_000) as u16, B, 53, ipproto::UDP);
         feed(&mut t, &k, meta(i64::from(i) * 40, None));
@@ -308,7 +308,7 @@ fn icmp_echo_request_and_reply_share_a_flow() {
     let d2 = decode(&raw(LinkType::Raw, &rep));
     let k1 = FlowKey::from_decoded(&d1).unwrap();
     let k2 = FlowKey::from_decoded(&d2).unwrap();
-    let mut t = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
     let m1 = PacketMeta::from_decoded(at(0), &d1, 42);
     let m2 = PacketMeta::from_decoded(at(0), &d2, 28);
     feed(&mut t, &k1, m1);
