@@ -78,6 +78,12 @@ pub struct RunArgs {
     /// Decode and track flows but run no rules (baseline for benchmarks).
     #[arg(long)]
     pub no_detect: bool,
+    /// Worker threads (default: available cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Write a `stats` record to eve.json every N seconds of capture time.
+    #[arg(long, value_name = "SECS")]
+    pub stats_interval: Option<u64>,
 }
 
 /// `sigil rules check`

@@ -5,14 +5,17 @@ use std::time::Instant;
 
 use anyhow::Result;
 use sigil_engine::decode::ChecksumMode;
-use sigil_engine::run::{run_offline, RunOptions};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use sigil_engine::pipeline::{run_offline, RunOptions};
 use tracing::{info, warn};
 
 use crate::args::{ChecksumArg, RunArgs};
 use crate::ruleload::{self, RuleSource};
 
 /// Runs detection and prints a one-screen summary on stderr.
-pub fn run(args: RunArgs) -> Result<ExitCode> {
+pub fn run(args: RunArgs, quiet: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let cfg = ruleload::config(&args.load)?;
     let checksum = match args.checksum {
@@ -72,7 +75,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             report.rules,
             started.elapsed().as_secs_f64()
         );
-        Some(set)
+        Some(Arc::new(set))
     };
     let mut opts = RunOptions::new(args.read.clone(), args.log_dir.clone());
     opts.checksum = checksum;
@@ -81,7 +84,32 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     opts.eve = cfg.get_bool("outputs.eve-log.enabled").unwrap_or(true);
     opts.fast = cfg.get_bool("outputs.fast.enabled").unwrap_or(true);
-    let summary = run_offline(&opts, rules.as_ref())?;
+    opts.threads = args
+        .threads
+        .or_else(|| {
+            cfg.get_u64("threading.worker-threads")
+                .and_then(|n| usize::try_from(n).ok())
+        })
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    opts.stats_interval = args
+        .stats_interval
+        .or_else(|| cfg.get_u64("stats.interval"));
+    opts.flow_records = cfg.get_bool("outputs.eve-log.types.flow").unwrap_or(true);
+    // SIGINT/SIGTERM stop reading; workers drain and every output is
+    // flushed and closed before the process exits.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    opts.stop = Some(stop);
+    let summary = run_offline(&opts, rules)?;
+    if summary.interrupted {
+        eprintln!(
+            "sigil: interrupted: stopped reading after {} packets; outputs flushed",
+            summary.packets
+        );
+    }
     info!(
         "{} packets, {} bytes, {} flows, {} alerts in {:.2}s",
         summary.packets,
@@ -90,6 +118,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         summary.alerts,
         started.elapsed().as_secs_f64()
     );
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!(
         "sigil: {} files, {} packets, {} flows, {} alerts -> {}",
         summary.files,

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     logging::init(cli.verbose, cli.quiet);
     let result = match cli.command {
-        args::Command::Run(a) => cmd_run::run(a),
+        args::Command::Run(a) => cmd_run::run(a, cli.quiet),
         args::Command::Rules(args::RulesCmd::Check(a)) => cmd_rules::check(a),
     };
     match result {

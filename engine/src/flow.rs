@@ -281,6 +281,8 @@ impl<T> Flow<T> {
             to_server: dir == Direction::ToServer,
             established: self.established,
             from_stream: false,
+            // Filled by the stream tracker when it follows the session.
+            ..FlowInfo::default()
         }
     }
 
@@ -414,8 +416,12 @@ impl<T: Default> FlowTable<T> {
     ///
     /// Flows whose timeout passed by `pkt.ts` are ended first (lazily, at
     /// most once per second of packet time, and always for this key).
-    pub fn lookup_or_create(&mut self, key: &FlowKey, pkt: &PacketMeta) -> (&mut Flow<T>, Direction) {
-        if self.next_sweep.map_or(true, |t| pkt.ts >= t) {
+    pub fn lookup_or_create(
+        &mut self,
+        key: &FlowKey,
+        pkt: &PacketMeta,
+    ) -> (&mut Flow<T>, Direction) {
+        if self.next_sweep.is_none_or(|t| pkt.ts >= t) {
             self.expire(pkt.ts);
             self.next_sweep = Some(pkt.ts.plus_secs(1));
         }

@@ -8,4 +8,4 @@ pub mod flow;
 pub mod testutil;
 pub mod config;
 pub mod output;
-pub mod run;
+pub mod pipeline;

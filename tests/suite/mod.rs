@@ -1,5 +1,6 @@
 mod bad_input;
 mod common;
 mod demo;
+mod pipeline;
 mod rules_check;
 mod run;

@@ -302,7 +302,7 @@ pub fn decode<'a>(pkt: &RawPacket<'a>) -> Decoded<'a> {
     };
     d.ip = Some(ip);
     d.payload = ip.payload;
-    let first_fragment = ip.fragment.map_or(true, |f| f.is_first());
+    let first_fragment = ip.fragment.is_none_or(|f| f.is_first());
     if first_fragment {
         // A first fragment may end inside the transport header or datagram;
         // that is fragmentation, not a malformed header.

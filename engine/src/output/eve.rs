@@ -135,6 +135,67 @@ fn flow_json(f: &FlowMeta, with_ports: bool) -> FlowJson {
     }
 }
 
+/// Appends one `alert` event line to `out`.
+pub fn encode_alert(
+    out: &mut Vec<u8>,
+    pkt: &EventCtx<'_>,
+    alert: &AlertInfo<'_>,
+) -> io::Result<()> {
+    let body = AlertBody {
+        alert: AlertJson {
+            action: alert.action,
+            gid: alert.gid,
+            signature_id: alert.sid,
+            rev: alert.rev,
+            signature: alert.signature,
+            category: alert.category,
+            severity: alert.severity,
+            metadata: group_metadata(alert.metadata),
+        },
+    };
+    encode_event(out, pkt, "alert", body)
+}
+
+/// Appends one event line to `out`: the common envelope (timestamp,
+/// flow_id, pcap_cnt, addresses, proto, direction, flow) with `body`'s
+/// fields flattened into it.
+pub fn encode_event<T: Serialize>(
+    out: &mut Vec<u8>,
+    pkt: &EventCtx<'_>,
+    event_type: &str,
+    body: T,
+) -> io::Result<()> {
+    let ports = has_ports(pkt.ip_proto);
+    let ev = EventJson {
+        timestamp: time::eve(pkt.ts),
+        flow_id: pkt.flow.map(|f| f.flow_id),
+        pcap_cnt: (pkt.pcap_cnt > 0).then_some(pkt.pcap_cnt),
+        event_type,
+        vlan: pkt.vlan,
+        src_ip: pkt.src,
+        src_port: ports.then_some(pkt.sport),
+        dest_ip: pkt.dst,
+        dest_port: ports.then_some(pkt.dport),
+        proto: proto_name(pkt.ip_proto),
+        icmp_type: pkt.icmp.map(|i| i.0),
+        icmp_code: pkt.icmp.map(|i| i.1),
+        pkt_src: "wire/pcap",
+        body,
+        direction: pkt.flow.map(|f| {
+            if f.to_server {
+                "to_server"
+            } else {
+                "to_client"
+            }
+        }),
+        flow: pkt.flow.as_ref().map(|f| flow_json(f, ports)),
+        pcap_filename: pkt.pcap_filename,
+    };
+    serde_json::to_writer(&mut *out, &ev).map_err(io::Error::other)?;
+    out.push(b'\n');
+    Ok(())
+}
+
 impl EveWriter {
     /// Creates (truncates) `path`.
     pub fn create(path: &Path) -> io::Result<EveWriter> {
@@ -159,19 +220,11 @@ impl EveWriter {
 
     /// Writes one `alert` event.
     pub fn alert(&mut self, pkt: &EventCtx<'_>, alert: &AlertInfo<'_>) -> io::Result<()> {
-        let body = AlertBody {
-            alert: AlertJson {
-                action: alert.action,
-                gid: alert.gid,
-                signature_id: alert.sid,
-                rev: alert.rev,
-                signature: alert.signature,
-                category: alert.category,
-                severity: alert.severity,
-                metadata: group_metadata(alert.metadata),
-            },
-        };
-        self.event(pkt, "alert", body)
+        self.buf.clear();
+        encode_alert(&mut self.buf, pkt, alert)?;
+        self.out.write_all(&self.buf)?;
+        self.written += 1;
+        Ok(())
     }
 
     /// Writes an event of any type whose body fields are flattened into the
@@ -182,36 +235,16 @@ impl EveWriter {
         event_type: &str,
         body: T,
     ) -> io::Result<()> {
-        let ports = has_ports(pkt.ip_proto);
-        let ev = EventJson {
-            timestamp: time::eve(pkt.ts),
-            flow_id: pkt.flow.map(|f| f.flow_id),
-            pcap_cnt: (pkt.pcap_cnt > 0).then_some(pkt.pcap_cnt),
-            event_type,
-            vlan: pkt.vlan,
-            src_ip: pkt.src,
-            src_port: ports.then_some(pkt.sport),
-            dest_ip: pkt.dst,
-            dest_port: ports.then_some(pkt.dport),
-            proto: proto_name(pkt.ip_proto),
-            icmp_type: pkt.icmp.map(|i| i.0),
-            icmp_code: pkt.icmp.map(|i| i.1),
-            pkt_src: "wire/pcap",
-            body,
-            direction: pkt.flow.map(|f| {
-                if f.to_server {
-                    "to_server"
-                } else {
-                    "to_client"
-                }
-            }),
-            flow: pkt.flow.as_ref().map(|f| flow_json(f, ports)),
-            pcap_filename: pkt.pcap_filename,
-        };
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &ev).map_err(io::Error::other)?;
-        self.buf.push(b'\n');
+        encode_event(&mut self.buf, pkt, event_type, body)?;
         self.out.write_all(&self.buf)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes one already encoded line (from [`encode_event`] and friends).
+    pub fn write_encoded(&mut self, line: &[u8]) -> io::Result<()> {
+        self.out.write_all(line)?;
         self.written += 1;
         Ok(())
     }

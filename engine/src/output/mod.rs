@@ -7,6 +7,7 @@
 
 pub mod eve;
 pub mod fastlog;
+pub mod flowlog;
 pub mod time;
 
 use std::net::IpAddr;

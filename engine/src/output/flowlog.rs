@@ -1,0 +1,221 @@
+//! EVE `flow` records, written when a flow ends.
+
+use std::io;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::{has_ports, proto_name, time, Ts};
+
+/// Everything a `flow` record says about one ended flow.
+#[derive(Debug, Clone)]
+pub struct FlowRecord<'a> {
+    /// Stable flow id.
+    pub flow_id: u64,
+    /// Client address and port.
+    pub client: (IpAddr, u16),
+    /// Server address and port.
+    pub server: (IpAddr, u16),
+    /// IP protocol number.
+    pub ip_proto: u8,
+    /// ICMP type/code of the first packet, for ICMP flows.
+    pub icmp: Option<(u8, u8)>,
+    /// Outer VLAN ids.
+    pub vlan: &'a [u16],
+    /// Application protocol, once detected.
+    pub app_proto: Option<&'a str>,
+    /// Packets and bytes each way.
+    pub pkts_toserver: u64,
+    /// Packets from the server.
+    pub pkts_toclient: u64,
+    /// Bytes from the client (whole frames).
+    pub bytes_toserver: u64,
+    /// Bytes from the server.
+    pub bytes_toclient: u64,
+    /// First and last packet time.
+    pub start: Ts,
+    /// Time of the last packet.
+    pub end: Ts,
+    /// `new`, `established` or `closed`.
+    pub state: &'a str,
+    /// `timeout`, `forced` or `shutdown`.
+    pub reason: &'a str,
+    /// Whether any alert was raised on the flow.
+    pub alerted: bool,
+    /// TCP details (flags each way and state), for TCP flows.
+    pub tcp: Option<TcpRecord<'a>>,
+}
+
+/// The `tcp` object of a flow record.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpRecord<'a> {
+    /// Flags seen from the client, OR-ed.
+    pub flags_ts: u8,
+    /// Flags seen from the server, OR-ed.
+    pub flags_tc: u8,
+    /// Suricata's TCP state name (`established`, `closed`, …).
+    pub state: &'a str,
+}
+
+#[derive(Serialize)]
+struct FlowBody<'a> {
+    pkts_toserver: u64,
+    pkts_toclient: u64,
+    bytes_toserver: u64,
+    bytes_toclient: u64,
+    start: String,
+    end: String,
+    age: i64,
+    state: &'a str,
+    reason: &'a str,
+    alerted: bool,
+}
+
+#[derive(Serialize)]
+struct TcpBody<'a> {
+    tcp_flags: String,
+    tcp_flags_ts: String,
+    tcp_flags_tc: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    syn: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    fin: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    rst: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    psh: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    ack: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    urg: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    ecn: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cwr: bool,
+    state: &'a str,
+}
+
+#[derive(Serialize)]
+struct FlowEvent<'a> {
+    timestamp: String,
+    flow_id: u64,
+    event_type: &'static str,
+    #[serde(skip_serializing_if = "<[u16]>::is_empty")]
+    vlan: &'a [u16],
+    src_ip: IpAddr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_port: Option<u16>,
+    dest_ip: IpAddr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dest_port: Option<u16>,
+    proto: std::borrow::Cow<'static, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icmp_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icmp_code: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_proto: Option<&'a str>,
+    flow: FlowBody<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp: Option<TcpBody<'a>>,
+}
+
+fn tcp_body<'a>(t: &TcpRecord<'a>) -> TcpBody<'a> {
+    let all = t.flags_ts | t.flags_tc;
+    TcpBody {
+        tcp_flags: format!("{all:02x}"),
+        tcp_flags_ts: format!("{:02x}", t.flags_ts),
+        tcp_flags_tc: format!("{:02x}", t.flags_tc),
+        fin: all & 0x01 != 0,
+        syn: all & 0x02 != 0,
+        rst: all & 0x04 != 0,
+        psh: all & 0x08 != 0,
+        ack: all & 0x10 != 0,
+        urg: all & 0x20 != 0,
+        ecn: all & 0x40 != 0,
+        cwr: all & 0x80 != 0,
+        state: t.state,
+    }
+}
+
+/// Appends one `flow` event line to `out`.
+pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
+    let ports = has_ports(r.ip_proto);
+    let ev = FlowEvent {
+        timestamp: time::eve(r.start),
+        flow_id: r.flow_id,
+        event_type: "flow",
+        vlan: r.vlan,
+        src_ip: r.client.0,
+        src_port: ports.then_some(r.client.1),
+        dest_ip: r.server.0,
+        dest_port: ports.then_some(r.server.1),
+        proto: proto_name(r.ip_proto),
+        icmp_type: r.icmp.map(|i| i.0),
+        icmp_code: r.icmp.map(|i| i.1),
+        app_proto: r.app_proto,
+        flow: FlowBody {
+            pkts_toserver: r.pkts_toserver,
+            pkts_toclient: r.pkts_toclient,
+            bytes_toserver: r.bytes_toserver,
+            bytes_toclient: r.bytes_toclient,
+            start: time::eve(r.start),
+            end: time::eve(r.end),
+            age: r.end.secs - r.start.secs,
+            state: r.state,
+            reason: r.reason,
+            alerted: r.alerted,
+        },
+        tcp: r.tcp.as_ref().map(tcp_body),
+    };
+    serde_json::to_writer(&mut *out, &ev).map_err(io::Error::other)?;
+    out.push(b'\n');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_record_fields() {
+        let r = FlowRecord {
+            flow_id: 42,
+            client: ("192.168.2.3".parse().unwrap(), 37010),
+            server: ("208.69.36.231".parse().unwrap(), 80),
+            ip_proto: 6,
+            icmp: None,
+            vlan: &[],
+            app_proto: None,
+            pkts_toserver: 8,
+            pkts_toclient: 5,
+            bytes_toserver: 607,
+            bytes_toclient: 5453,
+            start: Ts::new(1_255_711_456, 83_524_000),
+            end: Ts::new(1_255_711_456, 185_868_000),
+            state: "closed",
+            reason: "shutdown",
+            alerted: true,
+            tcp: Some(TcpRecord {
+                flags_ts: 0x1e,
+                flags_tc: 0x1a,
+                state: "closed",
+            }),
+        };
+        let mut out = Vec::new();
+        encode_flow(&mut out, &r).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["event_type"], "flow");
+        assert_eq!(v["src_port"], 37010);
+        assert_eq!(v["flow"]["start"], "2009-10-16T16:44:16.083524+0000");
+        assert_eq!(v["flow"]["end"], "2009-10-16T16:44:16.185868+0000");
+        assert_eq!(v["flow"]["age"], 0);
+        assert_eq!(v["flow"]["alerted"], true);
+        assert_eq!(v["tcp"]["tcp_flags"], "1e");
+        assert_eq!(v["tcp"]["tcp_flags_tc"], "1a");
+        assert_eq!(v["tcp"]["rst"], true);
+        assert_eq!(v["tcp"]["syn"], true);
+        assert!(v["tcp"].get("fin").is_none());
+        assert_eq!(v["tcp"]["state"], "closed");
+    }
+}

@@ -1,0 +1,90 @@
+//! The writer thread: merges the workers' output round by round in packet
+//! order and owns eve.json and fast.log.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::batch::OutEvent;
+use super::RunError;
+use crate::output::eve::EveWriter;
+
+/// The output files of a run.
+pub struct Writer {
+    eve: Option<EveWriter>,
+    fast: Option<(BufWriter<File>, PathBuf)>,
+    /// Events written.
+    pub events: u64,
+}
+
+fn out_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
+    move |source| RunError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Writer {
+    /// Creates the output directory and files.
+    pub fn open(outdir: &Path, eve: bool, fast: bool) -> Result<Writer, RunError> {
+        std::fs::create_dir_all(outdir).map_err(out_err(outdir))?;
+        let eve = if eve {
+            let p = outdir.join("eve.json");
+            Some(EveWriter::create(&p).map_err(out_err(&p))?)
+        } else {
+            None
+        };
+        let fast = if fast {
+            let p = outdir.join("fast.log");
+            let f = File::create(&p).map_err(out_err(&p))?;
+            Some((BufWriter::new(f), p))
+        } else {
+            None
+        };
+        Ok(Writer {
+            eve,
+            fast,
+            events: 0,
+        })
+    }
+
+    /// Writes one round's events in key order.
+    pub fn round(&mut self, mut events: Vec<OutEvent>) -> Result<(), RunError> {
+        events.sort_by_key(|e| e.key);
+        for e in events {
+            if let Some(eve) = &mut self.eve {
+                if !e.eve.is_empty() {
+                    let path = eve.path().to_path_buf();
+                    eve.write_encoded(&e.eve).map_err(out_err(&path))?;
+                    self.events += 1;
+                }
+            }
+            if let (Some((fast, p)), Some(line)) = (&mut self.fast, &e.fast) {
+                fast.write_all(line).map_err(out_err(p))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a record with its own envelope (stats) to eve.json.
+    pub fn raw<T: serde::Serialize>(&mut self, value: &T) -> Result<(), RunError> {
+        if let Some(eve) = &mut self.eve {
+            let path = eve.path().to_path_buf();
+            eve.raw(value).map_err(out_err(&path))?;
+            self.events += 1;
+        }
+        Ok(())
+    }
+
+    /// Flushes both files.
+    pub fn flush(&mut self) -> Result<(), RunError> {
+        if let Some(eve) = &mut self.eve {
+            let path = eve.path().to_path_buf();
+            eve.flush().map_err(out_err(&path))?;
+        }
+        if let Some((fast, p)) = &mut self.fast {
+            fast.flush().map_err(out_err(p))?;
+        }
+        Ok(())
+    }
+}

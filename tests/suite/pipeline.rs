@@ -1,0 +1,290 @@
+//! The multi-threaded pipeline: results independent of `--threads`, flow
+//! and stats records, clean stop on SIGINT.
+
+use std::collections::BTreeSet;
+
+use super::common::*;
+
+/// Many flows between many host pairs, so that every worker gets some.
+fn busy_capture(path: &std::path::Path) {
+    let mut frames = Vec::new();
+    for i in 0..60u8 {
+        let client = [10, 0, 1, i];
+        let server = [10, 0, 2, i % 7];
+        let req = format!("GET /item/{i}/etc/passwd HTTP/1.1\r\nHost: h{i}\r\n\r\n");
+        for f in http_conversation(req.as_bytes()) {
+            // Re-address the template conversation.
+            let mut f = f;
+            retarget(&mut f, client, server);
+            frames.push(f);
+        }
+        frames.push(pkt::eth_ipv4_udp(
+            client,
+            server,
+            5000 + u16::from(i),
+            53,
+            b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04evil\x03com\x00\x00\x01\x00\x01",
+        ));
+    }
+    write_pcap(path, &frames, 1_700_000_000);
+}
+
+/// Rewrites the IPv4 addresses of a frame built by `http_conversation`
+/// (client 10.0.0.1, server 10.0.0.2) and fixes the checksums by rebuilding.
+fn retarget(frame: &mut [u8], client: [u8; 4], server: [u8; 4]) {
+    let src = [frame[26], frame[27], frame[28], frame[29]];
+    let (s, d) = if src == CLIENT {
+        (client, server)
+    } else {
+        (server, client)
+    };
+    frame[26..30].copy_from_slice(&s);
+    frame[30..34].copy_from_slice(&d);
+    fix_checksums(frame);
+}
+
+fn csum(data: &[u8], mut acc: u32) -> u16 {
+    for c in data.chunks(2) {
+        acc += u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0));
+    }
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    !(acc as u16)
+}
+
+fn fix_checksums(f: &mut [u8]) {
+    let ihl = usize::from(f[14] & 0x0f) * 4;
+    f[24] = 0;
+    f[25] = 0;
+    let c = csum(&f[14..14 + ihl], 0);
+    f[24..26].copy_from_slice(&c.to_be_bytes());
+    let total = usize::from(u16::from_be_bytes([f[16], f[17]]));
+    let l4 = 14 + ihl;
+    let seg_len = total - ihl;
+    let proto = f[23];
+    let off = if proto == 6 { 16 } else { 6 };
+    f[l4 + off] = 0;
+    f[l4 + off + 1] = 0;
+    let mut pseudo = 0u32;
+    for c in f[26..34].chunks(2) {
+        pseudo += u32::from(c[0]) << 8 | u32::from(c[1]);
+    }
+    pseudo += u32::from(proto) + seg_len as u32;
+    let c = csum(&f[l4..l4 + seg_len], pseudo);
+    f[l4 + off..l4 + off + 2].copy_from_slice(&c.to_be_bytes());
+}
+
+const RULES: &str = r#"
+alert tcp any any -> any 80 (msg:"passwd"; flow:established,to_server; content:"/etc/passwd"; sid:1;)
+alert udp any any -> any 53 (msg:"evil"; content:"|04|evil|03|com|00|"; sid:2;)
+"#;
+
+fn signature_set(events: &[serde_json::Value]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut alerts = BTreeSet::new();
+    let mut flows = BTreeSet::new();
+    for e in events {
+        match e["event_type"].as_str() {
+            Some("alert") => {
+                alerts.insert(format!(
+                    "{} {} {}",
+                    e["alert"]["signature_id"], e["flow_id"], e["pcap_cnt"]
+                ));
+            }
+            Some("flow") => {
+                flows.insert(e.to_string());
+            }
+            _ => {}
+        }
+    }
+    (alerts, flows)
+}
+
+#[test]
+fn same_results_with_one_two_and_four_threads() {
+    let dir = TempDir::new("pipe-threads").unwrap();
+    let pcap = dir.join("busy.pcap");
+    busy_capture(&pcap);
+    let rules = dir.join("r.rules");
+    std::fs::write(&rules, RULES).unwrap();
+    let mut runs = Vec::new();
+    for t in ["1", "2", "4"] {
+        let out = dir.join(t);
+        sigil_ok(&[
+            "run",
+            "-r",
+            s(&pcap),
+            "-S",
+            s(&rules),
+            "-l",
+            s(&out),
+            "--threads",
+            t,
+            "-k",
+            "all",
+        ]);
+        runs.push(signature_set(&eve(&out)));
+    }
+    let (alerts, flows) = &runs[0];
+    assert_eq!(alerts.len(), 120, "60 passwd + 60 dns alerts");
+    assert_eq!(flows.len(), 120, "60 TCP + 60 UDP flows");
+    assert_eq!(runs[1], runs[0], "--threads 2 differs");
+    assert_eq!(runs[2], runs[0], "--threads 4 differs");
+}
+
+#[test]
+fn flow_and_stats_records() {
+    let dir = TempDir::new("pipe-flow").unwrap();
+    let pcap = dir.join("one.pcap");
+    write_pcap(
+        &pcap,
+        &http_conversation(b"GET /etc/passwd HTTP/1.1\r\n\r\n"),
+        1_700_000_000,
+    );
+    let rules = dir.join("r.rules");
+    std::fs::write(&rules, RULES).unwrap();
+    let out = dir.join("out");
+    sigil_ok(&["run", "-r", s(&pcap), "-S", s(&rules), "-l", s(&out)]);
+    let events = eve(&out);
+    let flows: Vec<_> = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow")
+        .collect();
+    assert_eq!(flows.len(), 1);
+    let f = flows[0];
+    assert_eq!(f["src_ip"], "10.0.0.1");
+    assert_eq!(f["dest_port"], 80);
+    assert_eq!(f["flow"]["pkts_toserver"], 4);
+    assert_eq!(f["flow"]["pkts_toclient"], 3);
+    assert_eq!(f["flow"]["state"], "closed");
+    assert_eq!(f["flow"]["reason"], "shutdown");
+    assert_eq!(f["flow"]["alerted"], true);
+    assert_eq!(f["flow"]["start"], "2023-11-14T22:13:20.000000+0000");
+    assert_eq!(f["flow"]["end"], "2023-11-14T22:13:20.060000+0000");
+    assert_eq!(f["tcp"]["tcp_flags"], "1b");
+    assert_eq!(f["tcp"]["state"], "closed");
+    let alert = events.iter().find(|e| e["event_type"] == "alert").unwrap();
+    assert_eq!(alert["flow_id"], f["flow_id"]);
+    let stats = events.last().unwrap();
+    assert_eq!(stats["event_type"], "stats");
+    assert_eq!(stats["stats"]["decoder"]["pkts"], 7);
+    assert_eq!(stats["stats"]["detect"]["alert"], 1);
+    assert_eq!(stats["stats"]["flow"]["total"], 1);
+}
+
+#[test]
+fn flows_time_out_by_packet_time() {
+    let dir = TempDir::new("pipe-timeout").unwrap();
+    let pcap = dir.join("t.pcap");
+    let mut w = PcapWriter::new(1);
+    // Two UDP packets of one flow 200 s apart (udp timeout is 30/120 s),
+    // so they are two flows, the first ended by timeout.
+    w.packet(
+        1_700_000_000,
+        0,
+        &pkt::eth_ipv4_udp(CLIENT, SERVER, 1111, 2222, b"a"),
+    );
+    w.packet(
+        1_700_000_200,
+        0,
+        &pkt::eth_ipv4_udp(CLIENT, SERVER, 1111, 2222, b"b"),
+    );
+    w.write_to(&pcap).unwrap();
+    let out = dir.join("out");
+    sigil_ok(&["run", "-r", s(&pcap), "-l", s(&out)]);
+    let events = eve(&out);
+    let reasons: Vec<_> = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow")
+        .map(|e| e["flow"]["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reasons, vec!["timeout", "shutdown"]);
+}
+
+#[test]
+fn periodic_stats_follow_capture_time() {
+    let dir = TempDir::new("pipe-stats").unwrap();
+    let pcap = dir.join("s.pcap");
+    let mut w = PcapWriter::new(1);
+    // 3000 packets over 300 s: rounds close every 1024 packets.
+    for i in 0..3000u32 {
+        w.packet(
+            1_700_000_000 + i / 10,
+            0,
+            &pkt::eth_ipv4_udp(CLIENT, SERVER, 1111, 2222, b"x"),
+        );
+    }
+    w.write_to(&pcap).unwrap();
+    let out = dir.join("out");
+    sigil_ok(&[
+        "run",
+        "-r",
+        s(&pcap),
+        "-l",
+        s(&out),
+        "--stats-interval",
+        "60",
+    ]);
+    let stats = eve(&out)
+        .into_iter()
+        .filter(|e| e["event_type"] == "stats")
+        .count();
+    // Round ends at ~102 s and ~204 s, plus the final record.
+    assert_eq!(stats, 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_drains_and_flushes() {
+    use std::process::{Command, Stdio};
+    let dir = TempDir::new("pipe-sigint").unwrap();
+    let pcap = dir.join("big.pcap");
+    let mut w = PcapWriter::new(1);
+    let frame = pkt::eth_ipv4_udp(CLIENT, SERVER, 1111, 9999, b"MARK");
+    for i in 0..400_000u32 {
+        w.packet(1_700_000_000 + i / 1000, i % 1000, &frame);
+    }
+    w.write_to(&pcap).unwrap();
+    let rules = dir.join("r.rules");
+    std::fs::write(
+        &rules,
+        "alert udp any any -> any 9999 (msg:\"m\"; content:\"MARK\"; sid:9;)\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args([
+            "run",
+            "-r",
+            s(&pcap),
+            "-S",
+            s(&rules),
+            "-l",
+            s(&out),
+            "--threads",
+            "2",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY-free: kill(1) from procps sends the signal.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let res = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{err}");
+    // Whether or not the signal arrived before the end, every line written
+    // is whole and the run ended with its stats record.
+    let events = eve(&out);
+    assert_eq!(events.last().unwrap()["event_type"], "stats");
+    let alerts = events.iter().filter(|e| e["event_type"] == "alert").count() as u64;
+    let fast = std::fs::read_to_string(out.join("fast.log")).unwrap();
+    assert_eq!(fast.lines().count() as u64, alerts);
+    if err.contains("interrupted") {
+        assert!(alerts < 400_000, "stopped early");
+    } else {
+        assert_eq!(alerts, 400_000);
+    }
+}
