@@ -27,6 +27,51 @@ pub enum Command {
     /// Rule-pack tools.
     #[command(subcommand)]
     Rules(RulesCmd),
+    /// Run suricata-verify style tests (test.yaml + pcap + rules), or scaffold one with --new.
+    Test(TestArgs),
+}
+
+/// `sigil test`
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test folders, or folders holding test folders (searched recursively).
+    #[arg(value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// manifest.json naming each test's pcap, rules and arguments
+    /// (default: DIR/manifest.json or DIR/../manifest.json when present).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Tests run in parallel.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Expected failures: `NAME reason` per line. A listed test that passes,
+    /// or a listed name that is not run, fails the run: the list can only shrink.
+    #[arg(long, value_name = "FILE")]
+    pub xfail: Option<PathBuf>,
+    /// Keep each test's output under DIR/NAME instead of a temporary folder.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Only tests whose name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Scaffold a new test folder NAME from the events of a run over -r with -S.
+    #[arg(long, value_name = "NAME", requires_all = ["read", "rules"])]
+    pub new: Option<String>,
+    /// Capture for --new.
+    #[arg(short = 'r', long = "read", value_name = "PCAP")]
+    pub read: Option<PathBuf>,
+    /// Rules for --new.
+    #[arg(short = 'S', long = "rules", value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Checksum mode recorded in the new test's args (--new).
+    #[arg(short = 'k', value_enum, value_name = "MODE")]
+    pub checksum: Option<ChecksumArg>,
+    /// Settings recorded in the new test's args (--new).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// `sigil rules …`

@@ -7,7 +7,9 @@
 mod args;
 mod cmd_rules;
 mod cmd_run;
+mod cmd_test;
 mod defaults;
+mod execute;
 mod logging;
 mod ruleload;
 
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Run(a) => cmd_run::run(a, cli.quiet),
         args::Command::Rules(args::RulesCmd::Check(a)) => cmd_rules::check(a),
+        args::Command::Test(a) => cmd_test::test(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,110 @@
+//! One detection run from already-parsed settings: shared by `sigil run`
+//! and `sigil test` (which runs the engine in-process for every test).
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::Result;
+use sigil_engine::config::Config;
+use sigil_engine::decode::ChecksumMode;
+use sigil_engine::pipeline::{run_offline, RunOptions, RunSummary};
+use sigil_rules::LoadReport;
+
+use crate::ruleload::{self, RuleSource};
+
+/// Which rules a run uses.
+#[derive(Debug, Clone)]
+pub enum Rules {
+    /// The embedded default pack.
+    Embedded,
+    /// These files and directories.
+    Paths(Vec<PathBuf>),
+    /// No detection at all.
+    None,
+}
+
+/// Everything one run needs.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Captures (files or directories).
+    pub inputs: Vec<PathBuf>,
+    /// Rules.
+    pub rules: Rules,
+    /// Output directory.
+    pub outdir: PathBuf,
+    /// `-k`; `None`: from the configuration.
+    pub checksum: Option<ChecksumMode>,
+    /// Worker threads; `None`: configuration, else available cores.
+    pub threads: Option<usize>,
+    /// `--stats-interval`.
+    pub stats_interval: Option<u64>,
+    /// Set by signal handlers.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// What a run did.
+pub struct Outcome {
+    /// Rule loading report (`None` without detection).
+    pub report: Option<LoadReport>,
+    /// Seconds spent loading rules.
+    pub load_secs: f64,
+    /// Run counters.
+    pub summary: RunSummary,
+}
+
+/// Loads the rules named by `req` and runs the pipeline. `check_rules` sees
+/// the load report before any packet is read and may refuse to go on (as
+/// Suricata's `--init-errors-fatal` does).
+pub fn execute(
+    cfg: &Config,
+    req: &Request,
+    check_rules: impl FnOnce(&LoadReport) -> Result<()>,
+) -> Result<Outcome> {
+    let started = std::time::Instant::now();
+    let (rules, report) = match &req.rules {
+        Rules::None => (None, None),
+        Rules::Embedded | Rules::Paths(_) => {
+            let source = match &req.rules {
+                Rules::Paths(p) => RuleSource::Paths(p),
+                _ => RuleSource::Embedded,
+            };
+            let (set, report) = ruleload::build(cfg, source, false)?;
+            check_rules(&report)?;
+            (Some(Arc::new(set)), Some(report))
+        }
+    };
+    let load_secs = started.elapsed().as_secs_f64();
+    let mut opts = RunOptions::new(req.inputs.clone(), req.outdir.clone());
+    opts.checksum = match req.checksum {
+        Some(m) => m,
+        None => match cfg.get_str("pcap-file.checksum-checks") {
+            Some(s) => s.parse().map_err(|e: String| {
+                anyhow::anyhow!("configuration pcap-file.checksum-checks: {e}")
+            })?,
+            None => ChecksumMode::Auto,
+        },
+    };
+    if let Some(n) = cfg.get_u64("flow.max-flows") {
+        opts.flow.max_flows = usize::try_from(n).unwrap_or(usize::MAX).max(1);
+    }
+    opts.eve = cfg.get_bool("outputs.eve-log.enabled").unwrap_or(true);
+    opts.fast = cfg.get_bool("outputs.fast.enabled").unwrap_or(true);
+    opts.flow_records = cfg.get_bool("outputs.eve-log.types.flow").unwrap_or(true);
+    opts.threads = req
+        .threads
+        .or_else(|| {
+            cfg.get_u64("threading.worker-threads")
+                .and_then(|n| usize::try_from(n).ok())
+        })
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
+    opts.stop = req.stop.clone();
+    let summary = run_offline(&opts, rules)?;
+    Ok(Outcome {
+        report,
+        load_secs,
+        summary,
+    })
+}
