@@ -163,7 +163,7 @@ fn packet(proto: u8, dport: u16, payload: &[u8]) -> PacketView<'_> {
     p.flow = FlowInfo {
         to_server: true,
         established: true,
-        from_stream: false,
+        ..FlowInfo::default()
     };
     if proto == ipproto::TCP {
         p.tcp = Some(TcpFields {

@@ -16,7 +16,7 @@ struct Ranges<T> {
 }
 
 /// What a range set needs from its element type.
-trait Bound: Copy + Ord {
+pub(crate) trait Bound: Copy + Ord {
     const MIN: Self;
     const MAX: Self;
     fn succ(self) -> Option<Self>;
@@ -148,6 +148,25 @@ impl IpSet {
     /// True when the set holds every address (so the check can be skipped).
     pub fn is_any(&self) -> bool {
         self.v4.is_full() && self.v6.is_full()
+    }
+
+    /// A set from raw inclusive ranges (tests build sets without a parser).
+    #[cfg(test)]
+    pub(crate) fn from_ranges(v4: &[(u32, u32)], v6: &[(u128, u128)]) -> Self {
+        IpSet {
+            v4: Ranges::from_ranges(v4.to_vec()),
+            v6: Ranges::from_ranges(v6.to_vec()),
+        }
+    }
+
+    /// The IPv4 ranges (inclusive, sorted, disjoint).
+    pub(crate) fn v4_ranges(&self) -> &[(u32, u32)] {
+        &self.v4.ranges
+    }
+
+    /// The IPv6 ranges (inclusive, sorted, disjoint).
+    pub(crate) fn v6_ranges(&self) -> &[(u128, u128)] {
+        &self.v6.ranges
     }
 
     fn union(&self, o: &Self) -> Self {

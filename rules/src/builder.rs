@@ -9,6 +9,7 @@ use sigil_grammar::{ast, parse_file_with, ErrorKind, ParseOptions, ParsedRule};
 
 use crate::classification::Classifications;
 use crate::compile::{compile_rule, CompileCtx, CompileIssue, CompiledRule, IssueKind};
+use crate::flowvars::Names;
 use crate::ruleset::RuleSet;
 use crate::vars::{ResolvedVars, Vars};
 
@@ -354,13 +355,40 @@ impl RuleSetBuilder {
         &self.report
     }
 
-    /// Orders the rules as Suricata inspects them (action, then priority,
-    /// then load order) and builds the prefilter.
+    /// Orders the rules as Suricata inspects them, interns flow-variable
+    /// names and builds the prefilter.
+    ///
+    /// The order is Suricata's `SCSigOrderSignatures`: action (pass, drop,
+    /// reject, alert); then flowbits use (rules that only set/unset/toggle,
+    /// then those that modify and check, then those that only check, then
+    /// the rest), the same for flowint, so a modifier always runs before
+    /// the checks that depend on it; then priority; then sid (gid and load
+    /// order only break ties Suricata leaves open). Rule ids follow this
+    /// order.
     pub fn build(self) -> (RuleSet, LoadReport) {
         let mut loaded = self.loaded;
-        loaded.sort_by_key(|l| (l.rule.meta.action.order(), l.rule.meta.severity, l.seq));
-        let rules = loaded.into_iter().map(|l| l.rule).collect();
-        (RuleSet::new(rules, self.prefilter), self.report)
+        loaded.sort_by_key(|l| {
+            let (m, f) = (&l.rule.meta, &l.rule.flow);
+            (
+                m.action.order(),
+                f.bits_use(),
+                f.ints_use(),
+                m.severity,
+                m.sid,
+                m.gid,
+                l.seq,
+            )
+        });
+        let mut bits = Names::default();
+        let mut ints = Names::default();
+        let rules: Vec<CompiledRule> = loaded
+            .into_iter()
+            .map(|mut l| {
+                l.rule.flow.resolve(&mut bits, &mut ints);
+                l.rule
+            })
+            .collect();
+        (RuleSet::new(rules, self.prefilter, bits, ints), self.report)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Packet-level keywords that look at header fields or flow state rather
 //! than the payload: `dsize`, `ttl`, `tos`, `id`, `ipopts`, `fragbits`,
 //! `fragoffset`, `itype`, `icode`, `icmp_id`, `icmp_seq`, `flags`, `seq`,
-//! `ack`, `window`, `ip_proto`, `sameip`, `tcp.mss` and `flow`.
+//! `ack`, `window`, `ip_proto`, `sameip`, `tcp.mss`, `flow` and
+//! `stream_size`.
 
 use crate::keyword::KwError;
 use crate::packet::{IpOpt, PacketView};
@@ -42,6 +43,19 @@ pub struct FlowCheck {
     pub stream: Option<bool>,
     /// Some(true) = only_frag, Some(false) = no_frag.
     pub frag: Option<bool>,
+}
+
+/// Which TCP stream(s) `stream_size` looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamSide {
+    /// What the server sent.
+    Server,
+    /// What the client sent.
+    Client,
+    /// Both streams must satisfy the comparison.
+    Both,
+    /// Either stream may satisfy it.
+    Either,
 }
 
 /// One compiled packet-level check.
@@ -90,6 +104,8 @@ pub enum Check {
     TcpMss(UintMatch),
     /// `flow`.
     Flow(FlowCheck),
+    /// `stream_size:<side>,<op>,<n>` (TCP only).
+    StreamSize { side: StreamSide, cmp: UintMatch },
 }
 
 impl Check {
@@ -184,6 +200,7 @@ impl Check {
             }
             "tcp.mss" => Check::TcpMss(uint(need()?, u64::from(u16::MAX))?),
             "flow" => Check::Flow(flow(need()?)?),
+            "stream_size" => stream_size(need()?)?,
             other => return Err(KwError::invalid(format!("{other} is not a packet keyword"))),
         })
     }
@@ -237,8 +254,58 @@ impl Check {
                     && f.stream.is_none_or(|s| p.flow.from_stream == s)
                     && f.frag.is_none_or(|fr| p.is_fragment == fr)
             }
+            Check::StreamSize { side, cmp } => {
+                if p.ip_proto != crate::packet::ipproto::TCP {
+                    return false;
+                }
+                // Suricata compares the u32 `next_seq - isn`, which counts
+                // the SYN: one more than the payload bytes.
+                let size = |bytes: u64| u64::from((bytes as u32).wrapping_add(1));
+                let server = cmp.matches(size(p.flow.stream_bytes_toclient));
+                let client = cmp.matches(size(p.flow.stream_bytes_toserver));
+                match side {
+                    StreamSide::Server => server,
+                    StreamSide::Client => client,
+                    StreamSide::Both => server && client,
+                    StreamSide::Either => server || client,
+                }
+            }
         }
     }
+}
+
+/// `stream_size:<server|client|both|either>,<op>,<n>`: op is one of `=`,
+/// `!=`, `!`, `<`, `<=`, `>`, `>=` (Suricata's integer modes without
+/// ranges), `n` a decimal u32.
+fn stream_size(v: &str) -> Result<Check, KwError> {
+    let bad = || KwError::invalid(format!("invalid stream_size {v:?}"));
+    let mut parts = v.split(',').map(str::trim);
+    let (Some(side), Some(op), Some(n), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let side = match side {
+        "server" => StreamSide::Server,
+        "client" => StreamSide::Client,
+        "both" => StreamSide::Both,
+        "either" => StreamSide::Either,
+        _ => return Err(bad()),
+    };
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n = u64::from(n.parse::<u32>().map_err(|_| bad())?);
+    let cmp = match op {
+        "=" => UintMatch::Eq(n),
+        "!=" | "!" => UintMatch::Ne(n),
+        "<" => UintMatch::Lt(n),
+        "<=" => UintMatch::Le(n),
+        ">" => UintMatch::Gt(n),
+        ">=" => UintMatch::Ge(n),
+        _ => return Err(bad()),
+    };
+    Ok(Check::StreamSize { side, cmp })
 }
 
 fn uint(v: &str, max: u64) -> Result<UintMatch, KwError> {
@@ -587,7 +654,7 @@ mod tests {
         p.flow = FlowInfo {
             to_server: true,
             established: true,
-            from_stream: false,
+            ..FlowInfo::default()
         };
         assert!(eval("flow", Some("established,to_server"), &p));
         assert!(eval("flow", Some("from_client, stateless"), &p));
@@ -602,5 +669,52 @@ mod tests {
             Check::parse("flow", Some("established,to_server,bogus")),
             Err(KwError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn stream_size_table() {
+        // Client sent 9 payload bytes (size 10 counting the SYN), server 0
+        // (size 1).
+        let mut p = tcp_pkt(0x18);
+        p.flow.stream_bytes_toserver = 9;
+        p.flow.stream_bytes_toclient = 0;
+        let cases: &[(&str, bool)] = &[
+            ("client,=,10", true),
+            ("client,=,9", false),
+            ("client,>,9", true),
+            ("client,>=,10", true),
+            ("client,<,10", false),
+            ("client,<=,10", true),
+            ("client,!=,10", false),
+            ("client,!,11", true),
+            ("server,=,1", true),
+            ("server,<,5", true),
+            (" server , > , 0 ", true),
+            ("both,<,5", false),
+            ("both,>,0", true),
+            ("either,<,5", true),
+            ("either,>,10", false),
+        ];
+        for &(v, want) in cases {
+            assert_eq!(eval("stream_size", Some(v), &p), want, "stream_size:{v}");
+        }
+        // Suricata's counter is a u32 sequence distance: it wraps.
+        p.flow.stream_bytes_toserver = u64::from(u32::MAX);
+        assert!(eval("stream_size", Some("client,=,0"), &p));
+        let mut udp = p;
+        udp.ip_proto = ipproto::UDP;
+        assert!(!eval("stream_size", Some("either,>=,0"), &udp));
+        for bad in [
+            "client,<",
+            "client,<,x",
+            "client,<>,5",
+            "client,==,5",
+            "upstream,<,5",
+            "client,<,5,6",
+            "client,<,-1",
+            "client,<,4294967296",
+        ] {
+            assert!(Check::parse("stream_size", Some(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -15,11 +15,13 @@ use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteTest, Val};
 use crate::checks::Check;
 use crate::classification::Classifications;
 use crate::content::{parse_content, pattern_strength, Needle};
+use crate::flowkw::FlowKeywords;
 use crate::header::{Header, HeaderErrorKind};
 use crate::keyword::{unsupported_reason, KwError};
 use crate::meta::{Action, RuleMeta, Target};
 use crate::pcre::{Pcre, PcreError};
 use crate::program::{ContentStep, IsDataAt, PcreStep, Program, Step};
+use crate::threshold::{DetectionFilter, ThresholdSpec};
 use crate::vars::ResolvedVars;
 
 /// What the compiler needs besides the rule.
@@ -73,6 +75,8 @@ pub struct CompiledRule {
     pub(crate) header: Header,
     pub(crate) checks: Vec<Check>,
     pub(crate) program: Program,
+    /// `flowbits` / `flowint` checks and actions.
+    pub(crate) flow: FlowKeywords,
     pub(crate) fast: Option<FastPattern>,
     /// Never evaluated on reassembled stream data.
     pub(crate) packet_only: bool,
@@ -161,6 +165,7 @@ const CHECK_KEYWORDS: &[&str] = &[
     "sameip",
     "tcp.mss",
     "flow",
+    "stream_size",
 ];
 
 struct Compiler<'c> {
@@ -174,6 +179,7 @@ struct Compiler<'c> {
     fast_seen: bool,
     checks: Vec<Check>,
     vars: HashMap<String, usize>,
+    flow: FlowKeywords,
 }
 
 impl Compiler<'_> {
@@ -258,6 +264,24 @@ impl Compiler<'_> {
                 self.meta.noalert = true;
             }
             "pkt_data" | "prefilter" => none()?,
+            "flowbits" => {
+                if self.flow.add_flowbits(need()?)? {
+                    self.meta.noalert = true;
+                }
+            }
+            "flowint" => self.flow.add_flowint(need()?)?,
+            "threshold" | "detection_filter" => {
+                if self.meta.threshold.is_some() || self.meta.detection_filter.is_some() {
+                    return Err(KwError::invalid(
+                        "only one threshold or detection_filter per rule",
+                    ));
+                }
+                if kw == "threshold" {
+                    self.meta.threshold = Some(ThresholdSpec::parse(need()?)?);
+                } else {
+                    self.meta.detection_filter = Some(DetectionFilter::parse(need()?)?);
+                }
+            }
             "content" => {
                 let (negated, bytes) = parse_content(need()?).map_err(KwError::Invalid)?;
                 self.last_content = Some(self.drafts.len());
@@ -574,6 +598,7 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         fast_seen: false,
         checks: Vec::new(),
         vars: HashMap::new(),
+        flow: FlowKeywords::default(),
     };
     if action.is_none() {
         c.issues.push(CompileIssue {
@@ -625,6 +650,7 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         header,
         checks: c.checks,
         program,
+        flow: c.flow,
         fast,
         packet_only,
     })

@@ -83,13 +83,15 @@ const APP_LAYER_PREFIXES: &[&str] = &[
 /// The reason reported for a keyword this crate does not implement.
 pub fn unsupported_reason(keyword: &str) -> String {
     let k = keyword.to_ascii_lowercase();
-    let state = |what: &str| format!("{what} need per-flow or per-host state (not implemented)");
     match k.as_str() {
-        "flowbits" | "xbits" | "hostbits" | "flowint" | "flowvar" | "pktvar" => state(&k),
-        "threshold" | "detection_filter" => {
-            "thresholding needs per-rule counters (not implemented)".into()
+        "xbits" | "hostbits" => format!(
+            "{k} keep per-host / per-IP-pair state shared across flows and workers \
+             (not implemented yet; flowbits are)"
+        ),
+        "flowvar" | "pktvar" => {
+            format!("{k} needs pcre captures into variables (not implemented)")
         }
-        "stream_size" | "stream_event" => "stream tracking keywords (not implemented)".into(),
+        "stream_event" => "stream events need the stream engine's events (not implemented)".into(),
         "tag" => "tagging follow-up packets is not implemented".into(),
         "asn1" => "asn1 decoding is not implemented".into(),
         "base64_decode" | "base64_data" => "base64 inspection is not implemented".into(),
@@ -159,8 +161,8 @@ mod tests {
             unsupported_reason("http_uri"),
             "http buffer modifiers need the app-layer (issue 4)"
         );
-        assert!(unsupported_reason("flowbits").contains("state"));
-        assert!(unsupported_reason("threshold").contains("counters"));
+        assert!(unsupported_reason("xbits").contains("across flows"));
+        assert!(unsupported_reason("hostbits").contains("across flows"));
         assert!(unsupported_reason("dns.query").contains("app-layer"));
         assert!(unsupported_reason("to_lowercase").contains("transformations"));
         assert_eq!(

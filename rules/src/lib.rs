@@ -9,6 +9,12 @@
 //! aho-corasick prefilters. Workers share the `RuleSet` (via `Arc`) and
 //! each owns a [`Scratch`].
 //!
+//! State that outlives a packet stays outside the rule set: the engine
+//! keeps a [`FlowVars`] (flowbits, flowints) in each flow and passes it to
+//! [`RuleSet::match_flow_packet`], and its output stage owns one
+//! [`ThresholdState`] that decides which matches of `threshold` /
+//! `detection_filter` rules become alerts.
+//!
 //! ```
 //! use std::net::{IpAddr, Ipv4Addr};
 //! use sigil_rules::{packet::{ipproto, PacketView}, Classifications, RuleSetBuilder, Vars};
@@ -36,6 +42,8 @@
 #![deny(missing_docs)]
 
 mod addr;
+mod addrindex;
+pub mod buffer;
 mod builder;
 mod bytemath;
 mod bytes;
@@ -44,6 +52,8 @@ mod classification;
 mod compile;
 mod content;
 mod exprtext;
+mod flowkw;
+mod flowvars;
 mod header;
 mod keyword;
 mod meta;
@@ -54,6 +64,7 @@ mod pcre;
 mod prefilter;
 mod program;
 mod ruleset;
+mod threshold;
 mod uint;
 mod vars;
 
@@ -64,9 +75,13 @@ pub use builder::{
 };
 pub use classification::{Classification, ClassificationError, Classifications};
 pub use compile::{compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IssueKind};
+pub use flowvars::FlowVars;
 pub use meta::{Action, RuleId, RuleMeta, Target};
 pub use prefilter::PrefilterStats;
 pub use ruleset::{RuleSet, Scratch};
+pub use threshold::{
+    DetectionFilter, ThresholdSpec, ThresholdState, ThresholdType, Track, DEFAULT_MAX_TRACKERS,
+};
 pub use vars::{ResolvedVars, Vars, VarsError};
 
 // Compile-time proof that the rule set can be shared across worker threads.
@@ -77,6 +92,9 @@ const _: fn() = || {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;
 
 #[cfg(test)]
 mod oibits {
@@ -92,5 +110,7 @@ mod oibits {
         fn assert_send<T: Send>() {}
         assert_send::<Scratch>();
         assert_send::<LoadReport>();
+        assert_send_sync::<FlowVars>();
+        assert_send::<ThresholdState>();
     }
 }

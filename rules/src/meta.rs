@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::threshold::{DetectionFilter, ThresholdSpec};
+
 /// Index of a rule in a [`crate::RuleSet`]. Ids follow Suricata's inspection
 /// order, so sorting matches by id gives the order Suricata reports them in.
 pub type RuleId = u32;
@@ -107,8 +109,13 @@ pub struct RuleMeta {
     pub file: Option<PathBuf>,
     /// 1-based line of the rule in its file.
     pub line: usize,
-    /// `noalert`: the rule matches but must not produce an alert.
+    /// `noalert` or `flowbits:noalert`: the rule matches (and applies its
+    /// flow-variable actions) but must not produce an alert.
     pub noalert: bool,
+    /// `threshold:` (see [`crate::ThresholdState`]).
+    pub threshold: Option<ThresholdSpec>,
+    /// `detection_filter:` (see [`crate::ThresholdState`]).
+    pub detection_filter: Option<DetectionFilter>,
 }
 
 impl RuleMeta {
@@ -128,6 +135,8 @@ impl RuleMeta {
             file: None,
             line: 0,
             noalert: false,
+            threshold: None,
+            detection_filter: None,
         }
     }
 }

@@ -102,6 +102,20 @@ pub struct FlowInfo {
     pub established: bool,
     /// The inspected payload is a reassembled stream chunk, not a single packet.
     pub from_stream: bool,
+    /// TCP only: payload bytes the client (flow initiator) has sent *in
+    /// sequence* so far, including this packet when it travels to the server
+    /// and is in order. Retransmitted or overlapping bytes count once; the
+    /// SYN and FIN flags count nothing. In sequence-number terms: the next
+    /// expected client sequence number minus the client ISN minus 1 (mod
+    /// 2^32 is fine; only the low 32 bits are used). 0 for non-TCP flows.
+    ///
+    /// `stream_size` compares `this + 1` (mod 2^32), which is Suricata's
+    /// `next_seq - isn` as long as no FIN was seen (Suricata's value counts
+    /// the FIN's sequence number too, one more than ours after a FIN).
+    pub stream_bytes_toserver: u64,
+    /// The same for the server (responder) side: payload bytes the server
+    /// has sent in sequence so far.
+    pub stream_bytes_toclient: u64,
 }
 
 impl<'a> PacketView<'a> {
@@ -121,8 +135,7 @@ impl<'a> PacketView<'a> {
             is_fragment: false,
             flow: FlowInfo {
                 to_server: true,
-                established: false,
-                from_stream: false,
+                ..FlowInfo::default()
             },
         }
     }

@@ -11,7 +11,9 @@
 //! Each group runs one case-insensitive aho-corasick automaton over the
 //! distinct fast patterns of its rules; a hit only makes the rules a
 //! *candidate* (the full check confirms, including case). Rules without a
-//! usable fast pattern are in the group's always-check list. Candidates are
+//! usable fast pattern are filed under their source or destination
+//! addresses when those are few ([`crate::addrindex`]), else in the
+//! group's always-check list. Candidates are
 //! deduplicated with generation stamps in the worker's scratch, so the cost
 //! per packet depends on the payload and on the hits, not on the rule count.
 
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use crate::addr::PortSet;
+use crate::addrindex::{key_side, AddrIndex, Side};
 use crate::compile::CompiledRule;
 use crate::header::Proto;
 use crate::meta::RuleId;
@@ -42,6 +45,9 @@ pub struct Group {
     pat_start: Vec<u32>,
     pat_rules: Vec<RuleId>,
     always: Vec<RuleId>,
+    /// Pattern-less rules filed under the packet's source / destination.
+    by_src: Option<AddrIndex>,
+    by_dst: Option<AddrIndex>,
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +86,8 @@ pub struct PrefilterStats {
     pub patterns: usize,
     /// Always-check entries summed over groups.
     pub always: usize,
+    /// Pattern-less rules filed under addresses, summed over groups.
+    pub addr_indexed: usize,
 }
 
 /// The grouping of a rule set.
@@ -212,6 +220,7 @@ impl Prefilter {
                 groups: 1,
                 patterns: 0,
                 always: all.len(),
+                addr_indexed: 0,
             },
         }
     }
@@ -235,13 +244,13 @@ impl Prefilter {
         let Some(fam) = families.get(f) else {
             return;
         };
-        fam.any.scan(p.payload, st, out);
+        fam.any.scan(p, st, out);
         if f == TCP || f == UDP {
             if let Some(g) = fam.by_dport.get(&p.dport) {
-                g.scan(p.payload, st, out);
+                g.scan(p, st, out);
             }
             if let Some(g) = fam.by_sport.get(&p.sport) {
-                g.scan(p.payload, st, out);
+                g.scan(p, st, out);
             }
         }
     }
@@ -257,9 +266,13 @@ fn build_group(
     let mut patterns: Vec<Vec<u8>> = Vec::new();
     let mut by_pattern: Vec<Vec<RuleId>> = Vec::new();
     let mut always = Vec::new();
+    let mut src_keyed = Vec::new();
+    let mut dst_keyed = Vec::new();
     for id in g.members {
-        let fp = rules.get(id as usize).and_then(|r| r.fast.as_ref());
-        match fp {
+        let Some(r) = rules.get(id as usize) else {
+            continue;
+        };
+        match &r.fast {
             Some(fp) if !fp.bytes.is_empty() => {
                 let key = fp.bytes.to_ascii_lowercase();
                 let i = *index.entry(key.clone()).or_insert_with(|| {
@@ -269,9 +282,26 @@ fn build_group(
                 });
                 by_pattern[i].push(id);
             }
-            _ => always.push(id),
+            _ => match (key_side(&r.header), &r.header.src, &r.header.dst) {
+                (Some(Side::Src), Some(s), _) => src_keyed.push((id, s.as_ref())),
+                (Some(Side::Dst), _, Some(d)) => dst_keyed.push((id, d.as_ref())),
+                _ => always.push(id),
+            },
         }
     }
+    let mut index_side = |keyed: Vec<(RuleId, &crate::addr::IpSet)>| {
+        if keyed.is_empty() {
+            return None;
+        }
+        let built = AddrIndex::build(keyed.iter().copied());
+        match built {
+            Some(_) => stats.addr_indexed += keyed.len(),
+            None => always.extend(keyed.iter().map(|&(id, _)| id)),
+        }
+        built
+    };
+    let by_src = index_side(src_keyed);
+    let by_dst = index_side(dst_keyed);
     let ac = if patterns.is_empty() {
         None
     } else {
@@ -316,6 +346,8 @@ fn build_group(
         pat_start,
         pat_rules,
         always,
+        by_src,
+        by_dst,
     };
     *npatterns += by_pattern.len();
     stats.groups += 1;
@@ -325,10 +357,21 @@ fn build_group(
 }
 
 impl Group {
-    fn scan(&self, payload: &[u8], st: &mut Stamps, out: &mut Vec<RuleId>) {
+    fn scan(&self, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
         for &id in &self.always {
             st.add(id, out);
         }
+        if let Some(ix) = &self.by_src {
+            for &id in ix.lookup(p.src) {
+                st.add(id, out);
+            }
+        }
+        if let Some(ix) = &self.by_dst {
+            for &id in ix.lookup(p.dst) {
+                st.add(id, out);
+            }
+        }
+        let payload = p.payload;
         let Some(ac) = &self.ac else {
             return;
         };

@@ -1,6 +1,7 @@
 //! The immutable rule set and the per-worker scratch it matches with.
 
 use crate::compile::CompiledRule;
+use crate::flowvars::{FlowVars, Names};
 use crate::meta::{RuleId, RuleMeta};
 use crate::packet::PacketView;
 use crate::pcre::Latin1;
@@ -15,9 +16,12 @@ pub struct RuleSet {
     rules: Vec<CompiledRule>,
     prefilter: Prefilter,
     max_vars: usize,
+    /// Flowbit and flowint names by id.
+    bit_names: Names,
+    int_names: Names,
 }
 
-/// Per-worker mutable state for [`RuleSet::match_packet`]: dedup stamps,
+/// Per-worker mutable state for [`RuleSet::match_flow_packet`]: dedup stamps,
 /// the candidate list, byte variables and the fallback-regex text buffer.
 /// After warm-up, matching allocates nothing.
 #[derive(Debug, Default)]
@@ -30,13 +34,22 @@ pub struct Scratch {
 
 impl RuleSet {
     /// Builds a rule set from rules already in inspection order.
-    pub(crate) fn new(rules: Vec<CompiledRule>, prefilter: bool) -> RuleSet {
+    /// Flow-variable ids in `rules` must already be resolved against
+    /// `bit_names` / `int_names`.
+    pub(crate) fn new(
+        rules: Vec<CompiledRule>,
+        prefilter: bool,
+        bit_names: Names,
+        int_names: Names,
+    ) -> RuleSet {
         let prefilter = Prefilter::build(&rules, prefilter);
         let max_vars = rules.iter().map(|r| r.program.nvars).max().unwrap_or(0);
         RuleSet {
             rules,
             prefilter,
             max_vars,
+            bit_names,
+            int_names,
         }
     }
 
@@ -94,14 +107,46 @@ impl RuleSet {
             .count()
     }
 
+    /// Matches a packet that has no flow (Suricata's `p->flow == NULL`):
+    /// `flowbits`/`flowint` checks fail and modifiers do nothing. For
+    /// packets of a flow use [`Self::match_flow_packet`].
+    ///
+    /// Otherwise as [`Self::match_flow_packet`].
+    pub fn match_packet(&self, pkt: &PacketView, scratch: &mut Scratch, out: &mut Vec<RuleId>) {
+        self.run(pkt, None, scratch, out);
+    }
+
     /// Writes into `out` (cleared first) the ids of the rules matching `pkt`,
-    /// in Suricata's order: action (pass, drop, reject, alert), then
-    /// priority, then load order.
+    /// in Suricata's order (see [`crate::RuleSetBuilder::build`]): action
+    /// (pass, drop, reject, alert), flowbits/flowint setters before
+    /// checkers, priority, sid.
+    ///
+    /// `vars` is the flow's state: `flowbits`/`flowint` checks read it as
+    /// part of each rule's match, and each matching rule applies its
+    /// modifiers at once, so rules later in the order (on this packet too)
+    /// see them. Modifiers of rules that will not alert (`noalert`,
+    /// thresholds) are applied all the same, as in Suricata.
     ///
     /// Views of reassembled stream data (`pkt.flow.from_stream`) are only
     /// checked against rules with payload keywords, never `dsize`,
     /// `tcp-pkt`/`udp-pkt` or header-only rules, which belong to packets.
-    pub fn match_packet(&self, pkt: &PacketView, scratch: &mut Scratch, out: &mut Vec<RuleId>) {
+    pub fn match_flow_packet(
+        &self,
+        pkt: &PacketView,
+        vars: &mut FlowVars,
+        scratch: &mut Scratch,
+        out: &mut Vec<RuleId>,
+    ) {
+        self.run(pkt, Some(vars), scratch, out);
+    }
+
+    fn run(
+        &self,
+        pkt: &PacketView,
+        mut vars: Option<&mut FlowVars>,
+        scratch: &mut Scratch,
+        out: &mut Vec<RuleId>,
+    ) {
         out.clear();
         scratch
             .stamps
@@ -114,22 +159,61 @@ impl RuleSet {
         cands.clear();
         self.prefilter
             .candidates(pkt, &mut scratch.stamps, &mut cands);
+        // Ids follow the inspection order, setters before checkers.
         cands.sort_unstable();
         for &id in &cands {
-            if let Some(r) = self.rules.get(id as usize) {
-                if self.check(r, pkt, scratch) {
-                    out.push(id);
+            let Some(r) = self.rules.get(id as usize) else {
+                continue;
+            };
+            if self.check(r, pkt, vars.as_deref(), scratch) {
+                if let Some(v) = vars.as_deref_mut() {
+                    r.flow.apply(v);
                 }
+                out.push(id);
             }
         }
         scratch.candidates = cands;
     }
 
-    fn check(&self, r: &CompiledRule, pkt: &PacketView, scratch: &mut Scratch) -> bool {
+    /// The id of flowbit `name` in this set (for inspecting [`FlowVars`]).
+    pub fn flowbit_id(&self, name: &str) -> Option<u32> {
+        self.bit_names.get(name)
+    }
+
+    /// The id of flowint `name` in this set.
+    pub fn flowint_id(&self, name: &str) -> Option<u32> {
+        self.int_names.get(name)
+    }
+
+    /// Names of the flowbits set in `vars`, by id (what Suricata lists
+    /// under an alert's `metadata.flowbits`).
+    pub fn flowbit_names<'a>(&'a self, vars: &'a FlowVars) -> impl Iterator<Item = &'a str> {
+        vars.bits().filter_map(|id| self.bit_names.name(id))
+    }
+
+    /// Names and values of the flowints set in `vars` (EVE `metadata.flowints`).
+    pub fn flowint_values<'a>(
+        &'a self,
+        vars: &'a FlowVars,
+    ) -> impl Iterator<Item = (&'a str, u32)> {
+        vars.ints()
+            .filter_map(|(id, v)| self.int_names.name(id).map(|n| (n, v)))
+    }
+
+    fn check(
+        &self,
+        r: &CompiledRule,
+        pkt: &PacketView,
+        vars: Option<&FlowVars>,
+        scratch: &mut Scratch,
+    ) -> bool {
         if pkt.flow.from_stream && r.packet_only {
             return false;
         }
         if !r.header.matches(pkt) || !r.checks.iter().all(|c| c.eval(pkt)) {
+            return false;
+        }
+        if !r.flow.holds(vars) {
             return false;
         }
         if r.program.is_empty() {

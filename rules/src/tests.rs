@@ -7,7 +7,7 @@ use crate::addr::{v4, v6};
 use crate::packet::{ipproto, FlowInfo, PacketView, TcpFields};
 use crate::{Action, Classifications, IssueKind, LoadReport, RuleSet, RuleSetBuilder, Vars};
 
-fn build(rules: &str, prefilter: bool) -> (RuleSet, LoadReport) {
+pub(crate) fn build(rules: &str, prefilter: bool) -> (RuleSet, LoadReport) {
     let mut b = RuleSetBuilder::new(Vars::suricata_defaults(), Classifications::default())
         .prefilter(prefilter);
     b.add_source(rules, None);
@@ -34,7 +34,13 @@ fn expect(rules: &str, p: &PacketView, want: &[u32]) {
     }
 }
 
-fn tcp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, payload: &[u8]) -> PacketView<'_> {
+pub(crate) fn tcp(
+    src: IpAddr,
+    sport: u16,
+    dst: IpAddr,
+    dport: u16,
+    payload: &[u8],
+) -> PacketView<'_> {
     let mut p = PacketView::new(src, dst, ipproto::TCP, payload);
     p.sport = sport;
     p.dport = dport;
@@ -48,12 +54,12 @@ fn tcp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, payload: &[u8]) -> Pack
     p.flow = FlowInfo {
         to_server: true,
         established: true,
-        from_stream: false,
+        ..FlowInfo::default()
     };
     p
 }
 
-fn to80(payload: &[u8]) -> PacketView<'_> {
+pub(crate) fn to80(payload: &[u8]) -> PacketView<'_> {
     tcp(v4(10, 0, 0, 1), 40000, v4(93, 184, 216, 34), 80, payload)
 }
 
@@ -305,7 +311,7 @@ alert tcp any any -> any any (content:"abc"; flow:no_stream; sid:6;)
 }
 
 #[test]
-fn order_follows_action_then_priority_then_load_order() {
+fn order_follows_action_then_priority_then_sid() {
     let rules = r#"
 alert tcp any any -> any any (content:"x"; priority:3; sid:1;)
 alert tcp any any -> any any (content:"x"; priority:1; sid:2;)
@@ -314,8 +320,10 @@ pass tcp any any -> any any (content:"x"; sid:4;)
 reject tcp any any -> any any (content:"x"; sid:5;)
 alert tcp any any -> any any (content:"x"; classtype:trojan-activity; sid:6;)
 alert tcp any any -> any any (content:"x"; priority:1; sid:7;)
+alert tcp any any -> any any (content:"x"; priority:1; sid:3; gid:2;)
 "#;
-    expect(rules, &to80(b"x"), &[4, 3, 5, 2, 6, 7, 1]);
+    // Equal priority: sid decides (gid 2 sid 3 before sid 6), not load order.
+    expect(rules, &to80(b"x"), &[4, 3, 5, 2, 3, 6, 7, 1]);
     let (set, _) = build(rules, true);
     let m = set
         .metas()
@@ -353,7 +361,7 @@ fn metadata_is_collected() {
 fn load_report_accounts_for_every_rule() {
     let rules = "\
 alert tcp any any -> any any (content:\"a\"; sid:1;)
-alert tcp any any -> any any (content:\"a\"; flowbits:set,x; sid:2;)
+alert tcp any any -> any any (content:\"a\"; xbits:set,x,track ip_src; sid:2;)
 alert http any any -> any any (http.uri; content:\"a\"; sid:3;)
 alert tcp any any -> any any (content:\"a\"; depth:abc; sid:4;)
 alert tcp $NOPE any -> any any (content:\"a\"; sid:5;)
@@ -390,7 +398,7 @@ alert tcp any any -> any any (msg:\"no sid\";)
     assert_eq!(
         unsup,
         vec![
-            (2, "flowbits"),
+            (2, "xbits"),
             (3, "protocol"),
             (8, "pcre"),
             (9, "http_uri"),
@@ -434,7 +442,7 @@ alert tcp any any -> any any (msg:\"no sid\";)
         + r.other_errors.len();
     assert_eq!(accounted, r.parsed);
     let json = serde_json_like(&r);
-    assert!(json.contains("flowbits"));
+    assert!(json.contains("xbits"));
 }
 
 /// The report must serialize (the CLI prints it with `--json`).
@@ -474,7 +482,7 @@ fn invalid_values_are_rejected_with_reasons() {
 #[test]
 fn compile_rule_reports_all_issues() {
     let rule = sigil_grammar::parse_rule(
-        r#"alert tcp any any -> any any (content:"a"; flowbits:isset,x; threshold:type limit; depth:q; sid:1;)"#,
+        r#"alert tcp any any -> any any (content:"a"; xbits:isset,x,track ip_src; threshold:type limit; depth:q; sid:1;)"#,
     )
     .unwrap();
     let vars = Vars::suricata_defaults().resolve();
@@ -491,8 +499,8 @@ fn compile_rule_reports_all_issues() {
     assert_eq!(
         kinds,
         vec![
-            ("flowbits", IssueKind::Unsupported),
-            ("threshold", IssueKind::Unsupported),
+            ("xbits", IssueKind::Unsupported),
+            ("threshold", IssueKind::Invalid),
             ("depth", IssueKind::Invalid)
         ]
     );
@@ -572,6 +580,42 @@ fn scratch_is_reusable_across_packets_and_sets() {
     }
 }
 
+#[test]
+fn pattern_less_rules_are_filed_under_addresses() {
+    // Reputation-list style rules: no content, only addresses (IP-only in
+    // Suricata). They are found through the address index, not checked on
+    // every packet; the result must equal the brute-force one.
+    let rules = r#"
+alert ip [192.0.2.1,192.0.2.10/31,2001:db8::/64] any -> $HOME_NET any (threshold:type limit, track by_src, count 1, seconds 60; sid:1;)
+alert tcp $HOME_NET any -> [198.51.100.0/24,!198.51.100.7] any (flowbits:set,rep; sid:2;)
+alert tcp [192.0.2.0/24,198.51.100.0/24] any -> [192.0.2.1,198.51.100.9] any (sid:3;)
+alert tcp 192.0.2.1 any <> 10.0.0.1 any (sid:4;)
+alert udp 192.0.2.1 any -> any 53 (sid:5;)
+alert tcp any any -> any any (dsize:>0; sid:6;)
+"#;
+    let (set, _) = build(rules, true);
+    // Rule 1 (`ip`) sits in all 5 families; 2, 3 and 5 once; 4 (`<>`) and 6
+    // (no addresses) stay always-checked.
+    assert_eq!(set.prefilter_stats().addr_indexed, 5 + 1 + 1 + 1);
+    let cases: &[(IpAddr, IpAddr, &[u32])] = &[
+        (v4(192, 0, 2, 1), v4(10, 0, 0, 1), &[1, 4, 6]),
+        (v4(192, 0, 2, 11), v4(10, 0, 0, 1), &[1, 6]),
+        (v4(192, 0, 2, 12), v4(10, 0, 0, 1), &[6]),
+        (v4(10, 0, 0, 1), v4(192, 0, 2, 1), &[4, 6]),
+        (v4(10, 0, 0, 1), v4(198, 51, 100, 9), &[2, 6]),
+        (v4(10, 0, 0, 1), v4(198, 51, 100, 7), &[6]),
+        (v4(198, 51, 100, 1), v4(198, 51, 100, 9), &[3, 6]),
+        (v6("2001:db8::5"), v6("fe80::1"), &[6]),
+        (v4(203, 0, 113, 1), v4(10, 0, 0, 1), &[6]),
+    ];
+    for &(src, dst, want) in cases {
+        expect(rules, &tcp(src, 1234, dst, 80, b"x"), want);
+    }
+    let mut dns = PacketView::new(v4(192, 0, 2, 1), v4(10, 0, 0, 1), ipproto::UDP, b"q");
+    dns.dport = 53;
+    expect(rules, &dns, &[1, 5]);
+}
+
 /// Loads the ET Open folder (with its vars.yaml) when present.
 fn et_open(prefilter: bool) -> Option<(RuleSet, LoadReport, Vec<std::path::PathBuf>)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/rules/et-open");
@@ -632,7 +676,25 @@ fn et_open_compiles() {
     assert_eq!(r.compiled + r.unsupported.len(), r.parsed);
     assert!(r.other_errors.is_empty() && r.undefined_vars.is_empty() && r.duplicates.is_empty());
     assert_eq!(set.len(), r.compiled);
-    assert!(r.compiled > 1000);
+    // 1,762 before flow state and thresholds; 3,303 with them.
+    assert!(r.compiled > 3000, "{}", r.compiled);
+    for k in [
+        "flowbits",
+        "flowint",
+        "threshold",
+        "detection_filter",
+        "stream_size",
+    ] {
+        assert_eq!(
+            r.unsupported_keywords.get(k),
+            None,
+            "{k} should be supported"
+        );
+    }
+    // Reputation-list rules (no content) go to the address index, so few
+    // rules are left to check on every packet.
+    let stats = set.prefilter_stats();
+    assert!(stats.addr_indexed > 1000 && stats.always < 200, "{stats:?}");
 }
 
 /// Differential test on real rules: packets built from ET contents must

@@ -74,6 +74,7 @@ fn ethernet_ipv4_tcp_fields() {
         to_server: true,
         established: true,
         from_stream: false,
+        ..FlowInfo::default()
     };
     let v = d.view(flow).unwrap();
     assert_eq!((v.sport, v.dport, v.ip_proto, v.ttl), (40000, 80, 6, 64));

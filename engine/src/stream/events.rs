@@ -158,7 +158,10 @@ mod tests {
         let got: Vec<_> = s.iter().collect();
         assert_eq!(
             got,
-            [StreamEvent::PktRetransmission, StreamEvent::ReassemblySeqGap]
+            [
+                StreamEvent::PktRetransmission,
+                StreamEvent::ReassemblySeqGap
+            ]
         );
         assert_eq!(
             StreamEvent::ReassemblyOverlapDifferentData.to_string(),

@@ -1,0 +1,220 @@
+//! Named inspection buffers ("sticky buffers") of application-layer
+//! transactions, shared by the compiler (which places contents on them)
+//! and the engine's protocol parsers (which fill them).
+//!
+//! One enum for both sides keeps the mapping from Suricata's keyword names
+//! in one place; parsers answer `buffer(Buffer) -> values` and never see
+//! keyword text.
+
+/// Which side of a transaction a buffer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// Client → server data (requests, queries, ClientHello).
+    ToServer,
+    /// Server → client data (responses, answers, certificates).
+    ToClient,
+    /// Either side: the buffer is inspected on the side the packet travels
+    /// (e.g. `http.header` is request headers to the server and response
+    /// headers to the client, `file.data` both bodies).
+    Both,
+}
+
+macro_rules! buffers {
+    ($( $(#[$doc:meta])* $var:ident = $name:literal, $side:ident, [$($alias:literal),*] ;)*) => {
+        /// An application-layer inspection buffer.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Buffer {
+            $( $(#[$doc])* $var, )*
+        }
+
+        impl Buffer {
+            /// Every buffer.
+            pub const ALL: &'static [Buffer] = &[$(Buffer::$var),*];
+
+            /// Suricata's sticky-buffer keyword (`http.uri`).
+            pub fn name(self) -> &'static str {
+                match self { $(Buffer::$var => $name,)* }
+            }
+
+            /// The side the buffer is taken from.
+            pub fn side(self) -> Side {
+                match self { $(Buffer::$var => Side::$side,)* }
+            }
+
+            /// The buffer selected by a sticky-buffer keyword, including the
+            /// older underscore names Suricata still accepts (`http_uri` as a
+            /// sticky buffer is not one of them: see [`Buffer::from_modifier`]).
+            pub fn from_sticky(kw: &str) -> Option<Buffer> {
+                match kw {
+                    $( $name $(| $alias)* => Some(Buffer::$var), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+buffers! {
+    /// Normalized request URI.
+    HttpUri = "http.uri", ToServer, [];
+    /// Request URI as sent.
+    HttpUriRaw = "http.uri.raw", ToServer, [];
+    /// Request method.
+    HttpMethod = "http.method", ToServer, [];
+    /// Protocol string of the request line (`HTTP/1.1`).
+    HttpProtocol = "http.protocol", Both, [];
+    /// Whole request line without CRLF.
+    HttpRequestLine = "http.request_line", ToServer, [];
+    /// Normalized headers (`Name: value\r\n` each, cookies excluded), request or response.
+    HttpHeader = "http.header", Both, [];
+    /// Headers as sent.
+    HttpHeaderRaw = "http.header.raw", Both, [];
+    /// Header names, `\r\n` separated with a leading and trailing `\r\n`.
+    HttpHeaderNames = "http.header_names", Both, [];
+    /// Host header, lower-cased, without port.
+    HttpHost = "http.host", ToServer, [];
+    /// Host header as sent.
+    HttpHostRaw = "http.host.raw", ToServer, [];
+    /// User-Agent header.
+    HttpUserAgent = "http.user_agent", ToServer, [];
+    /// Cookie (request) or Set-Cookie (response) header.
+    HttpCookie = "http.cookie", Both, [];
+    /// Referer header.
+    HttpReferer = "http.referer", ToServer, [];
+    /// Content-Type header.
+    HttpContentType = "http.content_type", Both, [];
+    /// Content-Length header.
+    HttpContentLen = "http.content_len", Both, [];
+    /// Accept header.
+    HttpAccept = "http.accept", ToServer, [];
+    /// Accept-Encoding header.
+    HttpAcceptEnc = "http.accept_enc", ToServer, [];
+    /// Accept-Language header.
+    HttpAcceptLang = "http.accept_lang", ToServer, [];
+    /// Connection header.
+    HttpConnection = "http.connection", Both, [];
+    /// Request or response line plus headers, as sent.
+    HttpStart = "http.start", Both, [];
+    /// Request body (dechunked).
+    HttpRequestBody = "http.request_body", ToServer, ["http_client_body"];
+    /// Response status code (three digits).
+    HttpStatCode = "http.stat_code", ToClient, [];
+    /// Response reason phrase.
+    HttpStatMsg = "http.stat_msg", ToClient, [];
+    /// Whole response line.
+    HttpResponseLine = "http.response_line", ToClient, [];
+    /// Server header.
+    HttpServer = "http.server", ToClient, [];
+    /// Location header.
+    HttpLocation = "http.location", ToClient, [];
+    /// One `Name: value` per request header (multi-buffer).
+    HttpRequestHeader = "http.request_header", ToServer, [];
+    /// One `Name: value` per response header (multi-buffer).
+    HttpResponseHeader = "http.response_header", ToClient, [];
+    /// Response body (dechunked, decompressed).
+    HttpResponseBody = "http.response_body", ToClient, ["http_server_body"];
+    /// File contents: HTTP bodies in either direction, decompressed.
+    FileData = "file.data", Both, ["file_data"];
+    /// File name (last URI path segment or Content-Disposition).
+    FileName = "file.name", Both, ["filename"];
+    /// DNS query names (multi-buffer).
+    DnsQuery = "dns.query", ToServer, ["dns_query", "dns.queries.rrname"];
+    /// DNS answer names (multi-buffer).
+    DnsAnswerName = "dns.answer.name", ToClient, ["dns.answers.rrname"];
+    /// TLS Server Name Indication.
+    TlsSni = "tls.sni", ToServer, ["tls_sni"];
+    /// Server certificate subject.
+    TlsCertSubject = "tls.cert_subject", ToClient, ["tls_cert_subject"];
+    /// Server certificate issuer.
+    TlsCertIssuer = "tls.cert_issuer", ToClient, ["tls_cert_issuer"];
+    /// Server certificate serial (`01:AB:…`).
+    TlsCertSerial = "tls.cert_serial", ToClient, ["tls_cert_serial"];
+    /// Server certificate SHA-1 fingerprint (`aa:bb:…`).
+    TlsCertFingerprint = "tls.cert_fingerprint", ToClient, ["tls_cert_fingerprint"];
+    /// Every certificate of the chain, DER (multi-buffer).
+    TlsCerts = "tls.certs", ToClient, [];
+    /// Subject alternative names (multi-buffer).
+    TlsSubjectAltName = "tls.subjectaltname", ToClient, [];
+    /// JA3 hash of the ClientHello.
+    Ja3Hash = "ja3.hash", ToServer, ["ja3_hash"];
+    /// JA3 string.
+    Ja3String = "ja3.string", ToServer, ["ja3_string"];
+    /// JA3S hash of the ServerHello.
+    Ja3sHash = "ja3s.hash", ToClient, ["ja3s_hash"];
+    /// JA3S string.
+    Ja3sString = "ja3s.string", ToClient, ["ja3s_string"];
+    /// JA4 fingerprint of the ClientHello.
+    Ja4Hash = "ja4.hash", ToServer, [];
+    /// SSH protocol version of the banner (`2.0`).
+    SshProto = "ssh.proto", Both, ["ssh_proto"];
+    /// SSH software version of the banner.
+    SshSoftware = "ssh.software", Both, ["ssh_software"];
+    /// HASSH of the client key exchange.
+    SshHassh = "ssh.hassh", ToServer, [];
+    /// HASSH input string.
+    SshHasshString = "ssh.hassh.string", ToServer, [];
+    /// HASSH of the server key exchange.
+    SshHasshServer = "ssh.hassh.server", ToClient, [];
+    /// HASSH server input string.
+    SshHasshServerString = "ssh.hassh.server.string", ToClient, [];
+}
+
+impl Buffer {
+    /// The buffer a legacy content modifier (`content:"x"; http_uri;`)
+    /// moves the previous content to.
+    pub fn from_modifier(kw: &str) -> Option<Buffer> {
+        Some(match kw {
+            "http_uri" => Buffer::HttpUri,
+            "http_raw_uri" => Buffer::HttpUriRaw,
+            "http_method" => Buffer::HttpMethod,
+            "http_protocol" => Buffer::HttpProtocol,
+            "http_request_line" => Buffer::HttpRequestLine,
+            "http_header" => Buffer::HttpHeader,
+            "http_raw_header" => Buffer::HttpHeaderRaw,
+            "http_header_names" => Buffer::HttpHeaderNames,
+            "http_host" => Buffer::HttpHost,
+            "http_raw_host" => Buffer::HttpHostRaw,
+            "http_user_agent" => Buffer::HttpUserAgent,
+            "http_cookie" => Buffer::HttpCookie,
+            "http_referer" => Buffer::HttpReferer,
+            "http_content_type" => Buffer::HttpContentType,
+            "http_content_len" => Buffer::HttpContentLen,
+            "http_accept" => Buffer::HttpAccept,
+            "http_accept_enc" => Buffer::HttpAcceptEnc,
+            "http_accept_lang" => Buffer::HttpAcceptLang,
+            "http_connection" => Buffer::HttpConnection,
+            "http_start" => Buffer::HttpStart,
+            "http_client_body" => Buffer::HttpRequestBody,
+            "http_server_body" => Buffer::HttpResponseBody,
+            "http_stat_code" => Buffer::HttpStatCode,
+            "http_stat_msg" => Buffer::HttpStatMsg,
+            "http_response_line" => Buffer::HttpResponseLine,
+            "http_server" => Buffer::HttpServer,
+            "http_location" => Buffer::HttpLocation,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for b in Buffer::ALL {
+            assert!(seen.insert(b.name()), "duplicate {}", b.name());
+            assert_eq!(Buffer::from_sticky(b.name()), Some(*b));
+        }
+        assert_eq!(Buffer::from_sticky("file_data"), Some(Buffer::FileData));
+        assert_eq!(Buffer::from_sticky("dns_query"), Some(Buffer::DnsQuery));
+        assert_eq!(
+            Buffer::from_modifier("http_client_body"),
+            Some(Buffer::HttpRequestBody)
+        );
+        assert_eq!(Buffer::from_sticky("nope"), None);
+        assert_eq!(Buffer::HttpStatCode.side(), Side::ToClient);
+    }
+}
