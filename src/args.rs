@@ -29,6 +29,14 @@ pub enum Command {
     Rules(RulesCmd),
     /// Run suricata-verify style tests (test.yaml + pcap + rules), or scaffold one with --new.
     Test(TestArgs),
+    /// Capture from an interface into a ring of hashed pcap files (manifest.json, case.log).
+    Capture(crate::cmd_capture::CaptureArgs),
+    /// List the interfaces that can be captured on (like tcpdump -D).
+    ListInterfaces,
+    /// Check an output directory: hashes, case.log chain, signatures, files added or removed.
+    Verify(crate::cmd_verify::VerifyArgs),
+    /// Generate an ed25519 key pair for signing evidence (PREFIX.key, PREFIX.pub).
+    Keygen(crate::cmd_keygen::KeygenArgs),
 }
 
 /// `sigil test`

@@ -101,10 +101,42 @@ pub fn execute(
         .max(1);
     opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
     opts.stop = req.stop.clone();
+    opts.stream = stream_settings(cfg)?;
     let summary = run_offline(&opts, rules)?;
     Ok(Outcome {
         report,
         load_secs,
         summary,
+    })
+}
+
+/// Suricata's `stream.*` settings.
+fn stream_settings(cfg: &Config) -> Result<sigil_engine::pipeline::worker::StreamSettings> {
+    use sigil_engine::stream::{OverlapPolicy, StreamConfig};
+    let mut sc = StreamConfig::default();
+    if let Some(d) = cfg.get_u64("stream.reassembly.depth") {
+        sc.depth = d;
+    }
+    if let Some(m) = cfg.get_u64("stream.reassembly.memcap") {
+        sc.memcap = m;
+    }
+    if let Some(m) = cfg.get_bool("stream.midstream") {
+        sc.midstream = m;
+    }
+    if let Some(a) = cfg.get_bool("stream.async-oneside") {
+        sc.async_oneside = a;
+    }
+    if let Some(p) = cfg
+        .get_str("stream.reassembly.policy")
+        .or_else(|| cfg.get_str("host-os-policy.default"))
+    {
+        sc.overlap_policy = p
+            .parse::<OverlapPolicy>()
+            .map_err(|e| anyhow::anyhow!("configuration stream policy: {e:?}"))?;
+    }
+    let enabled = cfg.get_bool("stream.reassembly.enabled").unwrap_or(true);
+    Ok(sigil_engine::pipeline::worker::StreamSettings {
+        cfg: enabled.then_some(sc),
+        inline: cfg.get_bool("stream.inline").unwrap_or(false),
     })
 }

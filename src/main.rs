@@ -5,9 +5,12 @@
 //! `sigil-grammar` crates.
 
 mod args;
+mod cmd_capture;
+mod cmd_keygen;
 mod cmd_rules;
 mod cmd_run;
 mod cmd_test;
+mod cmd_verify;
 mod defaults;
 mod execute;
 mod logging;
@@ -24,6 +27,10 @@ fn main() -> ExitCode {
         args::Command::Run(a) => cmd_run::run(a, cli.quiet),
         args::Command::Rules(args::RulesCmd::Check(a)) => cmd_rules::check(a),
         args::Command::Test(a) => cmd_test::test(a),
+        args::Command::Capture(a) => cmd_capture::capture(a, cli.quiet),
+        args::Command::ListInterfaces => cmd_capture::list(),
+        args::Command::Verify(a) => cmd_verify::verify(a, cli.quiet),
+        args::Command::Keygen(a) => cmd_keygen::keygen(a),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,44 @@
 //! in one place; parsers answer `buffer(Buffer) -> values` and never see
 //! keyword text.
 
+/// Application protocol of a flow (rule header protocols `http`, `dns`,
+/// `tls`, `ssh`; EVE `app_proto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AppProto {
+    /// HTTP/1.0 and 1.1.
+    Http,
+    /// DNS over UDP or TCP.
+    Dns,
+    /// TLS.
+    Tls,
+    /// SSH.
+    Ssh,
+}
+
+impl AppProto {
+    /// Suricata's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppProto::Http => "http",
+            AppProto::Dns => "dns",
+            AppProto::Tls => "tls",
+            AppProto::Ssh => "ssh",
+        }
+    }
+
+    /// The protocol a rule header or `app-layer-protocol` names
+    /// (`http1` is HTTP/1 only, which is all Sigil parses).
+    pub fn from_name(s: &str) -> Option<AppProto> {
+        Some(match s {
+            "http" | "http1" => AppProto::Http,
+            "dns" => AppProto::Dns,
+            "tls" => AppProto::Tls,
+            "ssh" => AppProto::Ssh,
+            _ => return None,
+        })
+    }
+}
+
 /// Which side of a transaction a buffer comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {

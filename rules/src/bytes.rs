@@ -283,7 +283,9 @@ impl ByteTest {
         if a.len() < 4 {
             return Err(KwError::invalid("expected nbytes, operator, value, offset"));
         }
-        let nbytes = parse_val(a[0], vars, 1, 23, "nbytes")?;
+        // Suricata accepts 0 with `string`: the number is read from the
+        // rest of the buffer (measured with Suricata 7 on `http.content_len`).
+        let nbytes = parse_val(a[0], vars, 0, 23, "nbytes")?;
         let mut op = a[1].trim();
         let negate = if let Some(r) = op.strip_prefix('!') {
             op = r.trim();
@@ -317,7 +319,11 @@ impl ByteTest {
                 return Err(KwError::invalid(format!("unknown byte_test option {w:?}")));
             }
         }
-        let ext = o.finish(nbytes)?;
+        let ext = match nbytes {
+            Val::Lit(0) if o.string => o.finish(Val::Lit(1))?,
+            Val::Lit(0) => return Err(KwError::invalid("byte_test: 0 bytes needs \"string\"")),
+            n => o.finish(n)?,
+        };
         Ok(ByteTest {
             nbytes,
             op,
@@ -336,10 +342,17 @@ impl ByteTest {
 
     /// Evaluates against `buf`; byte_test does not move the cursor.
     pub fn eval(&self, buf: &[u8], c: &Cursor) -> bool {
-        let Some(n) = nbytes_of(self.nbytes, c.vars) else {
-            return false;
-        };
         let start = start_of(self.relative, c.offset, self.offset.get(c.vars));
+        let n = match self.nbytes {
+            Val::Lit(0) => match usize::try_from(start) {
+                Ok(s) if s < buf.len() => buf.len() - s,
+                _ => return false,
+            },
+            v => match nbytes_of(v, c.vars) {
+                Some(n) => n,
+                None => return false,
+            },
+        };
         if self.relative && usize::try_from(start).ok().is_none_or(|s| s >= buf.len()) {
             return false;
         }
@@ -391,7 +404,9 @@ impl ByteJump {
         if a.len() < 2 {
             return Err(KwError::invalid("expected nbytes, offset"));
         }
-        let nbytes = parse_val(a[0], vars, 1, 23, "nbytes")?;
+        // Suricata accepts 0 bytes: nothing is read and the jump is
+        // `post_offset` from the read position (a cursor move).
+        let nbytes = parse_val(a[0], vars, 0, 23, "nbytes")?;
         let offset = parse_val(a[1], vars, -65535, 65535, "offset")?;
         let mut o = Opts::default();
         let mut j = ByteJump {
@@ -442,7 +457,11 @@ impl ByteJump {
             JumpFrom::AfterRead
         };
         j.relative = o.relative;
-        j.ext = o.finish(nbytes)?;
+        let checked = match nbytes {
+            Val::Lit(0) => Val::Lit(1),
+            n => n,
+        };
+        j.ext = o.finish(checked)?;
         Ok(j)
     }
 
@@ -456,12 +475,33 @@ impl ByteJump {
         if buf.is_empty() {
             return false;
         }
-        let Some(n) = nbytes_of(self.nbytes, c.vars) else {
-            return false;
-        };
         let start = start_of(self.relative, c.offset, self.offset.get(c.vars));
-        let Some((v, used)) = self.ext.read(buf, start, n) else {
-            return false;
+        let (v, used) = if self.nbytes.get(c.vars) == 0 {
+            // Zero bytes: a binary read of nothing (valid anywhere up to the
+            // buffer end), or a string number running to the first
+            // non-digit, as Suricata's string extraction does for length 0.
+            let Some(rest) = usize::try_from(start)
+                .ok()
+                .and_then(|s| buf.len().checked_sub(s))
+            else {
+                return false;
+            };
+            if self.ext.base.is_none() {
+                (0, 0)
+            } else {
+                let Some(read) = self.ext.read(buf, start, rest) else {
+                    return false;
+                };
+                read
+            }
+        } else {
+            let Some(n) = nbytes_of(self.nbytes, c.vars) else {
+                return false;
+            };
+            let Some(read) = self.ext.read(buf, start, n) else {
+                return false;
+            };
+            read
         };
         let mut val = i64::try_from(v)
             .unwrap_or(i64::MAX)

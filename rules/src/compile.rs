@@ -24,6 +24,9 @@ use crate::program::{ContentStep, IsDataAt, PcreStep, Program, Step};
 use crate::threshold::{DetectionFilter, ThresholdSpec};
 use crate::vars::ResolvedVars;
 
+mod app;
+mod pkt;
+
 /// What the compiler needs besides the rule.
 #[derive(Debug, Clone, Copy)]
 pub struct CompileCtx<'a> {
@@ -80,6 +83,11 @@ pub struct CompiledRule {
     pub(crate) fast: Option<FastPattern>,
     /// Never evaluated on reassembled stream data.
     pub(crate) packet_only: bool,
+    /// App-layer buffers and keywords, and which views the rule inspects.
+    pub(crate) app: crate::applayer::AppRule,
+    /// Header sticky buffers (`tcp.hdr` …), `vlan.*`, checksum and
+    /// `decode-event` keywords.
+    pub(crate) pkt: crate::pktbuf::PktParts,
 }
 
 impl CompiledRule {
@@ -180,6 +188,8 @@ struct Compiler<'c> {
     checks: Vec<Check>,
     vars: HashMap<String, usize>,
     flow: FlowKeywords,
+    app: app::AppState,
+    pkt: pkt::PktState,
 }
 
 impl Compiler<'_> {
@@ -197,7 +207,12 @@ impl Compiler<'_> {
     }
 
     fn option(&mut self, o: &RuleOption) {
-        if let Err(e) = self.option_inner(o) {
+        // After a header sticky buffer, keywords work on its own list.
+        let r = self.pkt_enter(o).and_then(|()| self.option_inner(o));
+        self.pkt_leave(o);
+        // File new payload keywords under their buffer even after an error.
+        let assigned = self.app_assign_option(o);
+        if let Err(e) = r.and(assigned) {
             self.issue(o, e);
         }
     }
@@ -210,6 +225,12 @@ impl Compiler<'_> {
             Some(_) => Err(KwError::invalid(format!("{kw} takes no value"))),
             None => Ok(()),
         };
+        if let Some(r) = self.app_keyword(o) {
+            return r;
+        }
+        if let Some(r) = self.pkt_keyword(o) {
+            return r;
+        }
         match kw {
             "msg" => self.meta.msg = unquote(need()?),
             "sid" => {
@@ -599,6 +620,8 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         checks: Vec::new(),
         vars: HashMap::new(),
         flow: FlowKeywords::default(),
+        app: app::AppState::new(rule),
+        pkt: pkt::PktState::default(),
     };
     if action.is_none() {
         c.issues.push(CompileIssue {
@@ -637,21 +660,24 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
             span: rule.span,
         });
     }
+    let pkt_lists = c.pkt_lists(rule, header.as_ref().ok());
     let header = match header {
         Ok(h) if c.issues.is_empty() => h,
         _ => return Err(c.issues),
     };
-    let fast = choose_fast(&c.drafts);
-    let program = build_program(c.drafts, c.vars.len());
-    let packet_only =
-        header.proto.pkt_only() || program.is_empty() || c.checks.iter().any(Check::packet_only);
+    let Some(mut parts) = c.app_finish(rule, &header) else {
+        return Err(c.issues);
+    };
+    let pkt = c.pkt_finish(pkt_lists, &mut parts);
     Ok(CompiledRule {
         meta: c.meta,
         header,
         checks: c.checks,
-        program,
+        program: parts.program,
         flow: c.flow,
-        fast,
-        packet_only,
+        fast: parts.fast,
+        packet_only: parts.packet_only,
+        app: parts.app,
+        pkt,
     })
 }

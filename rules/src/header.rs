@@ -26,25 +26,32 @@ pub enum Proto {
 }
 
 impl Proto {
-    /// Maps the header protocol; app-layer protocols are unsupported here.
+    /// Maps the header protocol. App-layer protocols map to their
+    /// transport (DNS runs over UDP and TCP); the app-layer requirement
+    /// itself is kept by the rule's `AppRule`, and `tcp-stream`'s
+    /// stream-only inspection by its `StreamMode`.
     pub fn parse(p: &str) -> Result<Proto, KwError> {
         Ok(match p.to_ascii_lowercase().as_str() {
             "ip" | "pkthdr" => Proto::Any,
-            "tcp" => Proto::Tcp { pkt_only: false },
+            "tcp" | "tcp-stream" => Proto::Tcp { pkt_only: false },
+            "http" | "http1" | "tls" | "ssh" => Proto::Tcp { pkt_only: false },
+            "dns" => Proto::Any,
             "tcp-pkt" => Proto::Tcp { pkt_only: true },
             "udp" => Proto::Udp { pkt_only: false },
             "udp-pkt" => Proto::Udp { pkt_only: true },
             "icmp" => Proto::Icmp,
             "icmpv4" => Proto::Icmp4,
             "icmpv6" => Proto::Icmp6,
-            "tcp-stream" | "sctp" | "ipv4" | "ipv6" | "ip4" | "ip6" => {
+            // Every transport, one IP version: see `Header::ip_version`.
+            "ipv4" | "ip4" | "ipv6" | "ip6" => Proto::Any,
+            "sctp" => {
                 return Err(KwError::unsupported(format!(
                     "protocol {p} is not supported"
                 )))
             }
             _ => {
                 return Err(KwError::unsupported(format!(
-                    "app-layer protocol {p} (issue 4)"
+                    "app-layer protocol {p} is not parsed by Sigil"
                 )))
             }
         })
@@ -81,6 +88,9 @@ pub struct Header {
     pub dport: Option<Arc<PortSet>>,
     /// `<>`: also match with source and destination swapped.
     pub both: bool,
+    /// `ipv4`/`ip4` (4) and `ipv6`/`ip6` (6) headers: only packets of
+    /// that IP version.
+    pub ip_version: Option<u8>,
 }
 
 /// Which header part failed to resolve, with the error.
@@ -153,15 +163,8 @@ impl Header {
             span: r.protocol_span,
             error: HeaderErrorKind::Keyword(e),
         });
-        if r.direction == Direction::Transactional {
-            errs.push(HeaderError {
-                part: "direction",
-                span: r.span,
-                error: HeaderErrorKind::Keyword(KwError::unsupported(
-                    "transactional rules (=>) need the app-layer (issue 4)",
-                )),
-            });
-        }
+        // Transactional rules (`=>`) keep `->` addresses here; the
+        // transaction matcher orients them by the packet's direction.
         let src = addr(&r.src_addr, vars, "source", r.src_addr_span);
         let sport = port(&r.src_port, vars, "source port", r.src_port_span);
         let dst = addr(&r.dst_addr, vars, "destination", r.dst_addr_span);
@@ -181,6 +184,11 @@ impl Header {
                     dst,
                     dport,
                     both: r.direction == Direction::Both,
+                    ip_version: match r.protocol.to_ascii_lowercase().as_str() {
+                        "ipv4" | "ip4" => Some(4),
+                        "ipv6" | "ip6" => Some(6),
+                        _ => None,
+                    },
                 })
             }
             _ => Err(errs),
@@ -190,6 +198,10 @@ impl Header {
     /// True when the packet's addresses and ports fit one orientation.
     pub fn matches(&self, p: &PacketView) -> bool {
         if !self.proto.accepts(p.ip_proto) {
+            return false;
+        }
+        let version = if p.src.is_ipv4() { 4 } else { 6 };
+        if self.ip_version.is_some_and(|v| v != version) {
             return false;
         }
         let has_ports = p.ip_proto == ipproto::TCP || p.ip_proto == ipproto::UDP;

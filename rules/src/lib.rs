@@ -9,6 +9,13 @@
 //! aho-corasick prefilters. Workers share the `RuleSet` (via `Arc`) and
 //! each owns a [`Scratch`].
 //!
+//! Rules with application-layer buffers or keywords (`http.uri`,
+//! `dns.query`, `tls.sni`, `dns.opcode` …) are *transaction rules*: the
+//! engine's protocol parsers expose each transaction through [`TxView`]
+//! and call [`RuleSet::match_tx`]; everything else is matched per packet
+//! (see the `applayer` module docs for the packet/stream and direction
+//! rules).
+//!
 //! State that outlives a packet stays outside the rule set: the engine
 //! keeps a [`FlowVars`] (flowbits, flowints) in each flow and passes it to
 //! [`RuleSet::match_flow_packet`], and its output stage owns one
@@ -43,6 +50,7 @@
 
 mod addr;
 mod addrindex;
+mod applayer;
 pub mod buffer;
 mod builder;
 mod bytemath;
@@ -51,6 +59,7 @@ mod checks;
 mod classification;
 mod compile;
 mod content;
+mod decoder_events;
 mod exprtext;
 mod flowkw;
 mod flowvars;
@@ -61,10 +70,17 @@ mod meta;
 #[allow(missing_docs)]
 pub mod packet;
 mod pcre;
+mod pktbuf;
+mod pktfields;
+mod pktkw;
 mod prefilter;
 mod program;
 mod ruleset;
 mod threshold;
+mod transform;
+mod txcheck;
+mod txprefilter;
+pub mod txview;
 mod uint;
 mod vars;
 
@@ -82,6 +98,7 @@ pub use ruleset::{RuleSet, Scratch};
 pub use threshold::{
     DetectionFilter, ThresholdSpec, ThresholdState, ThresholdType, Track, DEFAULT_MAX_TRACKERS,
 };
+pub use txview::TxView;
 pub use vars::{ResolvedVars, Vars, VarsError};
 
 // Compile-time proof that the rule set can be shared across worker threads.
@@ -95,6 +112,12 @@ mod tests;
 
 #[cfg(test)]
 mod flow_tests;
+
+#[cfg(test)]
+mod pkt_tests;
+
+#[cfg(test)]
+mod app_tests;
 
 #[cfg(test)]
 mod oibits {

@@ -8,6 +8,9 @@
 
 use std::net::IpAddr;
 
+pub use crate::decoder_events::DecoderEvent;
+pub use crate::pktfields::{Checksums, DecoderEvents, PacketHeaders, Vlans, MAX_VLANS};
+
 /// IP protocol numbers used by header matching.
 pub mod ipproto {
     pub const ICMP: u8 = 1;
@@ -90,6 +93,14 @@ pub struct PacketView<'a> {
     pub is_fragment: bool,
     /// Flow context from the engine's flow tracker (for the `flow` keyword).
     pub flow: FlowInfo,
+    /// Raw header bytes (`ipv4.hdr`, `tcp.hdr`, … sticky buffers).
+    pub headers: PacketHeaders<'a>,
+    /// VLAN ids, outermost first (`vlan.id`, `vlan.layers`).
+    pub vlan: Vlans,
+    /// Checksum validity (`ipv4-csum`, `tcpv4-csum`, …).
+    pub checksums: Checksums,
+    /// Decoder events raised for this packet (`decode-event`).
+    pub events: DecoderEvents,
 }
 
 /// What the flow tracker knows about the packet's flow.
@@ -116,6 +127,13 @@ pub struct FlowInfo {
     /// The same for the server (responder) side: payload bytes the server
     /// has sent in sequence so far.
     pub stream_bytes_toclient: u64,
+    /// TCP only: the engine reassembles this flow's stream and will also
+    /// present its data as stream-chunk views (`from_stream`), so payload
+    /// rules that Suricata inspects on the stream must not also fire on
+    /// the packet view.
+    pub stream_active: bool,
+    /// Application protocol detected on the flow, once known.
+    pub app_proto: Option<crate::buffer::AppProto>,
 }
 
 impl<'a> PacketView<'a> {
@@ -137,6 +155,10 @@ impl<'a> PacketView<'a> {
                 to_server: true,
                 ..FlowInfo::default()
             },
+            headers: PacketHeaders::default(),
+            vlan: Vlans::default(),
+            checksums: Checksums::default(),
+            events: DecoderEvents::default(),
         }
     }
 }

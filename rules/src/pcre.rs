@@ -18,6 +18,8 @@
 
 use std::sync::OnceLock;
 
+use crate::buffer::Buffer;
+
 /// Limits for compiled patterns.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
 const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
@@ -52,6 +54,8 @@ pub struct Pcre {
     pub negated: bool,
     /// `R`: match from the end of the previous match.
     pub relative: bool,
+    /// HTTP buffer modifier (`U`, `H`, …): the buffer the pcre inspects.
+    pub buffer: Option<Buffer>,
     flags: Flags,
     /// Translated pattern (without the flag prefix).
     pattern: String,
@@ -100,13 +104,17 @@ impl Pcre {
         } else {
             false
         };
-        let inner = t
-            .strip_prefix('"')
-            .ok_or_else(|| PcreError::Invalid("pcre value must be quoted".into()))?;
-        let close = inner
-            .rfind('"')
-            .ok_or_else(|| PcreError::Invalid("missing closing quote".into()))?;
-        let (body, after) = (&inner[..close], inner[close + 1..].trim());
+        // Suricata strips the quotes before the keyword sees its value, so
+        // an unquoted `pcre:/x/U;` is accepted too.
+        let (body, after) = match t.strip_prefix('"') {
+            Some(inner) => {
+                let close = inner
+                    .rfind('"')
+                    .ok_or_else(|| PcreError::Invalid("missing closing quote".into()))?;
+                (&inner[..close], inner[close + 1..].trim())
+            }
+            None => (t, ""),
+        };
         if !after.is_empty() {
             return Err(PcreError::Unsupported(
                 "pcre captures into flow/packet variables are not supported".into(),
@@ -119,8 +127,15 @@ impl Pcre {
             .rfind('/')
             .ok_or_else(|| PcreError::Invalid("missing closing '/'".into()))?;
         let (src, mods) = (&body[..slash], &body[slash + 1..]);
+        // `"/(.*)/G, flow:key,flow:value"`: captures into variables.
+        if mods.contains(',') {
+            return Err(PcreError::Unsupported(
+                "pcre captures into flow/packet variables are not supported".into(),
+            ));
+        }
         let mut flags = Flags::default();
         let mut relative = false;
+        let mut buffer = None;
         for m in mods.chars() {
             match m {
                 'i' => flags.caseless = true,
@@ -134,9 +149,13 @@ impl Pcre {
                 // rawbytes and "override match limits": no effect on packets.
                 'B' | 'O' => {}
                 'U' | 'I' | 'P' | 'Q' | 'H' | 'D' | 'M' | 'C' | 'S' | 'Y' | 'V' | 'W' | 'Z' => {
-                    return Err(PcreError::Unsupported(
-                        "http buffer modifiers need the app-layer (issue 4)".into(),
-                    ))
+                    let b = flag_buffer(m);
+                    if buffer.is_some_and(|x| x != b) {
+                        return Err(PcreError::Invalid(format!(
+                            "pcre modifier {m:?} conflicts with another buffer modifier"
+                        )));
+                    }
+                    buffer = Some(b);
                 }
                 other => {
                     return Err(PcreError::Invalid(format!(
@@ -172,6 +191,7 @@ impl Pcre {
         Ok(Pcre {
             negated,
             relative,
+            buffer,
             flags,
             pattern,
             fallback,
@@ -262,6 +282,26 @@ impl Pcre {
                 Some((subject + chars(m.start()), subject + chars(m.end())))
             }
         }
+    }
+}
+
+/// The buffer an HTTP pcre modifier selects (Suricata's `U I P Q H D M C
+/// S Y V W Z`).
+fn flag_buffer(m: char) -> Buffer {
+    match m {
+        'U' => Buffer::HttpUri,
+        'I' => Buffer::HttpUriRaw,
+        'P' => Buffer::HttpRequestBody,
+        'Q' => Buffer::FileData,
+        'H' => Buffer::HttpHeader,
+        'D' => Buffer::HttpHeaderRaw,
+        'M' => Buffer::HttpMethod,
+        'C' => Buffer::HttpCookie,
+        'S' => Buffer::HttpStatCode,
+        'Y' => Buffer::HttpStatMsg,
+        'V' => Buffer::HttpUserAgent,
+        'W' => Buffer::HttpHost,
+        _ => Buffer::HttpHostRaw,
     }
 }
 
@@ -547,9 +587,16 @@ mod tests {
     fn parses_flags_and_negation() {
         let p = Pcre::parse(r#"!"/a.c/smiR""#).unwrap();
         assert!(p.negated && p.relative && !p.uses_fallback());
+        let u = Pcre::parse(r#""/a/Ui""#).unwrap();
+        assert_eq!(u.buffer, Some(Buffer::HttpUri));
+        assert_eq!(Pcre::parse(r#""/a/""#).unwrap().buffer, None);
+        assert_eq!(
+            Pcre::parse(r#""/a/Q""#).unwrap().buffer,
+            Some(Buffer::FileData)
+        );
         assert!(matches!(
-            Pcre::parse(r#""/a/U""#),
-            Err(PcreError::Unsupported(_))
+            Pcre::parse(r#""/a/UH""#),
+            Err(PcreError::Invalid(_))
         ));
         assert!(matches!(
             Pcre::parse(r#""/a/q""#),

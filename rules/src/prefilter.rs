@@ -155,6 +155,10 @@ impl Prefilter {
         }
         let mut drafts: Vec<FamilyDraft> = (0..FAMILIES).map(|_| FamilyDraft::default()).collect();
         for (id, r) in ids.zip(rules) {
+            // Transaction rules have their own prefilter (`crate::txprefilter`).
+            if r.app.tx {
+                continue;
+            }
             let h = &r.header;
             fn small(s: &Option<Arc<PortSet>>) -> Option<&Arc<PortSet>> {
                 s.as_ref().filter(|s| s.count() <= MAX_INDEXED_PORTS)

@@ -7,6 +7,9 @@ use crate::packet::PacketView;
 use crate::pcre::Latin1;
 use crate::prefilter::{Prefilter, PrefilterStats, Stamps};
 use crate::program::Step;
+use crate::txprefilter::{TxIndex, TxScratch};
+
+mod tx;
 
 /// Compiled rules plus their prefilter. Immutable and `Send + Sync`: share
 /// it with `Arc` across workers; each worker owns a [`Scratch`].
@@ -15,6 +18,8 @@ pub struct RuleSet {
     /// In Suricata's inspection order; a rule's id is its index.
     rules: Vec<CompiledRule>,
     prefilter: Prefilter,
+    /// Prefilter of the transaction rules (see [`RuleSet::match_tx`]).
+    tx: TxIndex,
     max_vars: usize,
     /// Flowbit and flowint names by id.
     bit_names: Names,
@@ -30,6 +35,7 @@ pub struct Scratch {
     candidates: Vec<RuleId>,
     vars: Vec<u64>,
     latin1: Latin1,
+    tx: TxScratch,
 }
 
 impl RuleSet {
@@ -42,11 +48,13 @@ impl RuleSet {
         bit_names: Names,
         int_names: Names,
     ) -> RuleSet {
+        let tx = TxIndex::build(&rules, prefilter);
         let prefilter = Prefilter::build(&rules, prefilter);
         let max_vars = rules.iter().map(|r| r.program.nvars).max().unwrap_or(0);
         RuleSet {
             rules,
             prefilter,
+            tx,
             max_vars,
             bit_names,
             int_names,
@@ -102,7 +110,11 @@ impl RuleSet {
     pub fn warm_regexes(&self) -> usize {
         self.rules
             .iter()
-            .flat_map(|r| r.program.steps.iter())
+            .flat_map(|r| {
+                let hdr = r.pkt.buffers.iter().flat_map(|(_, p)| p.steps.iter());
+                let app = r.app.programs().flat_map(|p| p.steps.iter());
+                r.program.steps.iter().chain(hdr).chain(app)
+            })
             .filter(|s| matches!(s, Step::Pcre(p) if !p.re.warm()))
             .count()
     }
@@ -130,6 +142,12 @@ impl RuleSet {
     /// Views of reassembled stream data (`pkt.flow.from_stream`) are only
     /// checked against rules with payload keywords, never `dsize`,
     /// `tcp-pkt`/`udp-pkt` or header-only rules, which belong to packets.
+    /// While `pkt.flow.stream_active`, packet views skip the payload rules
+    /// Suricata inspects on the stream (see the `applayer` module docs).
+    /// Rules with an app-layer protocol (`alert http …`,
+    /// `app-layer-protocol`) need `pkt.flow.app_proto` to fit; transaction
+    /// rules (app-layer buffers and keywords) are left to
+    /// [`Self::match_tx`].
     pub fn match_flow_packet(
         &self,
         pkt: &PacketView,
@@ -210,21 +228,30 @@ impl RuleSet {
         if pkt.flow.from_stream && r.packet_only {
             return false;
         }
-        if !r.header.matches(pkt) || !r.checks.iter().all(|c| c.eval(pkt)) {
+        // Transaction rules, app-layer protocol, packet vs stream views.
+        if !r.app.packet_ok(pkt) {
+            return false;
+        }
+        if !r.header.matches(pkt)
+            || !r.checks.iter().all(|c| c.eval(pkt))
+            || !r.pkt.checks_hold(pkt)
+        {
             return false;
         }
         if !r.flow.holds(vars) {
             return false;
         }
-        if r.program.is_empty() {
+        if r.program.is_empty() && r.pkt.buffers.is_empty() {
             return true;
         }
         // Like Suricata, payload keywords need a payload to inspect.
-        if pkt.payload.is_empty() {
+        if !r.program.is_empty() && pkt.payload.is_empty() {
             return false;
         }
+        // Header buffers and the payload share the byte variables.
         let vars = &mut scratch.vars[..r.program.nvars.min(self.max_vars)];
         vars.fill(0);
-        r.program.matches(pkt.payload, vars, &mut scratch.latin1)
+        r.pkt.buffers_match(pkt, vars, &mut scratch.latin1)
+            && r.program.matches(pkt.payload, vars, &mut scratch.latin1)
     }
 }

@@ -14,6 +14,11 @@
 //! | `threshold` | every `count`-th match (the counter restarts after each alert, the window does not) |
 //! | `both` | the `count`-th match of each window, once |
 //! | `detection_filter` | every match after the first `count` of a window |
+//! | `backoff` | matches number `count`, `count × m`, `count × m²` … of a flow (no window) |
+//!
+//! `track by_flow` keys trackers on the flow id the engine passes to
+//! [`ThresholdState::allow_in_flow`]; a match outside any flow then never
+//! alerts (Suricata has no tracker to count it in).
 //!
 //! The state ([`ThresholdState`]) is kept outside the rule set: the engine's
 //! output stage owns one per run and consults it in packet order, which
@@ -39,6 +44,9 @@ pub enum ThresholdType {
     Threshold,
     /// One alert per window, at the `count`-th match.
     Both,
+    /// Alerts at the `count`-th match, then whenever the match count
+    /// reaches the previous mark times `multiplier` (`track by_flow` only).
+    Backoff,
 }
 
 /// What a tracker is keyed on.
@@ -53,6 +61,8 @@ pub enum Track {
     ByRule,
     /// The (unordered) address pair.
     ByBoth,
+    /// The flow.
+    ByFlow,
 }
 
 /// A parsed `threshold` keyword.
@@ -65,8 +75,11 @@ pub struct ThresholdSpec {
     pub track: Track,
     /// `count`.
     pub count: u32,
-    /// `seconds`.
+    /// `seconds` (0 for `backoff`).
     pub seconds: u32,
+    /// `multiplier` (`backoff` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<u32>,
 }
 
 /// A parsed `detection_filter` keyword.
@@ -80,8 +93,9 @@ pub struct DetectionFilter {
     pub seconds: u32,
 }
 
-/// Splits `key value, key value, …` and checks each key appears once.
-fn fields<'a>(v: &'a str, kw: &str, keys: &[&str]) -> Result<Vec<&'a str>, KwError> {
+/// Splits `key value, key value, …` and checks each key appears once;
+/// the values of `keys`, in order (None for keys not given).
+fn fields<'a>(v: &'a str, kw: &str, keys: &[&str]) -> Result<Vec<Option<&'a str>>, KwError> {
     let mut out: Vec<Option<&str>> = vec![None; keys.len()];
     for part in v.split(',') {
         let mut words = part.split_whitespace();
@@ -91,11 +105,6 @@ fn fields<'a>(v: &'a str, kw: &str, keys: &[&str]) -> Result<Vec<&'a str>, KwErr
                 part.trim()
             )));
         };
-        if k == "multiplier" && kw == "threshold" {
-            return Err(KwError::unsupported(
-                "threshold multiplier (type backoff) is not implemented",
-            ));
-        }
         let i = keys
             .iter()
             .position(|&x| x == k)
@@ -104,10 +113,12 @@ fn fields<'a>(v: &'a str, kw: &str, keys: &[&str]) -> Result<Vec<&'a str>, KwErr
             return Err(KwError::invalid(format!("{kw}: {k} given twice")));
         }
     }
-    keys.iter()
-        .zip(out)
-        .map(|(k, v)| v.ok_or_else(|| KwError::invalid(format!("{kw}: missing {k}"))))
-        .collect()
+    Ok(out)
+}
+
+/// The value of a required field.
+fn required<'a>(v: Option<&'a str>, kw: &str, key: &str) -> Result<&'a str, KwError> {
+    v.ok_or_else(|| KwError::invalid(format!("{kw}: missing {key}")))
 }
 
 fn track(v: &str, kw: &str) -> Result<Track, KwError> {
@@ -116,11 +127,7 @@ fn track(v: &str, kw: &str) -> Result<Track, KwError> {
         "by_dst" => Track::ByDst,
         "by_rule" => Track::ByRule,
         "by_both" => Track::ByBoth,
-        "by_flow" => {
-            return Err(KwError::unsupported(format!(
-                "{kw} track by_flow needs per-flow threshold state (not implemented)"
-            )))
-        }
+        "by_flow" => Track::ByFlow,
         _ => return Err(KwError::invalid(format!("{kw}: invalid track {v:?}"))),
     })
 }
@@ -134,25 +141,56 @@ fn number(v: &str, what: &str) -> Result<u32, KwError> {
 }
 
 impl ThresholdSpec {
-    /// Parses `type T, track K, count N, seconds S` (any order).
+    /// Parses `type T, track K, count N, seconds S` (any order), or for
+    /// `type backoff` `…, multiplier M` instead of `seconds`.
     pub fn parse(v: &str) -> Result<ThresholdSpec, KwError> {
-        let f = fields(v, "threshold", &["type", "track", "count", "seconds"])?;
-        let kind = match f[0] {
+        const KW: &str = "threshold";
+        let f = fields(v, KW, &["type", "track", "count", "seconds", "multiplier"])?;
+        let kind = match required(f[0], KW, "type")? {
             "limit" => ThresholdType::Limit,
             "threshold" => ThresholdType::Threshold,
             "both" => ThresholdType::Both,
-            "backoff" => {
-                return Err(KwError::unsupported(
-                    "threshold type backoff is not implemented",
-                ))
-            }
+            "backoff" => ThresholdType::Backoff,
             t => return Err(KwError::invalid(format!("threshold: invalid type {t:?}"))),
         };
+        let track = track(required(f[1], KW, "track")?, KW)?;
+        let count = number(required(f[2], KW, "count")?, "count")?;
+        if kind != ThresholdType::Backoff {
+            if f[4].is_some() {
+                return Err(KwError::invalid(
+                    "threshold: multiplier is only valid with type backoff",
+                ));
+            }
+            return Ok(ThresholdSpec {
+                kind,
+                track,
+                count,
+                seconds: number(required(f[3], KW, "seconds")?, "seconds")?,
+                multiplier: None,
+            });
+        }
+        if track != Track::ByFlow {
+            return Err(KwError::invalid(
+                "threshold: type backoff is only supported with track by_flow",
+            ));
+        }
+        if f[3].is_some() {
+            return Err(KwError::invalid(
+                "threshold: type backoff takes a multiplier, not seconds",
+            ));
+        }
+        let multiplier = number(required(f[4], KW, "multiplier")?, "multiplier")?;
+        if count == 0 || multiplier == 0 {
+            return Err(KwError::invalid(
+                "threshold: backoff count and multiplier must be above 0",
+            ));
+        }
         Ok(ThresholdSpec {
             kind,
-            track: track(f[1], "threshold")?,
-            count: number(f[2], "count")?,
-            seconds: number(f[3], "seconds")?,
+            track,
+            count,
+            seconds: 0,
+            multiplier: Some(multiplier),
         })
     }
 }
@@ -160,11 +198,12 @@ impl ThresholdSpec {
 impl DetectionFilter {
     /// Parses `track K, count N, seconds S` (any order; N and S above 0).
     pub fn parse(v: &str) -> Result<DetectionFilter, KwError> {
-        let f = fields(v, "detection_filter", &["track", "count", "seconds"])?;
+        const KW: &str = "detection_filter";
+        let f = fields(v, KW, &["track", "count", "seconds"])?;
         let d = DetectionFilter {
-            track: track(f[0], "detection_filter")?,
-            count: number(f[1], "count")?,
-            seconds: number(f[2], "seconds")?,
+            track: track(required(f[0], KW, "track")?, KW)?,
+            count: number(required(f[1], KW, "count")?, "count")?,
+            seconds: number(required(f[2], KW, "seconds")?, "seconds")?,
         };
         if d.count == 0 || d.seconds == 0 {
             return Err(KwError::invalid(
@@ -182,6 +221,7 @@ enum Kind {
     Threshold,
     Both,
     Detection,
+    Backoff { multiplier: u32 },
 }
 
 /// Packet time at Suricata's resolution: (seconds, microseconds).
@@ -192,6 +232,7 @@ struct Key {
     rule: RuleId,
     addr: Option<IpAddr>,
     addr2: Option<IpAddr>,
+    flow: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -199,7 +240,18 @@ struct Entry {
     start: Ts,
     count: u32,
     seconds: u32,
+    /// `backoff`: the match number of the next alert.
+    next: u64,
+    /// `backoff`: the tracker has no window; swept once idle for
+    /// [`IDLE_BACKOFF_SECS`] (its flow has surely ended by then).
+    lasting: bool,
+    /// Time of the last match.
+    last: Ts,
 }
+
+/// Idle time after which a windowless (`backoff`) tracker may be swept:
+/// longer than any flow timeout, so a live flow keeps its counts.
+const IDLE_BACKOFF_SECS: i64 = 3600;
 
 impl Entry {
     fn window_end(&self) -> Ts {
@@ -265,6 +317,8 @@ impl ThresholdState {
     /// `threshold`/`detection_filter` always alert. `rule` and `meta` must
     /// come from the same rule set for the whole run (trackers are keyed on
     /// the rule id).
+    ///
+    /// A match outside any flow: `track by_flow` rules never alert.
     pub fn allow(
         &mut self,
         rule: RuleId,
@@ -274,12 +328,30 @@ impl ThresholdState {
         src: IpAddr,
         dst: IpAddr,
     ) -> bool {
+        self.allow_in_flow(rule, meta, (ts_secs, ts_nanos), (src, dst), None)
+    }
+
+    /// As [`Self::allow`] for a match in the flow with id `flow` (any id
+    /// unique among live flows), given the packet time as (seconds,
+    /// nanoseconds) and its (source, destination) addresses. `track
+    /// by_flow` trackers are kept per flow; `None` means no flow.
+    pub fn allow_in_flow(
+        &mut self,
+        rule: RuleId,
+        meta: &RuleMeta,
+        (ts_secs, ts_nanos): (i64, u32),
+        (src, dst): (IpAddr, IpAddr),
+        flow: Option<u64>,
+    ) -> bool {
         let (kind, track, count, seconds) = match (&meta.threshold, &meta.detection_filter) {
             (Some(t), _) => {
                 let k = match t.kind {
                     ThresholdType::Limit => Kind::Limit,
                     ThresholdType::Threshold => Kind::Threshold,
                     ThresholdType::Both => Kind::Both,
+                    ThresholdType::Backoff => Kind::Backoff {
+                        multiplier: t.multiplier.unwrap_or(1),
+                    },
                 };
                 (k, t.track, t.count, t.seconds)
             }
@@ -292,13 +364,24 @@ impl ThresholdState {
         let (addr, addr2) = match track {
             Track::BySrc => (Some(src), None),
             Track::ByDst => (Some(dst), None),
-            Track::ByRule => (None, None),
+            Track::ByRule | Track::ByFlow => (None, None),
             // The pair is unordered: lower address first.
             Track::ByBoth => (Some(src.min(dst)), Some(src.max(dst))),
         };
-        let key = Key { rule, addr, addr2 };
+        let flow = match track {
+            Track::ByFlow if flow.is_none() => return false,
+            Track::ByFlow => flow,
+            _ => None,
+        };
+        let key = Key {
+            rule,
+            addr,
+            addr2,
+            flow,
+        };
         let now: Ts = (ts_secs, ts_nanos.min(999_999_999) / 1000);
         if let Some(e) = self.entries.get_mut(&key) {
+            e.last = now;
             return check_update(kind, count, e, now);
         }
         if self.entries.len() >= self.max {
@@ -314,12 +397,15 @@ impl ThresholdState {
                 start: now,
                 count: 1,
                 seconds,
+                next: backoff_next(kind, count),
+                lasting: matches!(kind, Kind::Backoff { .. }),
+                last: now,
             },
         );
         // A new tracker: its first match.
         match kind {
             Kind::Limit => true,
-            Kind::Threshold | Kind::Both => count == 1,
+            Kind::Threshold | Kind::Both | Kind::Backoff { .. } => count == 1,
             Kind::Detection => false,
         }
     }
@@ -330,12 +416,36 @@ impl ThresholdState {
             return;
         }
         self.last_sweep = Some(now.0);
-        self.entries.retain(|_, e| now <= e.window_end());
+        self.entries.retain(|_, e| {
+            if e.lasting {
+                now.0 <= e.last.0.saturating_add(IDLE_BACKOFF_SECS)
+            } else {
+                now <= e.window_end()
+            }
+        });
+    }
+}
+
+/// The match number of a new backoff tracker's next alert: `count`, or
+/// `count × multiplier` when its first match already was the `count`-th.
+fn backoff_next(kind: Kind, count: u32) -> u64 {
+    match kind {
+        Kind::Backoff { multiplier } if count == 1 => u64::from(multiplier),
+        _ => u64::from(count),
     }
 }
 
 /// Suricata's `ThresholdCheckUpdate` for an existing tracker.
 fn check_update(kind: Kind, count: u32, e: &mut Entry, now: Ts) -> bool {
+    if let Kind::Backoff { multiplier } = kind {
+        // No window: the marks grow geometrically for the flow's lifetime.
+        e.count = e.count.saturating_add(1);
+        if u64::from(e.count) == e.next {
+            e.next = e.next.saturating_mul(u64::from(multiplier));
+            return true;
+        }
+        return false;
+    }
     if now > e.window_end() {
         // The window is over: this match opens a new one.
         e.start = now;
@@ -343,7 +453,7 @@ fn check_update(kind: Kind, count: u32, e: &mut Entry, now: Ts) -> bool {
         return match kind {
             Kind::Limit => true,
             Kind::Both => count == 1,
-            Kind::Threshold | Kind::Detection => false,
+            Kind::Threshold | Kind::Detection | Kind::Backoff { .. } => false,
         };
     }
     e.count = e.count.saturating_add(1);
@@ -358,6 +468,7 @@ fn check_update(kind: Kind, count: u32, e: &mut Entry, now: Ts) -> bool {
         }
         Kind::Both => e.count == count,
         Kind::Detection => e.count > count,
+        Kind::Backoff { .. } => false,
     }
 }
 
@@ -495,6 +606,81 @@ mod tests {
         assert!(!st.allow(4, &rule, 0, 0, c, b), "any address");
     }
 
+    /// Match numbers (1-based) that alert for `spec` over `n` matches of
+    /// one flow.
+    fn alerting(spec: &str, n: u32) -> Vec<u32> {
+        let m = meta(Some(spec), None);
+        let mut st = ThresholdState::default();
+        let (s, d) = (v4(10, 0, 0, 1), v4(10, 0, 0, 2));
+        (1..=n)
+            .filter(|&i| st.allow_in_flow(0, &m, (i64::from(i), 0), (s, d), Some(7)))
+            .collect()
+    }
+
+    #[test]
+    fn backoff_alerts_at_geometric_marks() {
+        // The threshold-rule-flow-backoff-single-flow counts: 6676 matches.
+        let b = |c: u32, m: u32| format!("type backoff, track by_flow, count {c}, multiplier {m}");
+        let one_two = alerting(&b(1, 2), 6676);
+        assert_eq!(one_two.len(), 13);
+        assert_eq!(&one_two[..5], &[1, 2, 4, 8, 16]);
+        assert_eq!(alerting(&b(3, 2), 6676).len(), 12);
+        assert_eq!(alerting(&b(5, 5), 6676), vec![5, 25, 125, 625, 3125]);
+        assert_eq!(alerting(&b(1, 10), 1000), vec![1, 10, 100, 1000]);
+    }
+
+    #[test]
+    fn by_flow_trackers_are_per_flow_and_need_a_flow() {
+        let m = meta(
+            Some("type limit, track by_flow, count 2, seconds 3600"),
+            None,
+        );
+        let mut st = ThresholdState::default();
+        let (s, d) = (v4(10, 0, 0, 1), v4(10, 0, 0, 2));
+        let mut hit = |flow| st.allow_in_flow(0, &m, (1, 0), (s, d), flow);
+        assert_eq!(
+            [
+                hit(Some(1)),
+                hit(Some(1)),
+                hit(Some(1)),
+                hit(Some(2)),
+                hit(None)
+            ],
+            [T, T, F, T, F]
+        );
+        // threshold-rule-flow: 8 echo requests in one flow.
+        assert_eq!(
+            alerting("type threshold, track by_flow, count 3, seconds 3600", 8),
+            vec![3, 6]
+        );
+        let df = meta(None, Some("track by_flow, count 7, seconds 3600"));
+        let mut st = ThresholdState::default();
+        let n = (0..8)
+            .filter(|_| st.allow_in_flow(0, &df, (1, 0), (s, d), Some(1)))
+            .count();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn idle_backoff_trackers_are_swept() {
+        let m = meta(
+            Some("type backoff, track by_flow, count 2, multiplier 2"),
+            None,
+        );
+        let mut st = ThresholdState::new(1);
+        let (s, d) = (v4(1, 1, 1, 1), v4(2, 2, 2, 2));
+        assert!(!st.allow_in_flow(0, &m, (0, 0), (s, d), Some(1)));
+        // Full: flow 2 waits until flow 1's tracker has been idle long enough.
+        assert!(!st.allow_in_flow(0, &m, (10, 0), (s, d), Some(2)));
+        assert_eq!(st.dropped(), 1);
+        assert!(
+            st.allow_in_flow(0, &m, (20, 0), (s, d), Some(1)),
+            "2nd match"
+        );
+        assert!(!st.allow_in_flow(0, &m, (20 + IDLE_BACKOFF_SECS + 1, 0), (s, d), Some(2)));
+        assert_eq!((st.len(), st.dropped()), (1, 1));
+    }
+
     #[test]
     fn tracker_table_is_bounded() {
         let m = meta(Some("type limit, track by_src, count 1, seconds 10"), None);
@@ -521,7 +707,8 @@ mod tests {
                 kind: ThresholdType::Both,
                 track: Track::BySrc,
                 count: 5,
-                seconds: 60
+                seconds: 60,
+                multiplier: None,
             }
         );
         let d = DetectionFilter::parse("track by_dst, seconds 3, count 2").unwrap();
@@ -535,24 +722,25 @@ mod tests {
             "type limit, track by_src, count 5, seconds 4294967296",
             "type limit track by_src, count 5, seconds 1",
             "type limit, track by_src, count 5, seconds 1, foo 2",
+            "type limit, track by_src, count 5, seconds 1, multiplier 2",
+            "type backoff, track by_src, count 1, multiplier 10",
+            "type backoff, track by_flow, count 1, seconds 10",
+            "type backoff, track by_flow, count 1",
+            "type backoff, track by_flow, count 0, multiplier 2",
         ] {
             assert!(
                 matches!(ThresholdSpec::parse(bad), Err(KwError::Invalid(_))),
                 "{bad}"
             );
         }
-        for unsupported in [
-            "type backoff, track by_flow, count 1, multiplier 10",
-            "type limit, track by_flow, count 1, seconds 10",
-        ] {
-            assert!(
-                matches!(
-                    ThresholdSpec::parse(unsupported),
-                    Err(KwError::Unsupported(_))
-                ),
-                "{unsupported}"
-            );
-        }
+        let b =
+            ThresholdSpec::parse("type backoff, track by_flow, count 1, multiplier 10").unwrap();
+        assert_eq!(
+            (b.kind, b.track, b.multiplier),
+            (ThresholdType::Backoff, Track::ByFlow, Some(10))
+        );
+        let f = DetectionFilter::parse("track by_flow, count 1, seconds 10").unwrap();
+        assert_eq!(f.track, Track::ByFlow);
         assert!(DetectionFilter::parse("track by_src, count 0, seconds 1").is_err());
         assert!(DetectionFilter::parse("track by_src, count 1").is_err());
         let json = serde_yaml::to_string(&t).unwrap_or_default();

@@ -29,7 +29,7 @@ fn json_report_has_the_documented_keys() {
     std::fs::write(
         &p,
         "alert tcp any any -> any 80 (msg:\"a\"; content:\"a\"; sid:1;)\n\
-         alert http any any -> any any (msg:\"b\"; http.uri; content:\"/x\"; sid:2;)\n\
+         alert smtp any any -> any any (msg:\"b\"; content:\"x\"; sid:2;)\n\
          alert tcp any any -> any 80 (msg:\"c\"; content:\"a\"; sid:1;)\n\
          alert tcp $NOPE any -> any 80 (msg:\"d\"; sid:4;)\n",
     )

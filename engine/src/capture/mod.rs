@@ -12,14 +12,20 @@
 //! a packet (to send it to a worker thread) copies it with
 //! [`RawPacket::to_owned`].
 
+pub mod live;
 mod magic;
 mod offline;
+pub mod ring;
 
 use std::fmt;
 use std::path::PathBuf;
 
+pub use live::{
+    list_interfaces, InterfaceInfo, KernelStats, LiveConfig, LiveError, LiveEvent, LiveSource,
+};
 pub use magic::{pcap_header_snaplen, sniff_format, FileFormat};
 pub use offline::{CaptureWarning, CaptureWarningKind, FileInfo, OfflineSource};
+pub use ring::{CaptureMeta, ManifestEntry, RingConfig, RingError, RingSummary, RingWriter};
 
 /// A packet timestamp: seconds and nanoseconds since the Unix epoch, UTC.
 ///

@@ -41,9 +41,9 @@ decode_events! {
     /// Fewer bytes than a Linux SLL2 header.
     Sll2TooSmall => "sll2.pkt_too_small",
     /// Fewer bytes than the 4-byte loopback header.
-    NullTooSmall => "null.pkt_too_small",
+    NullTooSmall => "ltnull.pkt_too_small",
     /// Loopback address family that is neither IPv4 nor IPv6.
-    NullUnsupportedFamily => "null.unsupported_type",
+    NullUnsupportedFamily => "ltnull.unsupported_type",
     /// Raw-IP link with a version nibble other than 4 or 6 (or no byte at all).
     RawInvalidIpVersion => "ipraw.invalid_ip_version",
     /// Fewer bytes than a minimal IPv4 header.
@@ -88,6 +88,14 @@ decode_events! {
     Icmpv4TooSmall => "icmpv4.pkt_too_small",
     /// Fewer bytes than an ICMPv6 header.
     Icmpv6TooSmall => "icmpv6.pkt_too_small",
+}
+
+impl DecodeEvent {
+    /// The same event in the rule engine's table (for `decode-event`).
+    /// Looked up by name, which is shared; only packets with events pay.
+    pub fn rule_event(&self) -> Option<sigil_rules::packet::DecoderEvent> {
+        sigil_rules::packet::DecoderEvent::from_name(self.name())
+    }
 }
 
 impl fmt::Display for DecodeEvent {
@@ -256,6 +264,23 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), DecodeEvent::ALL.len());
+    }
+
+    #[test]
+    fn rule_table_marks_exactly_the_events_raised_here() {
+        use sigil_rules::packet::DecoderEvent as RuleEvent;
+        for e in DecodeEvent::ALL {
+            let r = e
+                .rule_event()
+                .unwrap_or_else(|| panic!("{e} is not a Suricata decoder event name"));
+            assert!(r.raised_by_sigil(), "{e} is raised but not marked so");
+        }
+        for r in RuleEvent::all().filter(|r| r.raised_by_sigil()) {
+            assert!(
+                DecodeEvent::ALL.iter().any(|e| e.name() == r.name()),
+                "{r} is marked raised but the decoder never raises it"
+            );
+        }
     }
 
     #[test]

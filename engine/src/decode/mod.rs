@@ -18,7 +18,10 @@ mod transport;
 
 use std::net::IpAddr;
 
-use sigil_rules::packet::{FlowInfo, IcmpFields, Ipv4Fields, PacketView, TcpFields};
+use sigil_rules::packet::{
+    Checksums, DecoderEvents, FlowInfo, IcmpFields, Ipv4Fields, PacketHeaders, PacketView,
+    TcpFields, Vlans,
+};
 
 use crate::capture::{LinkType, RawPacket};
 
@@ -274,6 +277,10 @@ pub struct Decoded<'a> {
     pub events: DecodeEvents,
     /// The capture cut the packet short (caplen < origlen).
     pub snapped: bool,
+    /// Captured bytes from the start of the network (IP) header on; empty
+    /// without a network layer. Lets the view borrow IPv6 extension
+    /// headers, which lie between the fixed header and the payload.
+    pub network: &'a [u8],
 }
 
 /// Decodes one packet. Never fails: what could not be decoded is absent and
@@ -288,10 +295,12 @@ pub fn decode<'a>(pkt: &RawPacket<'a>) -> Decoded<'a> {
         payload: &[],
         events: DecodeEvents::default(),
         snapped: pkt.caplen < pkt.origlen,
+        network: &[],
     };
     let Some((net, bytes)) = link::decode_link(pkt.linktype, pkt.data, &mut d) else {
         return d;
     };
+    d.network = bytes;
     let ip = match net {
         link::Net::Ipv4 => ip::decode_ipv4(bytes, d.snapped, &mut d.events),
         link::Net::Ipv6 => ip::decode_ipv6(bytes, d.snapped, &mut d.events),
@@ -336,6 +345,9 @@ impl<'a> Decoded<'a> {
     ///
     /// `is_fragment` stays false: it means "reassembled from fragments",
     /// which this layer does not do; raw fragment bits are in `ipv4`.
+    /// Checksums are verified here ([`checksum::verify`]) and reported as
+    /// checked; when the run's checksum policy is off for this packet the
+    /// caller sets `checksums.ignored`.
     pub fn view(&self, flow: FlowInfo) -> Option<PacketView<'a>> {
         let ip = self.ip?;
         let (sport, dport) = self.ports();
@@ -358,6 +370,27 @@ impl<'a> Decoded<'a> {
             }),
             _ => None,
         };
+        let mut headers = PacketHeaders {
+            ip: self.ip_header_bytes(&ip),
+            ..PacketHeaders::default()
+        };
+        let mut payload = self.payload;
+        match self.transport {
+            Some(Transport::Tcp(t)) => headers.tcp = t.header,
+            Some(Transport::Udp(u)) => headers.udp = u.header,
+            Some(Transport::Icmpv4(i)) => {
+                // Suricata's ICMPv4 header grows for some message types;
+                // its payload starts after it.
+                let hlen = icmpv4_header_len(ip.payload).max(i.header.len());
+                headers.icmp = ip.payload.get(..hlen).unwrap_or(i.header);
+                if hlen > i.header.len() {
+                    payload = ip.payload.get(hlen..).unwrap_or(&[]);
+                }
+            }
+            Some(Transport::Icmpv6(i)) => headers.icmp = i.header,
+            None => {}
+        }
+        let sums = checksum::verify(self);
         Some(PacketView {
             src: ip.src,
             dst: ip.dst,
@@ -365,15 +398,167 @@ impl<'a> Decoded<'a> {
             ttl: ip.ttl,
             sport,
             dport,
-            payload: self.payload,
+            payload,
             ipv4: ip.v4,
             tcp,
             icmp,
             is_fragment: false,
             flow,
+            headers,
+            vlan: Vlans::from_slice(self.vlan.as_slice()),
+            checksums: Checksums {
+                ipv4: sums.ipv4,
+                l4: sums.transport,
+                ignored: false,
+            },
+            events: self.rule_events(),
         })
+    }
+
+    /// The IPv4 header with options, or the IPv6 fixed header with the
+    /// extension headers after it (what Suricata's `ipv6.hdr` covers).
+    fn ip_header_bytes(&self, ip: &IpLayer<'a>) -> &'a [u8] {
+        if ip.v6.is_none() {
+            return ip.header;
+        }
+        // Header, extension headers and payload are consecutive parts of
+        // `network`: the payload's position in it is where the headers end.
+        // (Address arithmetic only, no pointer dereference.)
+        let base = self.network.as_ptr() as usize;
+        let at = (ip.payload.as_ptr() as usize).wrapping_sub(base);
+        if at > ip.header.len() && at <= self.network.len() {
+            self.network.get(..at).unwrap_or(ip.header)
+        } else {
+            ip.header
+        }
+    }
+
+    /// The decoder events in the rule engine's numbering.
+    fn rule_events(&self) -> DecoderEvents {
+        let mut out = DecoderEvents::default();
+        for ev in self.events.iter() {
+            if let Some(r) = ev.rule_event() {
+                out.insert(r);
+            }
+        }
+        out
+    }
+}
+
+/// Length of the ICMPv4 header as Suricata counts it: 8 bytes, plus the
+/// originate/receive/transmit timestamps of timestamp messages (types 13
+/// and 14) and the address entries of a router advertisement (type 9),
+/// when the message holds them.
+fn icmpv4_header_len(msg: &[u8]) -> usize {
+    const BASE: usize = 8;
+    let extra = match msg.first() {
+        Some(13 | 14) => 12,
+        Some(9) => {
+            let naddr = usize::from(msg.get(4).copied().unwrap_or(0));
+            let size = usize::from(msg.get(5).copied().unwrap_or(0));
+            naddr * size * 4
+        }
+        _ => 0,
+    };
+    if msg.len() >= BASE + extra {
+        BASE + extra
+    } else {
+        BASE
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod view_tests {
+    //! The packet-level extras of [`Decoded::view`], on captured packets.
+    use super::*;
+    use crate::capture::{LinkType, RawPacket, Timestamp};
+    use sigil_rules::packet::DecoderEvent;
+
+    fn decode_eth(data: &[u8]) -> Decoded<'_> {
+        let len = data.len() as u32;
+        decode(&RawPacket {
+            ts: Timestamp::new(1, 0),
+            caplen: len,
+            origlen: len,
+            data,
+            linktype: LinkType::Ethernet,
+            pcap_cnt: 1,
+            file_index: 0,
+        })
+    }
+
+    /// ipv6-hdr-keyword-02: VLAN 6, IPv6 with hop-by-hop, destination
+    /// options and routing headers, then UDP.
+    const IPV6_EXTS: &[u8] = &[
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x81, 0x00, 0x00,
+        0x06, 0x86, 0xdd, 0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x40, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x3c, 0x00, 0x01,
+        0x04, 0, 0, 0, 0, 0x2b, 0x00, 0x01, 0x04, 0, 0, 0, 0, 0x11, 0, 0, 0, 0, 0, 0, 0, 0x00,
+        0x35, 0x00, 0x50, 0x00, 0x08, 0xff, 0x57,
+    ];
+
+    /// icmp-hdr-01: an ICMP router advertisement with one 2-word entry.
+    const ROUTER_ADVERT: &[u8] = &[
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x0b, 0x45, 0xb3, 0xf7, 0xfc, 0x08, 0x00, 0x45,
+        0x00, 0x00, 0x24, 0xa1, 0xdd, 0x00, 0x00, 0x01, 0x01, 0xb5, 0x6a, 0x0e, 0x50, 0x54, 0x42,
+        0xff, 0xff, 0xff, 0xff, 0x09, 0x00, 0x93, 0x61, 0x01, 0x02, 0x00, 0x0a, 0x0e, 0x50, 0x54,
+        0x42, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    #[test]
+    fn ipv6_header_buffer_includes_extension_headers() {
+        let d = decode_eth(IPV6_EXTS);
+        let v = d.view(FlowInfo::default()).unwrap();
+        assert_eq!(v.headers.ip.len(), 40 + 24);
+        assert!(v.headers.ip.ends_with(&[0x11, 0, 0, 0, 0, 0, 0, 0]));
+        assert_eq!(
+            v.headers.udp,
+            &[0x00, 0x35, 0x00, 0x50, 0x00, 0x08, 0xff, 0x57]
+        );
+        assert!(v.headers.tcp.is_empty() && v.headers.icmp.is_empty());
+        assert_eq!(v.vlan.as_slice(), &[6]);
+        // With a routing header the pseudo-header would need the final
+        // hop: not verifiable.
+        assert_eq!(v.checksums.l4, None);
+        assert!(!v.checksums.ignored && v.checksums.ipv4.is_none());
+    }
+
+    #[test]
+    fn icmpv4_header_grows_like_suricatas() {
+        let d = decode_eth(ROUTER_ADVERT);
+        let v = d.view(FlowInfo::default()).unwrap();
+        assert_eq!(v.headers.ip.len(), 20);
+        // 8 bytes plus one address entry of 2 words.
+        assert_eq!(v.headers.icmp.len(), 16);
+        assert!(v
+            .headers
+            .icmp
+            .ends_with(&[0x0e, 0x50, 0x54, 0x42, 0, 0, 0, 0]));
+        assert!(v.payload.is_empty());
+        assert_eq!(v.checksums.ipv4, Some(true));
+        assert!(v.vlan.as_slice().is_empty());
+        // Timestamp requests carry 12 more header bytes when present.
+        assert_eq!(icmpv4_header_len(&[13; 20]), 20);
+        assert_eq!(icmpv4_header_len(&[13; 19]), 8);
+        assert_eq!(icmpv4_header_len(&[9, 0, 0, 0, 200, 200, 0, 0]), 8);
+        assert_eq!(icmpv4_header_len(&[8, 0, 0, 0]), 8);
+    }
+
+    #[test]
+    fn decoder_events_reach_the_view() {
+        // A TCP header cut after 12 bytes (caplen = origlen).
+        let mut pkt = ROUTER_ADVERT[..34].to_vec();
+        pkt[14 + 9] = 6;
+        pkt[16..18].copy_from_slice(&32u16.to_be_bytes());
+        pkt.extend_from_slice(&[0; 12]);
+        let d = decode_eth(&pkt);
+        let v = d.view(FlowInfo::default()).unwrap();
+        let ev = DecoderEvent::from_name("tcp.pkt_too_small").unwrap();
+        assert!(d.events.contains(DecodeEvent::TcpPacketTooSmall));
+        assert!(v.events.contains(ev));
+        assert!(v.tcp.is_none() && v.headers.tcp.is_empty());
+    }
+}

@@ -117,4 +117,6 @@ pub struct OutEvent {
     pub eve: Vec<u8>,
     /// The fast.log line, for alerts.
     pub fast: Option<Vec<u8>>,
+    /// For alerts of rules with a threshold: what the writer checks.
+    pub threshold: Option<super::worker::ThresholdKey>,
 }

@@ -35,8 +35,9 @@ use crate::capture::{CaptureError, OfflineSource, Timestamp};
 use crate::decode::{self, ChecksumMode, ChecksumValidator, DecodeStats};
 use crate::flow::{FlowConfig, FlowStats};
 use crate::output::time;
+use crate::stream::StreamConfig;
 use batch::{OutEvent, RoundBuf, ROUND_PACKETS};
-use worker::{Worker, WorkerOutputs, WorkerStats};
+use worker::{StreamSettings, Worker, WorkerOutputs, WorkerStats};
 use writer::Writer;
 
 /// Rounds buffered per worker before the capture thread waits.
@@ -66,6 +67,8 @@ pub struct RunOptions {
     pub stats_interval: Option<u64>,
     /// Set by a signal handler: stop reading, drain, flush, close.
     pub stop: Option<Arc<AtomicBool>>,
+    /// TCP reassembly and stream inspection.
+    pub stream: StreamSettings,
 }
 
 impl RunOptions {
@@ -82,6 +85,10 @@ impl RunOptions {
             threads: 1,
             stats_interval: None,
             stop: None,
+            stream: StreamSettings {
+                cfg: Some(StreamConfig::default()),
+                inline: false,
+            },
         }
     }
 }
@@ -185,7 +192,7 @@ fn shard(d: &decode::Decoded<'_>, n: usize) -> usize {
 /// (decode, checksum and flow only when `rules` is `None`).
 pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<RunSummary, RunError> {
     let mut source = OfflineSource::open(&opts.inputs)?;
-    let mut writer = Writer::open(&opts.outdir, opts.eve, opts.fast)?;
+    let mut writer = Writer::open(&opts.outdir, opts.eve, opts.fast, rules.clone())?;
     let n = opts.threads.max(1);
     let filenames: Arc<Vec<String>> = Arc::new(
         source
@@ -208,7 +215,14 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         let (etx, erx) = bounded::<WorkerMsg>(CHANNEL_ROUNDS);
         round_txs.push(rtx);
         event_rxs.push(erx);
-        let mut w = Worker::new(rules.clone(), opts.flow, filenames.clone(), outputs);
+        let mut w = Worker::new(
+            rules.clone(),
+            opts.flow,
+            filenames.clone(),
+            outputs,
+            opts.stream,
+            n,
+        );
         let pool = pool_tx.clone();
         let handle = thread::Builder::new()
             .name(format!("sigil-worker-{i}"))
@@ -373,7 +387,11 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         .join()
         .map_err(|_| RunError::Internal("the writer panicked".into()))??;
 
-    let total = sum_workers(&finals);
+    let mut total = sum_workers(&finals);
+    total.alerts = total.alerts.saturating_sub(writer.thresholded);
+    for f in &finals {
+        total.stream += f.stream;
+    }
     let mut decode_total = DecodeStats::default();
     let mut flow_total = FlowStats::default();
     for f in &finals {
@@ -467,9 +485,30 @@ fn stats_record(
     }
     let mut stats = serde_json::json!({
         "decoder": decoder,
-        "detect": { "alert": w.alerts, "alerts_suppressed": w.alerts_suppressed, "inspected": w.inspected },
+        "detect": {
+            "alert": w.alerts,
+            "alerts_suppressed": w.alerts_suppressed,
+            "stream_alerts": w.stream_alerts,
+            "inspected": w.inspected,
+        },
     });
     if let Some((f, cap, bad)) = totals {
+        let t = &w.stream;
+        stats["tcp"] = serde_json::json!({
+            "segments": t.segments,
+            "bytes": t.bytes,
+            "retransmissions": t.retransmissions,
+            "overlap": t.overlaps,
+            "overlap_diff_data": t.overlap_diff,
+            "out_of_order": t.out_of_order,
+            "reassembly_gap": t.gaps,
+            "reassembly_gap_bytes": t.gap_bytes,
+            "depth_reached": t.depth_reached,
+            "segment_memcap_drop": t.memcap_drops,
+            "segment_limit_drop": t.segment_limit_drops,
+            "midstream_pickups": t.midstream_pickups,
+            "midstream_ignored": t.midstream_ignored,
+        });
         stats["flow"] = serde_json::json!({
             "total": f.created,
             "timeout": f.timed_out,

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use sigil_rules::packet::ipproto;
-use sigil_rules::{Action, RuleId, RuleSet, Scratch};
+use sigil_rules::packet::{ipproto, PacketView};
+use sigil_rules::{Action, FlowVars, RuleId, RuleSet, Scratch};
 
 use super::batch::{EventKey, OutEvent, RoundBuf};
-use crate::capture::RawPacket;
+use crate::capture::{RawPacket, Timestamp};
 use crate::decode::{self, ChecksumVerdict, DecodeStats, VlanIds};
 use crate::flow::{
     self, Direction, EndReason, Flow, FlowConfig, FlowKey, FlowStats, FlowTable, TcpState,
@@ -21,6 +21,7 @@ use crate::output::eve::{encode_alert, AlertInfo};
 use crate::output::fastlog;
 use crate::output::flowlog::{encode_flow, FlowRecord, TcpRecord};
 use crate::output::{EventCtx, FlowMeta};
+use crate::stream::{Segment, StreamConfig, StreamMemcap, StreamStats, TcpSession};
 
 /// Suricata's default `detect.packet-alert-max`: alerts kept per packet.
 pub const PACKET_ALERT_MAX: usize = 15;
@@ -36,6 +37,10 @@ pub struct FlowState {
     pub icmp: Option<(u8, u8)>,
     /// VLAN ids of the first packet.
     pub vlan: VlanIds,
+    /// flowbits and flowints.
+    pub vars: FlowVars,
+    /// TCP reassembly, for TCP flows.
+    pub tcp: Option<Box<TcpSession>>,
 }
 
 /// Counters of one worker, summed by the writer at the end.
@@ -55,6 +60,11 @@ pub struct WorkerStats {
     pub alerts_suppressed: u64,
     /// Flow records produced.
     pub flow_records: u64,
+    /// Alerts raised on reassembled stream data.
+    pub stream_alerts: u64,
+    /// Reassembly counters of the flows that ended.
+    #[serde(skip)]
+    pub stream: StreamStats,
     /// Flow table counters.
     #[serde(skip)]
     pub flow: FlowStats,
@@ -74,6 +84,16 @@ pub struct WorkerOutputs {
     pub flows: bool,
 }
 
+/// How TCP payload is reassembled and when it is inspected.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamSettings {
+    /// Reassembly limits and policies; `None` turns reassembly off.
+    pub cfg: Option<StreamConfig>,
+    /// Inspect stream data on the packet that carries it (Suricata's
+    /// `stream.inline`) instead of once the receiver acknowledged it.
+    pub inline: bool,
+}
+
 /// One worker's state.
 pub struct Worker {
     rules: Option<Arc<RuleSet>>,
@@ -86,6 +106,9 @@ pub struct Worker {
     outputs: WorkerOutputs,
     out: Vec<OutEvent>,
     buf: Vec<u8>,
+    stream: StreamSettings,
+    memcap: StreamMemcap,
+    prefix_hits: Vec<RuleId>,
 }
 
 impl Worker {
@@ -95,8 +118,12 @@ impl Worker {
         flow_cfg: FlowConfig,
         filenames: Arc<Vec<String>>,
         outputs: WorkerOutputs,
+        stream: StreamSettings,
+        workers: usize,
     ) -> Worker {
         let scratch = rules.as_deref().map(RuleSet::new_scratch);
+        // Each worker gets its share of the memcap: no shared counter.
+        let memcap = StreamMemcap::new(stream.cfg.map_or(0, |c| c.memcap / workers.max(1) as u64));
         Worker {
             rules,
             scratch,
@@ -108,6 +135,9 @@ impl Worker {
             outputs,
             out: Vec::new(),
             buf: Vec::with_capacity(2048),
+            stream,
+            memcap,
+            prefix_hits: Vec::new(),
         }
     }
 
@@ -119,13 +149,13 @@ impl Worker {
         // Every worker sees the same clock at the same round boundary.
         self.flows.expire(round.now);
         let ended = self.flows.take_ended();
-        self.flow_records(ended, |f| (round.last_cnt, 2, 0, f.flow_id));
+        self.end_flows(ended, |f| (round.last_cnt, 2, 0, f.flow_id));
         if round.last {
             // `expire(round.now)` above already ended, as timed out, every
             // flow whose timeout passed by the end of the capture, whichever
             // worker held it; what is left was still open.
             let rest = self.flows.drain();
-            self.flow_records(rest, |f| {
+            self.end_flows(rest, |f| {
                 let first = u64::try_from(f.first_ts.as_nanos()).unwrap_or(0);
                 (u64::MAX, 3, first, f.flow_id)
             });
@@ -138,6 +168,7 @@ impl Worker {
         WorkerStats {
             flow: FlowStats::default(),
             decode: None,
+            stream: StreamStats::default(),
             ..self.stats.clone()
         }
     }
@@ -168,36 +199,48 @@ impl Worker {
                 _ => None,
             });
         }
-        let info = flow.info(dir);
-        let flow_meta = FlowMeta {
-            flow_id: flow.flow_id,
-            to_server: dir == Direction::ToServer,
-            pkts_toserver: flow.pkts_toserver,
-            pkts_toclient: flow.pkts_toclient,
-            bytes_toserver: flow.bytes_toserver,
-            bytes_toclient: flow.bytes_toclient,
-            start: flow.first_ts,
-            client: (flow.key.src, flow.key.sport),
-            server: (flow.key.dst, flow.key.dport),
-        };
-        if verdict == ChecksumVerdict::Invalid {
+        let mut info = flow.info(dir);
+        let flow_meta = flow_meta_of(flow, dir);
+        // Suricata's stream engine ignores segments with a bad checksum;
+        // packet rules still see them (the `*-csum` keywords need them).
+        let bad_csum = verdict == ChecksumVerdict::Invalid;
+        if bad_csum {
             self.stats.invalid_checksum += 1;
-            return;
         }
-        if flow.data.passed {
-            return;
+        // Reassembly first: the packet's ACK may release the peer's data.
+        if let (Some(decode::Transport::Tcp(t)), Some(cfg), false) =
+            (d.transport, self.stream.cfg, bad_csum)
+        {
+            let memcap = &self.memcap;
+            let sess = flow
+                .data
+                .tcp
+                .get_or_insert_with(|| Box::new(TcpSession::new(&cfg, memcap)));
+            sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload));
+            info.stream_active = sess.is_reassembling();
+            info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
+            info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
         }
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
+            // Without rules nothing reads the stream: keep it drained.
+            if let Some(sess) = flow.data.tcp.as_mut() {
+                drain(sess, dir, self.stream.inline);
+            }
+            self.collect_ended(raw.pcap_cnt);
             return;
         };
-        let Some(view) = d.view(info) else {
-            return;
-        };
-        self.stats.inspected += 1;
-        rules.match_packet(&view, scratch, &mut self.hits);
-        if self.hits.is_empty() {
+        if flow.data.passed {
+            if let Some(sess) = flow.data.tcp.as_mut() {
+                drain(sess, dir, self.stream.inline);
+            }
+            self.collect_ended(raw.pcap_cnt);
             return;
         }
+        let Some(mut view) = d.view(info) else {
+            return;
+        };
+        view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
+        self.stats.inspected += 1;
         let ctx = EventCtx {
             ts: raw.ts,
             pcap_cnt: raw.pcap_cnt,
@@ -211,56 +254,150 @@ impl Worker {
             vlan: d.vlan.as_slice(),
             flow: Some(flow_meta),
         };
-        let mut emitted = 0u64;
-        for &id in &self.hits {
-            let m = rules.meta(id);
-            if m.action == Action::Pass {
-                // Suricata: a pass rule ends inspection of the packet, and
-                // of the rest of the flow when it is TCP.
-                if view.ip_proto == ipproto::TCP {
-                    flow.data.passed = true;
-                }
-                break;
-            }
-            if m.noalert {
-                continue;
-            }
-            if emitted as usize == PACKET_ALERT_MAX {
-                self.stats.alerts_suppressed += 1;
-                continue;
-            }
-            let alert = AlertInfo {
-                // IDS mode: drop and reject rules alert but block nothing.
-                action: "allowed",
-                gid: m.gid,
-                sid: m.sid,
-                rev: m.rev,
-                signature: &m.msg,
-                category: &m.category,
-                severity: m.severity,
-                metadata: &m.metadata,
+        let mut sink = AlertSink {
+            rules,
+            outputs: self.outputs,
+            out: &mut self.out,
+            stats: &mut self.stats,
+            emitted: 0,
+            base_key: (raw.pcap_cnt, 0, 0, 0),
+        };
+        rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
+        let stop = sink.emit(&self.hits, &ctx, &mut flow.data, view.ip_proto);
+        // Raw stream inspection of this packet's own direction: data the
+        // peer acknowledged (or, inline, everything contiguous).
+        if let Some(sess) = flow.data.tcp.as_mut().filter(|s| s.is_reassembling()) {
+            let sd = sess.direction_mut(dir);
+            let consumed = sd.readable_offset();
+            let (start, bytes) = if self.stream.inline {
+                sd.inspect_window_unacked(0)
+            } else {
+                sd.inspect_window(0)
             };
-            let key: EventKey = (raw.pcap_cnt, 0, 0, emitted);
-            emitted += 1;
-            flow.data.alerted = true;
-            self.stats.alerts += 1;
-            let mut eve = Vec::new();
-            if self.outputs.eve && encode_alert(&mut eve, &ctx, &alert).is_err() {
-                eve.clear();
+            let end = start + bytes.len() as u64;
+            if end > consumed && !stop {
+                let mut sview: PacketView<'_> = view;
+                sview.payload = bytes;
+                sview.flow.from_stream = true;
+                stream_hits(
+                    rules,
+                    scratch,
+                    &sview,
+                    consumed - start,
+                    &mut flow.data.vars,
+                    &mut self.hits,
+                    &mut self.prefix_hits,
+                );
+                let before = sink.stats.alerts;
+                sink.emit(&self.hits, &ctx, &mut flow.data, view.ip_proto);
+                sink.stats.stream_alerts += sink.stats.alerts - before;
             }
-            let fast = self.outputs.fast.then(|| {
-                let class = (!m.category.is_empty()).then_some(m.category.as_str());
-                let mut line = Vec::new();
-                // Writing into a Vec cannot fail.
-                let _ = fastlog::format_line(&mut line, &ctx, &alert, class, false);
-                line
-            });
-            self.out.push(OutEvent { key, eve, fast });
+            if let Some(sd) = flow.data.tcp.as_mut().map(|s| s.direction_mut(dir)) {
+                let n = usize::try_from(end.saturating_sub(sd.readable_offset())).unwrap_or(0);
+                sd.consume(n);
+            }
         }
+        self.collect_ended(raw.pcap_cnt);
+    }
+
+    /// Flows the table ended while handling packet `cnt`.
+    fn collect_ended(&mut self, cnt: u64) {
         let ended = self.flows.take_ended();
         if !ended.is_empty() {
-            let cnt = raw.pcap_cnt;
-            self.flow_records(ended, |f| (cnt, 1, 0, f.flow_id));
+            self.end_flows(ended, |f| (cnt, 1, 0, f.flow_id));
+        }
+    }
+
+    /// Inspects what is left in ended flows' streams, then writes their records.
+    fn end_flows(
+        &mut self,
+        mut flows: Vec<Flow<FlowState>>,
+        key: impl Fn(&Flow<FlowState>) -> EventKey,
+    ) {
+        for f in &mut flows {
+            let k = key(f);
+            self.flush_stream(f, k);
+        }
+        self.flow_records(flows, key);
+    }
+
+    /// Flow end: everything still buffered is inspected, as Suricata does
+    /// with its end-of-flow pseudo packets (which carry no packet number).
+    fn flush_stream(&mut self, f: &mut Flow<FlowState>, key: EventKey) {
+        let Some(mut sess) = f.data.tcp.take() else {
+            return;
+        };
+        self.stats.stream += sess.stats();
+        let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
+            return;
+        };
+        if !sess.is_reassembling() || f.data.passed {
+            return;
+        }
+        sess.flush_all();
+        let vlan = f.data.vlan;
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let (src, sport, dst, dport) = match dir {
+                Direction::ToServer => (f.key.src, f.key.sport, f.key.dst, f.key.dport),
+                Direction::ToClient => (f.key.dst, f.key.dport, f.key.src, f.key.sport),
+            };
+            let mut info = f.info(dir);
+            info.stream_active = true;
+            info.from_stream = true;
+            info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
+            info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
+            let ctx = EventCtx {
+                ts: f.last_ts,
+                pcap_cnt: 0,
+                pcap_filename: None,
+                src,
+                dst,
+                sport,
+                dport,
+                ip_proto: f.key.proto,
+                icmp: None,
+                vlan: vlan.as_slice(),
+                flow: Some(flow_meta_of(f, dir)),
+            };
+            // Alerts at flow end sort right before the flow's record.
+            let mut sink = AlertSink {
+                rules,
+                outputs: self.outputs,
+                out: &mut self.out,
+                stats: &mut self.stats,
+                emitted: 0,
+                base_key: (key.0, key.1, key.2, key.3.saturating_sub(1 << 20)),
+            };
+            loop {
+                let sd = sess.direction_mut(dir);
+                let consumed = sd.readable_offset();
+                let (start, bytes) = sd.inspect_window_unacked(0);
+                let end = start + bytes.len() as u64;
+                if end <= consumed {
+                    break;
+                }
+                let mut view = PacketView::new(src, dst, f.key.proto, bytes);
+                view.sport = sport;
+                view.dport = dport;
+                view.flow = info;
+                stream_hits(
+                    rules,
+                    scratch,
+                    &view,
+                    consumed - start,
+                    &mut f.data.vars,
+                    &mut self.hits,
+                    &mut self.prefix_hits,
+                );
+                let before = sink.stats.alerts;
+                sink.emit(&self.hits, &ctx, &mut f.data, f.key.proto);
+                sink.stats.stream_alerts += sink.stats.alerts - before;
+                let sd = sess.direction_mut(dir);
+                let n = usize::try_from(end - consumed).unwrap_or(usize::MAX);
+                if sd.consume(n) == 0 {
+                    break;
+                }
+            }
         }
     }
 
@@ -309,6 +446,7 @@ impl Worker {
                     key: key(&f),
                     eve: self.buf.clone(),
                     fast: None,
+                    threshold: None,
                 });
             }
         }
@@ -323,4 +461,156 @@ fn tcp_state_name(s: TcpState) -> &'static str {
         TcpState::Established => "established",
         TcpState::Closed => "closed",
     }
+}
+
+/// Alert emission shared by packet, stream and flow-end inspection.
+struct AlertSink<'a> {
+    rules: &'a RuleSet,
+    outputs: WorkerOutputs,
+    out: &'a mut Vec<OutEvent>,
+    stats: &'a mut WorkerStats,
+    /// Alerts emitted for this packet so far.
+    emitted: u64,
+    /// Merge key of this packet's first alert.
+    base_key: EventKey,
+}
+
+impl AlertSink<'_> {
+    /// Encodes the alerts of `hits` (in rule order). Returns true when a
+    /// pass rule matched: inspection of the packet stops there.
+    fn emit(
+        &mut self,
+        hits: &[RuleId],
+        ctx: &EventCtx<'_>,
+        fs: &mut FlowState,
+        ip_proto: u8,
+    ) -> bool {
+        for &id in hits {
+            let m = self.rules.meta(id);
+            if m.action == Action::Pass {
+                // Suricata: a pass rule ends inspection of the packet, and
+                // of the rest of the flow when it is TCP.
+                if ip_proto == ipproto::TCP {
+                    fs.passed = true;
+                }
+                return true;
+            }
+            if m.noalert {
+                continue;
+            }
+            if self.emitted as usize >= PACKET_ALERT_MAX {
+                self.stats.alerts_suppressed += 1;
+                continue;
+            }
+            let alert = AlertInfo {
+                // IDS mode: drop and reject rules alert but block nothing.
+                action: "allowed",
+                gid: m.gid,
+                sid: m.sid,
+                rev: m.rev,
+                signature: &m.msg,
+                category: &m.category,
+                severity: m.severity,
+                metadata: &m.metadata,
+            };
+            let (a, b, c, d) = self.base_key;
+            let key: EventKey = (a, b, c, d + self.emitted);
+            self.emitted += 1;
+            fs.alerted = true;
+            self.stats.alerts += 1;
+            let mut eve = Vec::new();
+            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert).is_err() {
+                eve.clear();
+            }
+            let fast = self.outputs.fast.then(|| {
+                let class = (!m.category.is_empty()).then_some(m.category.as_str());
+                let mut line = Vec::new();
+                // Writing into a Vec cannot fail.
+                let _ = fastlog::format_line(&mut line, ctx, &alert, class, false);
+                line
+            });
+            let threshold =
+                (m.threshold.is_some() || m.detection_filter.is_some()).then_some(ThresholdKey {
+                    rule: id,
+                    ts: ctx.ts,
+                    src: ctx.src,
+                    dst: ctx.dst,
+                    flow: ctx.flow.map(|f| f.flow_id),
+                });
+            self.out.push(OutEvent {
+                key,
+                eve,
+                fast,
+                threshold,
+            });
+        }
+        false
+    }
+}
+
+/// Rules matching a stream window whose first `old` bytes were inspected
+/// before: a rule that also matches those bytes alone is not raised again.
+fn stream_hits(
+    rules: &RuleSet,
+    scratch: &mut Scratch,
+    view: &PacketView<'_>,
+    old: u64,
+    vars: &mut FlowVars,
+    hits: &mut Vec<RuleId>,
+    prefix_hits: &mut Vec<RuleId>,
+) {
+    rules.match_flow_packet(view, vars, scratch, hits);
+    if hits.is_empty() || old == 0 {
+        return;
+    }
+    let mut prefix = *view;
+    prefix.payload = view
+        .payload
+        .get(..usize::try_from(old).unwrap_or(usize::MAX))
+        .unwrap_or(&[]);
+    let mut probe_vars = vars.clone();
+    rules.match_flow_packet(&prefix, &mut probe_vars, scratch, prefix_hits);
+    hits.retain(|h| !prefix_hits.contains(h));
+}
+
+/// Consumes what inspection would have consumed, when nothing inspects.
+fn drain(sess: &mut TcpSession, dir: Direction, inline: bool) {
+    let sd = sess.direction_mut(dir);
+    let n = if inline {
+        sd.readable().len()
+    } else {
+        sd.acked_len()
+    };
+    sd.consume(n);
+}
+
+/// The flow part of an event's envelope.
+fn flow_meta_of(f: &Flow<FlowState>, dir: Direction) -> FlowMeta {
+    FlowMeta {
+        flow_id: f.flow_id,
+        to_server: dir == Direction::ToServer,
+        pkts_toserver: f.pkts_toserver,
+        pkts_toclient: f.pkts_toclient,
+        bytes_toserver: f.bytes_toserver,
+        bytes_toclient: f.bytes_toclient,
+        start: f.first_ts,
+        client: (f.key.src, f.key.sport),
+        server: (f.key.dst, f.key.dport),
+    }
+}
+
+/// What the writer needs to apply `threshold`/`detection_filter` in
+/// packet order.
+#[derive(Debug, Clone, Copy)]
+pub struct ThresholdKey {
+    /// The rule.
+    pub rule: RuleId,
+    /// Packet time.
+    pub ts: Timestamp,
+    /// Packet source.
+    pub src: std::net::IpAddr,
+    /// Packet destination.
+    pub dst: std::net::IpAddr,
+    /// The flow, for `track by_flow`.
+    pub flow: Option<u64>,
 }

@@ -5,6 +5,10 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use sigil_rules::{RuleSet, ThresholdState};
+
 use super::batch::OutEvent;
 use super::RunError;
 use crate::output::eve::EveWriter;
@@ -15,6 +19,12 @@ pub struct Writer {
     fast: Option<(BufWriter<File>, PathBuf)>,
     /// Events written.
     pub events: u64,
+    /// Alerts a threshold or detection_filter suppressed.
+    pub thresholded: u64,
+    rules: Option<Arc<RuleSet>>,
+    /// Threshold trackers: applied here, in packet order, so the result
+    /// does not depend on how flows were spread over workers.
+    thresholds: ThresholdState,
 }
 
 fn out_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
@@ -26,7 +36,12 @@ fn out_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
 
 impl Writer {
     /// Creates the output directory and files.
-    pub fn open(outdir: &Path, eve: bool, fast: bool) -> Result<Writer, RunError> {
+    pub fn open(
+        outdir: &Path,
+        eve: bool,
+        fast: bool,
+        rules: Option<Arc<RuleSet>>,
+    ) -> Result<Writer, RunError> {
         std::fs::create_dir_all(outdir).map_err(out_err(outdir))?;
         let eve = if eve {
             let p = outdir.join("eve.json");
@@ -45,6 +60,9 @@ impl Writer {
             eve,
             fast,
             events: 0,
+            thresholded: 0,
+            rules,
+            thresholds: ThresholdState::default(),
         })
     }
 
@@ -52,6 +70,19 @@ impl Writer {
     pub fn round(&mut self, mut events: Vec<OutEvent>) -> Result<(), RunError> {
         events.sort_by_key(|e| e.key);
         for e in events {
+            if let (Some(t), Some(rules)) = (&e.threshold, &self.rules) {
+                let meta = rules.meta(t.rule);
+                if !self.thresholds.allow_in_flow(
+                    t.rule,
+                    meta,
+                    (t.ts.secs, t.ts.nanos),
+                    (t.src, t.dst),
+                    t.flow,
+                ) {
+                    self.thresholded += 1;
+                    continue;
+                }
+            }
             if let Some(eve) = &mut self.eve {
                 if !e.eve.is_empty() {
                     let path = eve.path().to_path_buf();

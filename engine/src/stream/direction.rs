@@ -180,6 +180,16 @@ impl StreamDirection {
         (lo, self.store.head_from(lo, hi))
     }
 
+    /// Like [`Self::inspect_window`] but up to the end of the contiguous
+    /// bytes, acknowledged or not: for inline inspection, where data is
+    /// inspected on the packet that carries it.
+    pub fn inspect_window_unacked(&self, from: u64) -> (u64, &[u8]) {
+        let lo = from
+            .max(self.delivered.saturating_sub(self.cfg.inspect_window))
+            .max(self.store.head_start());
+        (lo, self.store.head_from(lo, self.store.head_end()))
+    }
+
     /// End of the acknowledged contiguous bytes.
     fn acked_end(&self) -> u64 {
         let end = self.store.head_end();

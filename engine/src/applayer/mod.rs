@@ -1,0 +1,80 @@
+//! Application-layer protocols: one module per protocol, each a pure
+//! parser with byte-fixture tests plus transaction state, sticky buffers
+//! and its EVE record.
+//!
+//! # The contract every protocol module follows
+//!
+//! ```text
+//! pub fn probe(data: &[u8], dir: Direction) -> Probe;      // protocol detection
+//! pub struct State;                                         // per-flow parser state
+//! impl State {
+//!     pub fn new(cfg: &AppConfig) -> State;
+//!     pub fn input(&mut self, dir: Direction, data: &[u8], ts: Timestamp);
+//!     pub fn gap(&mut self, dir: Direction, len: u64);      // bytes lost in the stream
+//!     pub fn txs(&self) -> impl Iterator<Item = &Tx>;       // live transactions, oldest first
+//!     pub fn take_finished(&mut self, flow_end: bool) -> Vec<Tx>; // complete (or all at flow end), removed
+//!     pub fn events(&mut self) -> Vec<&'static str>;        // anomalies since last call (Suricata names)
+//! }
+//! impl Tx {
+//!     pub fn id(&self) -> u64;                              // 0, 1, 2… per flow
+//!     pub fn complete(&self, side: Side) -> bool;           // this side will not change any more
+//!     pub fn buffer<'a>(&'a self, b: Buffer, out: &mut Vec<&'a [u8]>); // sticky buffer values
+//!     pub fn eve(&self) -> serde_json::Value;               // the `"http": {…}` object
+//! }
+//! ```
+//!
+//! For TCP, `input` gets the next contiguous reassembled bytes of one
+//! direction, split anywhere (a request may arrive one byte at a time); for
+//! UDP one datagram. Parsers never panic on hostile input, bound what they
+//! buffer per transaction (limits in [`AppConfig`]), count anomalies and
+//! keep working after a gap. Dispatch is a `match` over [`AppProto`], not
+//! trait objects.
+
+use crate::flow::Direction;
+pub mod dns;
+pub mod http;
+pub mod ssh;
+pub mod tls;
+
+pub use sigil_rules::buffer::AppProto;
+
+/// A probe's verdict on the first bytes of one direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// These bytes start this protocol.
+    Match,
+    /// They do not.
+    NoMatch,
+    /// Too few bytes to tell.
+    NeedMore,
+}
+
+/// Parser limits (Suricata's defaults where it has the setting).
+#[derive(Debug, Clone, Copy)]
+pub struct AppConfig {
+    /// Request body bytes kept per HTTP transaction for inspection.
+    pub http_request_body_limit: usize,
+    /// Response body bytes kept per HTTP transaction.
+    pub http_response_body_limit: usize,
+    /// Header bytes kept per HTTP message.
+    pub http_header_limit: usize,
+    /// Live transactions per flow before the oldest are dropped.
+    pub max_tx: usize,
+    /// Bytes buffered for one incomplete record (TLS record, DNS/TCP message, SSH line).
+    pub max_record: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            http_request_body_limit: 100 * 1024,
+            http_response_body_limit: 100 * 1024,
+            http_header_limit: 64 * 1024,
+            max_tx: 512,
+            max_record: 256 * 1024,
+        }
+    }
+}
+
+/// Keeps the two-sided `Direction` handy for protocol modules.
+pub type Dir = Direction;

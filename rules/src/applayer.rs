@@ -1,0 +1,326 @@
+//! The application-layer part of a compiled rule and the rules that decide
+//! which views of traffic a rule inspects.
+//!
+//! # Rule kinds
+//!
+//! * **Transaction rules** use at least one app-layer buffer (`http.uri`,
+//!   `dns.query`, `content:"x"; http_uri;`, `pcre:"/x/U"` …) or tx-field
+//!   keyword (`dns.opcode`, `tls.version` …). They are only matched by
+//!   [`crate::RuleSet::match_tx`], once per transaction and packet; the
+//!   engine dedupes alerts per (transaction, rule). Packet-payload keywords
+//!   of such a rule (`pkt_data; content:"x"`) inspect the payload of the
+//!   packet (or stream chunk) passed along.
+//! * **Packet rules** are everything else, matched per packet (or stream
+//!   chunk) by [`crate::RuleSet::match_flow_packet`]. An app-layer protocol
+//!   in the header (`alert http …`) or `app-layer-protocol:` then only
+//!   restricts them to flows whose detected protocol fits: like Suricata,
+//!   `alert http any any -> any any (flow:established; sid:1;)` fires on
+//!   every packet of every HTTP flow once the protocol is known (measured
+//!   with Suricata 7: such rules alert per packet, without `tx_id`).
+//!
+//! # Packet or stream
+//!
+//! For packet rules with payload keywords and a `tcp` (or `ip`, or TCP
+//! app-layer) header, when the flow's stream is reassembled
+//! (`FlowInfo::stream_active`) the rule inspects stream-chunk views
+//! (`from_stream`) and is skipped on packet views, as Suricata inspects
+//! such rules on the reassembled stream. Exception: a rule whose first
+//! `content` is anchored (`depth`, `offset` or `startswith`, not relative)
+//! is inspected on both, which is what Suricata does (its "packet-stream"
+//! rules; on our demo capture anchored rules alert on the packet and again
+//! on the stream chunk). `tcp-stream` rules inspect stream views only,
+//! `tcp-pkt` rules packet views only; with `stream_active` false, plain
+//! `tcp` payload rules inspect packet views. Header-only rules (no payload
+//! keyword) inspect packet views only.
+//!
+//! # Directions
+//!
+//! Each buffer has a side ([`Side`]); request-side buffers are inspected
+//! on packets to the server, response-side ones on packets to the client,
+//! `Both` buffers (`http.header`, `file.data` …) on the side the packet
+//! travels. A `->` / `<>` rule mixing request and response buffers (or a
+//! buffer and a contrary `flow:` direction) is rejected, as Suricata
+//! rejects it ("rule mixes keywords with conflicting directions").
+//! Transactional rules (`=>`, Suricata 8) may mix both: they are inspected
+//! on packets to the client once the request side is complete, each buffer
+//! taken from its own side; direction-ambiguous buffers take the side
+//! given as their value (`http.header: to_client;`), else the request.
+
+use crate::buffer::{AppProto, Buffer, Side};
+use crate::packet::{ipproto, PacketView};
+use crate::program::{Program, Step};
+use crate::transform::Transform;
+use crate::txcheck::TxCheck;
+use crate::uint::UintMatch;
+
+/// An inspection list: a buffer with its transforms and, in `=>` rules,
+/// an explicit side.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    pub buffer: Buffer,
+    pub transforms: Vec<Transform>,
+    /// `Some(to_server)` when the rule fixed the side (`file.data: to_client`).
+    pub dir: Option<bool>,
+}
+
+impl ListKey {
+    /// The side the list is taken from.
+    pub fn side(&self) -> Side {
+        match self.dir {
+            Some(true) => Side::ToServer,
+            Some(false) => Side::ToClient,
+            None => self.buffer.side(),
+        }
+    }
+}
+
+/// The keywords of one rule on one list.
+#[derive(Debug)]
+pub struct BufList {
+    pub key: ListKey,
+    pub program: Program,
+    /// `bsize` / `urilen` comparisons on the (transformed) value's length.
+    pub lengths: Vec<UintMatch>,
+    /// The buffer can still grow and a keyword depends on its end: only
+    /// inspect once the side is complete.
+    pub needs_complete: bool,
+}
+
+/// Which packet views a packet rule inspects (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StreamMode {
+    /// Packet views only (header-only, `tcp-pkt`, `dsize` …): enforced by
+    /// `CompiledRule::packet_only`.
+    #[default]
+    Packet,
+    /// Stream views, and packet views while the flow has no stream.
+    StreamPreferred,
+    /// Packet and stream views (anchored first content).
+    Both,
+    /// `tcp-stream`: stream views only.
+    StreamOnly,
+}
+
+/// On which packets a transaction rule is inspected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuleDir {
+    /// Packets to the server.
+    ToServer,
+    /// Packets to the client.
+    ToClient,
+    /// Either direction: `Both`-side buffers follow the packet.
+    #[default]
+    Either,
+}
+
+impl RuleDir {
+    /// True when a packet travelling `to_server` is inspected.
+    pub fn accepts(self, to_server: bool) -> bool {
+        match self {
+            RuleDir::ToServer => to_server,
+            RuleDir::ToClient => !to_server,
+            RuleDir::Either => true,
+        }
+    }
+}
+
+/// `app-layer-protocol:[!]name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlprotoCheck {
+    /// The flow's protocol is this one.
+    Is(AppProto),
+    /// The flow's protocol is known and is not this one (Suricata: a
+    /// negation never matches while the protocol is unknown).
+    IsNot(AppProto),
+    /// `unknown`: no protocol detected (yet).
+    Unknown,
+}
+
+impl AlprotoCheck {
+    fn holds(self, p: Option<AppProto>) -> bool {
+        match self {
+            AlprotoCheck::Is(a) => p == Some(a),
+            AlprotoCheck::IsNot(a) => p.is_some_and(|p| p != a),
+            AlprotoCheck::Unknown => p.is_none(),
+        }
+    }
+}
+
+/// Where a transaction rule's fast pattern lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FastList {
+    /// The packet payload.
+    Payload,
+    /// `AppRule::lists[i]`.
+    List(usize),
+}
+
+/// The application-layer part of a compiled rule.
+#[derive(Debug, Default)]
+pub struct AppRule {
+    /// Protocol the flow / transaction must have (header or implied by
+    /// the rule's buffers and keywords).
+    pub proto: Option<AppProto>,
+    /// Matched by `match_tx` instead of per packet.
+    pub tx: bool,
+    /// Buffer lists, in order of first use.
+    pub lists: Vec<BufList>,
+    /// Tx-field keywords.
+    pub checks: Vec<TxCheck>,
+    /// `app-layer-protocol` keywords.
+    pub alproto: Vec<AlprotoCheck>,
+    /// Transaction rules: packets inspected.
+    pub dir: RuleDir,
+    /// `=>` header.
+    pub transactional: bool,
+    /// Packet rules: views inspected.
+    pub stream: StreamMode,
+    /// Transaction rules: the list of the fast pattern, if any.
+    pub fast: Option<FastList>,
+}
+
+impl AppRule {
+    /// Whether a packet rule may inspect `pkt` (protocol, views). False for
+    /// transaction rules, which only `match_tx` evaluates.
+    pub fn packet_ok(&self, pkt: &PacketView) -> bool {
+        if self.tx {
+            return false;
+        }
+        if self.proto.is_some_and(|p| pkt.flow.app_proto != Some(p)) {
+            return false;
+        }
+        if !self.alproto.iter().all(|c| c.holds(pkt.flow.app_proto)) {
+            return false;
+        }
+        if pkt.ip_proto == ipproto::TCP && !pkt.flow.from_stream {
+            match self.stream {
+                StreamMode::StreamOnly => return false,
+                StreamMode::StreamPreferred if pkt.flow.stream_active => return false,
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// `app-layer-protocol` checks (transaction rules too).
+    pub fn alproto_ok(&self, p: Option<AppProto>) -> bool {
+        self.alproto.iter().all(|c| c.holds(p))
+    }
+
+    /// Every program of the lists (for warming regexes).
+    pub fn programs(&self) -> impl Iterator<Item = &Program> {
+        self.lists.iter().map(|l| &l.program)
+    }
+}
+
+/// The protocol whose transactions carry buffer `b`.
+pub fn buffer_proto(b: Buffer) -> AppProto {
+    let name = b.name();
+    if name.starts_with("dns.") {
+        AppProto::Dns
+    } else if name.starts_with("tls.") || name.starts_with("ja3") || name.starts_with("ja4") {
+        AppProto::Tls
+    } else if name.starts_with("ssh.") {
+        AppProto::Ssh
+    } else {
+        // http.* and file.* (Sigil extracts files from HTTP only).
+        AppProto::Http
+    }
+}
+
+/// Suricata's fast-pattern priority of a list (lower wins): most buffers
+/// 2, the packet payload and `http.stat_msg` 3, `http.method` and
+/// `http.stat_code` 4 (short, common values make poor prefilters).
+pub fn fast_priority(b: Option<Buffer>) -> u8 {
+    match b {
+        None | Some(Buffer::HttpStatMsg) => 3,
+        Some(Buffer::HttpMethod | Buffer::HttpStatCode) => 4,
+        Some(_) => 2,
+    }
+}
+
+/// Buffers that keep growing while their side is in progress.
+pub fn is_streaming(b: Buffer) -> bool {
+    matches!(
+        b,
+        Buffer::HttpRequestBody | Buffer::HttpResponseBody | Buffer::FileData
+    )
+}
+
+/// True when a program's result may change as the buffer grows at its end.
+pub fn depends_on_end(p: &Program, lengths: &[UintMatch]) -> bool {
+    !lengths.is_empty()
+        || p.steps.iter().any(|s| match s {
+            Step::Content(c) => c.negated || c.endswith,
+            Step::Pcre(p) => p.re.negated,
+            Step::IsDataAt(d) => d.negated,
+            _ => false,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::FlowInfo;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn buffer_protocols_and_priorities() {
+        assert_eq!(buffer_proto(Buffer::HttpUri), AppProto::Http);
+        assert_eq!(buffer_proto(Buffer::FileData), AppProto::Http);
+        assert_eq!(buffer_proto(Buffer::DnsQuery), AppProto::Dns);
+        assert_eq!(buffer_proto(Buffer::Ja3Hash), AppProto::Tls);
+        assert_eq!(buffer_proto(Buffer::TlsSni), AppProto::Tls);
+        assert_eq!(buffer_proto(Buffer::SshHassh), AppProto::Ssh);
+        for b in Buffer::ALL {
+            // Every buffer belongs to one of the parsed protocols.
+            let _ = buffer_proto(*b);
+        }
+        assert!(fast_priority(Some(Buffer::HttpUri)) < fast_priority(None));
+        assert!(fast_priority(None) < fast_priority(Some(Buffer::HttpMethod)));
+    }
+
+    #[test]
+    fn packet_views() {
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let mut p = PacketView::new(ip, ip, ipproto::TCP, b"x");
+        let mut r = AppRule {
+            stream: StreamMode::StreamPreferred,
+            ..AppRule::default()
+        };
+        assert!(r.packet_ok(&p));
+        p.flow = FlowInfo {
+            stream_active: true,
+            ..p.flow
+        };
+        assert!(!r.packet_ok(&p));
+        p.flow.from_stream = true;
+        assert!(r.packet_ok(&p));
+        r.stream = StreamMode::StreamOnly;
+        assert!(r.packet_ok(&p));
+        p.flow.from_stream = false;
+        p.flow.stream_active = false;
+        assert!(!r.packet_ok(&p));
+        r.stream = StreamMode::Both;
+        r.proto = Some(AppProto::Http);
+        assert!(!r.packet_ok(&p));
+        p.flow.app_proto = Some(AppProto::Http);
+        assert!(r.packet_ok(&p));
+        r.alproto = vec![AlprotoCheck::IsNot(AppProto::Http)];
+        assert!(!r.packet_ok(&p));
+        r.tx = true;
+        r.alproto.clear();
+        assert!(!r.packet_ok(&p));
+    }
+
+    #[test]
+    fn alproto_checks() {
+        use AlprotoCheck::*;
+        assert!(Is(AppProto::Dns).holds(Some(AppProto::Dns)));
+        assert!(!Is(AppProto::Dns).holds(None));
+        assert!(IsNot(AppProto::Http).holds(Some(AppProto::Tls)));
+        assert!(!IsNot(AppProto::Http).holds(None));
+        assert!(Unknown.holds(None));
+        assert!(!Unknown.holds(Some(AppProto::Ssh)));
+    }
+}

@@ -1,0 +1,652 @@
+//! Compiling the app-layer part of a rule: sticky buffers, legacy content
+//! modifiers (`content:"x"; http_uri;`), pcre buffer flags, transforms,
+//! `bsize`, `urilen`, `uricontent`, tx-field keywords and
+//! `app-layer-protocol`; then splitting the payload keywords into one
+//! program per inspection list.
+//!
+//! Suricata semantics followed here:
+//! - a sticky buffer sends every later payload keyword to its buffer until
+//!   the next sticky buffer or `pkt_data`; transforms after it apply to
+//!   the keywords that follow them (each buffer + transform chain is its
+//!   own list);
+//! - a legacy modifier moves the last *payload* content to its buffer, and
+//!   is an error while a sticky buffer is set;
+//! - relative keywords (`distance`, `within`, `R`, `relative`) link to the
+//!   previous content/pcre of the same list (offset 0 when there is none);
+//! - a sticky buffer with no keyword after it, `bsize` outside a sticky
+//!   buffer, protocols that conflict, and request/response keywords mixed
+//!   in a `->` rule are errors, with Suricata's messages.
+
+use sigil_grammar::ast::Direction;
+
+use super::*;
+use crate::applayer::{
+    buffer_proto, depends_on_end, fast_priority, is_streaming, AlprotoCheck, AppRule, BufList,
+    FastList, ListKey, RuleDir, StreamMode,
+};
+use crate::buffer::{AppProto, Buffer, Side};
+use crate::header::Proto;
+use crate::transform::{unsupported_transform, Transform};
+use crate::txcheck::TxCheck;
+use crate::uint::{parse_uint, UintMatch};
+
+/// App-layer compile state of one rule.
+#[derive(Debug, Default)]
+pub(super) struct AppState {
+    proto: Option<AppProto>,
+    transactional: bool,
+    stream_only: bool,
+    /// The sticky buffer in effect (None: the packet payload).
+    cur: Option<ListKey>,
+    /// A sticky keyword (and where) that has no keyword in its list yet.
+    pending: Option<(String, Span)>,
+    /// List of each draft (index into `lists`; None: payload) and the
+    /// option it came from.
+    draft_list: Vec<(Option<usize>, Span)>,
+    lists: Vec<ListKey>,
+    /// `bsize` / `urilen` per list.
+    lengths: Vec<Vec<UintMatch>>,
+    checks: Vec<TxCheck>,
+    alproto: Vec<AlprotoCheck>,
+    /// `uricontent`: the draft it adds goes to the URI list.
+    force_uri: bool,
+}
+
+/// What the app-layer pass hands back to `compile_rule`.
+pub(super) struct Parts {
+    pub fast: Option<FastPattern>,
+    pub program: Program,
+    pub packet_only: bool,
+    pub app: AppRule,
+}
+
+impl AppState {
+    /// State for `rule`: its header protocol and direction.
+    pub(super) fn new(rule: &ast::Rule) -> AppState {
+        let p = rule.protocol.to_ascii_lowercase();
+        AppState {
+            proto: AppProto::from_name(&p),
+            transactional: rule.direction == Direction::Transactional,
+            stream_only: p == "tcp-stream",
+            ..AppState::default()
+        }
+    }
+
+    fn intern(&mut self, key: ListKey) -> usize {
+        if let Some(i) = self.lists.iter().position(|k| *k == key) {
+            return i;
+        }
+        self.lists.push(key);
+        self.lengths.push(Vec::new());
+        self.lists.len() - 1
+    }
+
+    fn set_proto(&mut self, p: AppProto) -> Result<(), KwError> {
+        match self.proto {
+            Some(q) if q != p => Err(KwError::invalid(format!(
+                "can't set rule app proto to {}: already set to {}",
+                p.name(),
+                q.name()
+            ))),
+            _ => {
+                self.proto = Some(p);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Whether a pcre buffer flag may be used inside sticky buffer `cur`:
+/// its own buffer, and `Q` (file data) inside `http.response_body`, which
+/// Suricata accepts.
+fn flag_fits(cur: Buffer, flag: Buffer) -> bool {
+    cur == flag || (flag == Buffer::FileData && cur == Buffer::HttpResponseBody)
+}
+
+fn span_of(o: &RuleOption) -> Span {
+    o.value_span.unwrap_or(o.keyword_span)
+}
+
+impl Compiler<'_> {
+    /// Handles app-layer keyword `o`; None when it is not one.
+    pub(super) fn app_keyword(&mut self, o: &RuleOption) -> Option<Result<(), KwError>> {
+        let kw = o.keyword.as_str();
+        let value = o.value.as_deref();
+        if crate::pktbuf::PktBuf::from_sticky(kw).is_some() {
+            // A header sticky buffer (compile/pkt.rs) ends the app buffer.
+            self.close_pending();
+            self.app.cur = None;
+            return None;
+        }
+        if let Some(b) = Buffer::from_modifier(kw) {
+            return Some(self.legacy_modifier(kw, b, value));
+        }
+        if let Some(b) = Buffer::from_sticky(kw) {
+            return Some(self.sticky(o, b));
+        }
+        if let Some(t) = Transform::parse(kw, value) {
+            return Some(t.and_then(|t| self.transform(kw, t)));
+        }
+        if let Some(reason) = unsupported_transform(kw) {
+            return Some(Err(KwError::unsupported(reason)));
+        }
+        if let Some(c) = TxCheck::parse(kw, value) {
+            return Some(c.and_then(|c| {
+                self.app.set_proto(c.proto())?;
+                self.app.checks.push(c);
+                Ok(())
+            }));
+        }
+        let need = || value.ok_or_else(|| KwError::invalid(format!("{kw} needs a value")));
+        Some(match kw {
+            "pkt_data" => match value {
+                Some(_) => Err(KwError::invalid("pkt_data takes no value")),
+                None => {
+                    self.close_pending();
+                    self.app.cur = None;
+                    Ok(())
+                }
+            },
+            "bsize" => need().and_then(|v| self.bsize(v)),
+            "urilen" => need().and_then(|v| self.urilen(v)),
+            "uricontent" => need().and_then(|v| self.uricontent(v)),
+            "app-layer-protocol" => need().and_then(|v| self.app_layer_protocol(v)),
+            _ => return None,
+        })
+    }
+
+    fn close_pending(&mut self) {
+        if let Some((name, span)) = self.app.pending.take() {
+            self.issues.push(CompileIssue {
+                kind: IssueKind::Invalid,
+                keyword: name.clone(),
+                reason: format!("sticky buffer {name} is not followed by any keyword"),
+                span,
+            });
+        }
+    }
+
+    fn sticky(&mut self, o: &RuleOption, b: Buffer) -> Result<(), KwError> {
+        let kw = o.keyword.as_str();
+        let dir = match o.value.as_deref().map(str::trim) {
+            None => None,
+            Some(v) if !self.app.transactional => {
+                return Err(KwError::invalid(format!(
+                    "{kw} takes no value (a direction is only allowed in => rules, got {v:?})"
+                )))
+            }
+            Some("to_server") => Some(true),
+            Some("to_client") => Some(false),
+            Some(v) => return Err(KwError::invalid(format!("invalid {kw} direction {v:?}"))),
+        };
+        let conflicting = matches!(
+            (dir, b.side()),
+            (Some(true), Side::ToClient) | (Some(false), Side::ToServer)
+        );
+        if conflicting {
+            return Err(KwError::invalid(format!(
+                "{kw} has no {} side",
+                if dir == Some(true) {
+                    "to_server"
+                } else {
+                    "to_client"
+                }
+            )));
+        }
+        self.app.set_proto(buffer_proto(b))?;
+        self.close_pending();
+        self.app.cur = Some(ListKey {
+            buffer: b,
+            transforms: Vec::new(),
+            dir,
+        });
+        self.app.pending = Some((kw.to_string(), o.keyword_span));
+        Ok(())
+    }
+
+    fn transform(&mut self, kw: &str, t: Transform) -> Result<(), KwError> {
+        let cur = self.app.cur.as_mut().ok_or_else(|| {
+            KwError::invalid(format!(
+                "{kw}: transforms must directly follow sticky buffers"
+            ))
+        })?;
+        cur.transforms.push(t);
+        Ok(())
+    }
+
+    fn legacy_modifier(&mut self, kw: &str, b: Buffer, value: Option<&str>) -> Result<(), KwError> {
+        if value.is_some() {
+            return Err(KwError::invalid(format!(
+                "{kw} shouldn't be supplied with an argument"
+            )));
+        }
+        if self.app.cur.is_some() {
+            return Err(KwError::invalid(format!(
+                "\"{kw}\" keyword seen with a sticky buffer still set; reset the sticky \
+                 buffer with pkt_data before using the modifier"
+            )));
+        }
+        // Measured with Suricata 7: `http_server_body` inspects file data,
+        // request bodies included.
+        let b = if kw == "http_server_body" {
+            Buffer::FileData
+        } else {
+            b
+        };
+        self.app_assign();
+        let idx = (0..self.drafts.len())
+            .rev()
+            .find(|&i| {
+                matches!(self.drafts.get(i), Some(Draft::Content(_)))
+                    && matches!(self.app.draft_list.get(i), Some((None, _)))
+            })
+            .ok_or_else(|| {
+                KwError::invalid(format!(
+                    "\"{kw}\" keyword found inside the rule without a content context"
+                ))
+            })?;
+        self.app.set_proto(buffer_proto(b))?;
+        let list = self.app.intern(ListKey {
+            buffer: b,
+            transforms: Vec::new(),
+            dir: None,
+        });
+        if let Some(entry) = self.app.draft_list.get_mut(idx) {
+            entry.0 = Some(list);
+        }
+        Ok(())
+    }
+
+    fn bsize(&mut self, v: &str) -> Result<(), KwError> {
+        let m = parse_uint(v, u64::MAX).map_err(|e| KwError::invalid(format!("bsize: {e}")))?;
+        let cur = self
+            .app
+            .cur
+            .clone()
+            .ok_or_else(|| KwError::invalid("bsize must follow a sticky buffer"))?;
+        let i = self.app.intern(cur);
+        if let Some(l) = self.app.lengths.get_mut(i) {
+            l.push(m);
+        }
+        self.app.pending = None;
+        Ok(())
+    }
+
+    /// `urilen:N[,norm|raw]` (also `<N`, `>N`, `N<>M`, `!N`).
+    fn urilen(&mut self, v: &str) -> Result<(), KwError> {
+        let (spec, mode) = match v.split_once(',') {
+            Some((s, m)) => (s, m.trim()),
+            None => (v, "norm"),
+        };
+        let buffer = match mode {
+            "norm" => Buffer::HttpUri,
+            "raw" => Buffer::HttpUriRaw,
+            m => return Err(KwError::invalid(format!("invalid urilen mode {m:?}"))),
+        };
+        let m = parse_uint(spec, 65535).map_err(|e| KwError::invalid(format!("urilen: {e}")))?;
+        self.app.set_proto(AppProto::Http)?;
+        let key = ListKey {
+            buffer,
+            transforms: Vec::new(),
+            dir: None,
+        };
+        if self.app.cur.as_ref() == Some(&key) {
+            self.app.pending = None;
+        }
+        let i = self.app.intern(key);
+        if let Some(l) = self.app.lengths.get_mut(i) {
+            // Suricata compares at most u16::MAX.
+            l.push(m);
+        }
+        Ok(())
+    }
+
+    fn uricontent(&mut self, v: &str) -> Result<(), KwError> {
+        if self.app.cur.is_some() {
+            return Err(KwError::invalid(
+                "\"uricontent\" keyword seen with a sticky buffer still set; reset the \
+                 sticky buffer with pkt_data first",
+            ));
+        }
+        let (negated, bytes) = parse_content(v).map_err(KwError::Invalid)?;
+        self.app.set_proto(AppProto::Http)?;
+        self.last_content = Some(self.drafts.len());
+        self.drafts.push(Draft::Content(ContentDraft {
+            bytes,
+            negated,
+            ..Default::default()
+        }));
+        self.app.force_uri = true;
+        Ok(())
+    }
+
+    /// `app-layer-protocol:[!]name[,mode]`. Sigil knows one protocol per
+    /// flow, so every mode (`direction`, `to_server`, `final` …) compares
+    /// with it.
+    fn app_layer_protocol(&mut self, v: &str) -> Result<(), KwError> {
+        let (name, mode) = match v.split_once(',') {
+            Some((n, m)) => (n.trim(), Some(m.trim())),
+            None => (v.trim(), None),
+        };
+        if let Some(m) = mode {
+            if !matches!(
+                m,
+                "direction" | "to_server" | "to_client" | "either" | "final" | "original"
+            ) {
+                return Err(KwError::invalid(format!(
+                    "invalid app-layer-protocol mode {m:?}"
+                )));
+            }
+        }
+        if self.app.proto.is_some() {
+            return Err(KwError::invalid(
+                "app-layer-protocol cannot be used when the rule already matches on an \
+                 app-layer protocol (header or protocol keywords)",
+            ));
+        }
+        let (negated, proto) = match name.strip_prefix('!') {
+            Some(p) => (true, p.trim()),
+            None => (false, name),
+        };
+        let check = match proto {
+            "unknown" if negated => {
+                return Err(KwError::invalid(
+                    "app-layer-protocol:unknown cannot be negated",
+                ))
+            }
+            "unknown" => AlprotoCheck::Unknown,
+            "failed" => {
+                return Err(KwError::unsupported(
+                    "app-layer-protocol:failed needs protocol detection outcomes (not tracked)",
+                ))
+            }
+            p => match AppProto::from_name(p) {
+                Some(a) if negated => AlprotoCheck::IsNot(a),
+                Some(a) => AlprotoCheck::Is(a),
+                None => {
+                    return Err(KwError::unsupported(format!(
+                        "app-layer protocol {p} is not parsed by Sigil"
+                    )))
+                }
+            },
+        };
+        let positive = |c: &AlprotoCheck| !matches!(c, AlprotoCheck::IsNot(_));
+        if !self.app.alproto.is_empty()
+            && (positive(&check) || self.app.alproto.iter().any(positive))
+        {
+            return Err(KwError::invalid(
+                "can't mix positive app-layer-protocol match with another app-layer-protocol",
+            ));
+        }
+        self.app.alproto.push(check);
+        Ok(())
+    }
+
+    /// Files the drafts added since the last call under their list: the
+    /// sticky buffer in effect, the URI for `uricontent`, the pcre flag's
+    /// buffer. Called after every option.
+    pub(super) fn app_assign_option(&mut self, o: &RuleOption) -> Result<(), KwError> {
+        let span = span_of(o);
+        let mut result = Ok(());
+        while self.app.draft_list.len() < self.drafts.len() {
+            let i = self.app.draft_list.len();
+            let force_uri = std::mem::take(&mut self.app.force_uri);
+            let pcre_buffer = match self.drafts.get(i) {
+                Some(Draft::Pcre(p)) => p.buffer,
+                _ => None,
+            };
+            let key = match pcre_buffer {
+                _ if force_uri => Some(ListKey {
+                    buffer: Buffer::HttpUri,
+                    transforms: Vec::new(),
+                    dir: None,
+                }),
+                Some(b) => match &self.app.cur {
+                    Some(k) if flag_fits(k.buffer, b) => Some(k.clone()),
+                    Some(_) => {
+                        result = Err(KwError::invalid(format!(
+                            "pcre seen with a sticky buffer still set; reset it with \
+                                 pkt_data or use a sticky buffer providing {}",
+                            b.name()
+                        )));
+                        None
+                    }
+                    None => {
+                        if let Err(e) = self.app.set_proto(buffer_proto(b)) {
+                            result = Err(e);
+                        }
+                        Some(ListKey {
+                            buffer: b,
+                            transforms: Vec::new(),
+                            dir: None,
+                        })
+                    }
+                },
+                _ => self.app.cur.clone(),
+            };
+            if key.is_some() && key == self.app.cur {
+                self.app.pending = None;
+            }
+            let list = key.map(|k| self.app.intern(k));
+            self.app.draft_list.push((list, span));
+        }
+        result
+    }
+
+    /// As [`Self::app_assign_option`] without an option (nothing pending).
+    fn app_assign(&mut self) {
+        while self.app.draft_list.len() < self.drafts.len() {
+            let list = self.app.cur.clone().map(|k| self.app.intern(k));
+            self.app.draft_list.push((list, Span { start: 0, end: 0 }));
+        }
+    }
+
+    fn fail(&mut self, keyword: &str, reason: String, span: Span) {
+        self.issues.push(CompileIssue {
+            kind: IssueKind::Invalid,
+            keyword: keyword.to_string(),
+            reason,
+            span,
+        });
+    }
+
+    /// Splits the drafts into the payload program and one program per list,
+    /// chooses the fast pattern and classifies the rule. Pushes issues and
+    /// returns None when the combination is invalid.
+    pub(super) fn app_finish(&mut self, rule: &ast::Rule, header: &Header) -> Option<Parts> {
+        self.app_assign();
+        self.close_pending();
+        let nvars = self.vars.len();
+        let drafts = std::mem::take(&mut self.drafts);
+        let nlists = self.app.lists.len();
+        let mut payload = Vec::new();
+        let mut per_list: Vec<Vec<Draft>> = (0..nlists).map(|_| Vec::new()).collect();
+        let assigned = std::mem::take(&mut self.app.draft_list);
+        for (d, (list, span)) in drafts.into_iter().zip(assigned) {
+            match list.and_then(|i| per_list.get_mut(i).map(|v| (i, v))) {
+                Some((i, v)) => {
+                    if let (Draft::Content(c), Some(key)) = (&d, self.app.lists.get(i)) {
+                        if let Some(t) =
+                            key.transforms.iter().find(|t| !t.accepts_content(&c.bytes))
+                        {
+                            let reason = format!(
+                                "content string {:?} incompatible with {} transform",
+                                String::from_utf8_lossy(&c.bytes),
+                                t.name()
+                            );
+                            self.fail("content", reason, span);
+                        }
+                    }
+                    v.push(d);
+                }
+                None => payload.push(d),
+            }
+        }
+
+        // Resolve sides: `=>` rules read ambiguous buffers on the request.
+        let transactional = self.app.transactional;
+        if transactional {
+            for k in &mut self.app.lists {
+                if k.dir.is_none() && k.buffer.side() == Side::Both {
+                    k.dir = Some(true);
+                }
+            }
+        }
+        let flow_dir = self.checks.iter().find_map(|c| match c {
+            Check::Flow(f) => f.to_server,
+            _ => None,
+        });
+        let sides = self
+            .app
+            .lists
+            .iter()
+            .map(ListKey::side)
+            .chain(self.app.checks.iter().map(TxCheck::side));
+        let (mut ts, mut tc) = (flow_dir == Some(true), flow_dir == Some(false));
+        let (mut kts, mut ktc) = (false, false);
+        for s in sides {
+            kts |= s == Side::ToServer;
+            ktc |= s == Side::ToClient;
+        }
+        ts |= kts;
+        tc |= ktc;
+        let tx = nlists > 0 || !self.app.checks.is_empty();
+        if ts && tc && !transactional {
+            self.fail(
+                "direction",
+                "rule mixes keywords with conflicting directions".into(),
+                rule.span,
+            );
+        }
+        if transactional && !tx {
+            self.fail(
+                "direction",
+                "transactional rules (=>) need app-layer keywords".into(),
+                rule.span,
+            );
+        }
+        if !self.issues.is_empty() {
+            return None;
+        }
+        let dir = if transactional || (tc && !ts) {
+            RuleDir::ToClient
+        } else if ts {
+            RuleDir::ToServer
+        } else {
+            RuleDir::Either
+        };
+
+        // Fast pattern: an explicit fast_pattern anywhere, else Suricata's
+        // buffer priorities, then length and strength.
+        let (fast, fast_list) = if tx {
+            choose_tx_fast(&payload, &per_list, &self.app.lists)
+        } else {
+            (choose_fast(&payload), None)
+        };
+
+        let first_anchored = payload
+            .iter()
+            .find_map(|d| match d {
+                Draft::Content(c) => {
+                    Some(!c.relative() && (c.depth.is_some() || c.offset.is_some() || c.startswith))
+                }
+                _ => None,
+            })
+            .unwrap_or(false);
+        let program = build_program(payload, nvars);
+        let packet_only = header.proto.pkt_only()
+            || program.is_empty()
+            || self.checks.iter().any(Check::packet_only);
+        let stream = if packet_only {
+            StreamMode::Packet
+        } else if self.app.stream_only {
+            StreamMode::StreamOnly
+        } else if matches!(header.proto, Proto::Tcp { .. } | Proto::Any) {
+            if first_anchored {
+                StreamMode::Both
+            } else {
+                StreamMode::StreamPreferred
+            }
+        } else {
+            StreamMode::Packet
+        };
+        let lengths = std::mem::take(&mut self.app.lengths);
+        let lists = std::mem::take(&mut self.app.lists)
+            .into_iter()
+            .zip(per_list)
+            .zip(lengths)
+            .map(|((key, drafts), lengths)| {
+                let program = build_program(drafts, nvars);
+                let needs_complete = is_streaming(key.buffer) && depends_on_end(&program, &lengths);
+                BufList {
+                    key,
+                    program,
+                    lengths,
+                    needs_complete,
+                }
+            })
+            .collect();
+        Some(Parts {
+            fast,
+            program,
+            packet_only,
+            app: AppRule {
+                proto: self.app.proto,
+                tx,
+                lists,
+                checks: std::mem::take(&mut self.app.checks),
+                alproto: std::mem::take(&mut self.app.alproto),
+                dir,
+                transactional,
+                stream,
+                fast: fast_list,
+            },
+        })
+    }
+}
+
+/// Suricata's choice for rules with buffers: an explicit `fast_pattern`
+/// wins; else among the lists with a positive content, those of the best
+/// (lowest) priority compete on content length, then pattern strength,
+/// then order (payload first, then lists in order of first use).
+fn choose_tx_fast(
+    payload: &[Draft],
+    lists: &[Vec<Draft>],
+    keys: &[ListKey],
+) -> (Option<FastPattern>, Option<FastList>) {
+    let explicit = |ds: &[Draft]| {
+        ds.iter()
+            .any(|d| matches!(d, Draft::Content(c) if c.fast.is_some()))
+    };
+    let candidates = std::iter::once((FastList::Payload, payload, None)).chain(
+        lists.iter().enumerate().map(|(i, ds)| {
+            (
+                FastList::List(i),
+                ds.as_slice(),
+                keys.get(i).map(|k| k.buffer),
+            )
+        }),
+    );
+    if let Some((at, ds, _)) = candidates.clone().find(|(_, ds, _)| explicit(ds)) {
+        return (choose_fast(ds), Some(at));
+    }
+    let mut best: Option<(u8, usize, u32, FastList, FastPattern)> = None;
+    for (at, ds, buffer) in candidates {
+        let Some(fp) = choose_fast(ds) else {
+            continue;
+        };
+        let prio = fast_priority(buffer);
+        let len = fp.bytes.len();
+        let strength = pattern_strength(&fp.bytes);
+        let better = best
+            .as_ref()
+            .is_none_or(|(p, l, s, _, _)| prio < *p || (prio == *p && (len, strength) > (*l, *s)));
+        if better {
+            best = Some((prio, len, strength, at, fp));
+        }
+    }
+    match best {
+        Some((_, _, _, at, fp)) => (Some(fp), Some(at)),
+        None => (None, None),
+    }
+}

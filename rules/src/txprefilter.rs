@@ -1,0 +1,359 @@
+//! Prefilter for transaction rules (Suricata's per-buffer MPM).
+//!
+//! Transaction rules are grouped by protocol and by the packet direction
+//! they are inspected on (a rule following the packet's direction sits in
+//! both). Inside a group, each inspection list that holds fast patterns
+//! (a buffer, its transforms and the side it is read from — or the packet
+//! payload) gets one case-insensitive aho-corasick automaton; every value
+//! of that buffer (each item of a multi-buffer) is scanned, transformed as
+//! the rules' list is. A hit makes the rules of that pattern candidates;
+//! rules without a fast pattern are always candidates of their group.
+//! Scratch space is reused, so collecting candidates allocates nothing
+//! once warmed up.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+
+use crate::applayer::{FastList, RuleDir};
+use crate::buffer::{AppProto, Buffer, Side};
+use crate::compile::CompiledRule;
+use crate::meta::RuleId;
+use crate::transform::{Transform, TransformBufs};
+use crate::txview::TxView;
+
+/// Where a list group's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Source {
+    buffer: Buffer,
+    transforms: Vec<Transform>,
+    to_server: bool,
+}
+
+#[derive(Debug)]
+struct ListGroup {
+    /// None: the packet payload.
+    source: Option<Source>,
+    ac: AhoCorasick,
+    pat_base: usize,
+    /// CSR: rules of pattern `i` are `pat_rules[pat_start[i]..pat_start[i+1]]`.
+    pat_start: Vec<u32>,
+    pat_rules: Vec<RuleId>,
+}
+
+#[derive(Debug, Default)]
+struct DirGroup {
+    always: Vec<RuleId>,
+    lists: Vec<ListGroup>,
+}
+
+/// The transaction-rule groups of a rule set.
+#[derive(Debug, Default)]
+pub struct TxIndex {
+    /// `proto_index(p) * 2 + to_server`.
+    groups: Vec<DirGroup>,
+    npatterns: usize,
+}
+
+fn proto_index(p: AppProto) -> usize {
+    match p {
+        AppProto::Http => 0,
+        AppProto::Dns => 1,
+        AppProto::Tls => 2,
+        AppProto::Ssh => 3,
+    }
+}
+
+const NPROTOS: usize = 4;
+
+/// Per-worker state for transaction matching.
+#[derive(Debug, Default)]
+pub struct TxScratch {
+    gen: u32,
+    rule_stamp: Vec<u32>,
+    pattern_stamp: Vec<u32>,
+    /// Reused value list (empty between uses; see [`lend`]).
+    vals: Vec<&'static [u8]>,
+    pub(crate) bufs: TransformBufs,
+    pub(crate) cands: Vec<RuleId>,
+    /// `dns.rrtype` values.
+    rrtypes: Vec<u16>,
+}
+
+impl TxScratch {
+    /// Reused `dns.rrtype` list.
+    pub(crate) fn rrtypes(&mut self) -> &mut Vec<u16> {
+        &mut self.rrtypes
+    }
+
+    fn begin(&mut self, nrules: usize, npatterns: usize) {
+        if self.rule_stamp.len() != nrules
+            || self.pattern_stamp.len() != npatterns
+            || self.gen == u32::MAX
+        {
+            self.rule_stamp.clear();
+            self.rule_stamp.resize(nrules, 0);
+            self.pattern_stamp.clear();
+            self.pattern_stamp.resize(npatterns, 0);
+            self.gen = 0;
+        }
+        self.gen += 1;
+    }
+
+    fn add(&mut self, id: RuleId, out: &mut Vec<RuleId>) {
+        if let Some(s) = self.rule_stamp.get_mut(id as usize) {
+            if *s != self.gen {
+                *s = self.gen;
+                out.push(id);
+            }
+        }
+    }
+
+    /// Lends the reusable value vector (empty) for one borrow.
+    pub(crate) fn lend<'a>(&mut self) -> Vec<&'a [u8]> {
+        let mut v = std::mem::take(&mut self.vals);
+        v.clear();
+        v
+    }
+
+    /// Takes the vector back, keeping its allocation (the in-place
+    /// `collect` reuses it: same element layout).
+    pub(crate) fn give_back(&mut self, mut v: Vec<&[u8]>) {
+        v.clear();
+        self.vals = v.into_iter().map(|_| -> &'static [u8] { &[] }).collect();
+    }
+}
+
+/// The side a list is read from when its rule is inspected on `to_server`
+/// packets.
+pub fn fetch_side(side: Side, to_server: bool) -> bool {
+    match side {
+        Side::ToServer => true,
+        Side::ToClient => false,
+        Side::Both => to_server,
+    }
+}
+
+type Drafts = HashMap<(usize, Option<Source>), (HashMap<Vec<u8>, usize>, Vec<Vec<RuleId>>)>;
+
+impl TxIndex {
+    /// Groups the transaction rules of `rules` (indexed by id). With
+    /// `enabled` false every rule is an always-candidate of its groups.
+    pub fn build(rules: &[CompiledRule], enabled: bool) -> TxIndex {
+        let mut groups: Vec<DirGroup> = (0..NPROTOS * 2).map(|_| DirGroup::default()).collect();
+        let mut drafts: Drafts = HashMap::new();
+        let mut order: Vec<(usize, Option<Source>)> = Vec::new();
+        let ids = 0..RuleId::try_from(rules.len()).unwrap_or(RuleId::MAX);
+        for (id, r) in ids.zip(rules) {
+            let app = &r.app;
+            let (true, Some(proto)) = (app.tx, app.proto) else {
+                continue;
+            };
+            let dirs: &[bool] = match app.dir {
+                RuleDir::ToServer => &[true],
+                RuleDir::ToClient => &[false],
+                RuleDir::Either => &[true, false],
+            };
+            for &to_server in dirs {
+                let g = proto_index(proto) * 2 + usize::from(to_server);
+                let fast = r.fast.as_ref().filter(|f| enabled && !f.bytes.is_empty());
+                let source = match (fast, app.fast) {
+                    (Some(_), Some(FastList::Payload)) => Some(None),
+                    (Some(_), Some(FastList::List(i))) => app.lists.get(i).map(|l| {
+                        Some(Source {
+                            buffer: l.key.buffer,
+                            transforms: l.key.transforms.clone(),
+                            to_server: fetch_side(l.key.side(), to_server),
+                        })
+                    }),
+                    _ => None,
+                };
+                match (source, fast) {
+                    (Some(src), Some(fp)) => {
+                        let key = (g, src);
+                        let entry = drafts.entry(key.clone()).or_insert_with(|| {
+                            order.push(key);
+                            Default::default()
+                        });
+                        let pat = fp.bytes.to_ascii_lowercase();
+                        let n = entry.0.len();
+                        let i = *entry.0.entry(pat).or_insert(n);
+                        if i == entry.1.len() {
+                            entry.1.push(Vec::new());
+                        }
+                        if let Some(v) = entry.1.get_mut(i) {
+                            v.push(id);
+                        }
+                    }
+                    _ => {
+                        if let Some(gr) = groups.get_mut(g) {
+                            gr.always.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        let mut npatterns = 0;
+        for key in order {
+            let Some((index, by_pattern)) = drafts.remove(&key) else {
+                continue;
+            };
+            let (g, source) = key;
+            let mut patterns: Vec<(usize, Vec<u8>)> =
+                index.into_iter().map(|(p, i)| (i, p)).collect();
+            patterns.sort_unstable();
+            let built = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(patterns.iter().map(|(_, p)| p));
+            let Some(gr) = groups.get_mut(g) else {
+                continue;
+            };
+            let ac = match built {
+                Ok(ac) => ac,
+                Err(e) => {
+                    tracing::warn!(error = %e, "tx prefilter automaton build failed; rules checked unfiltered");
+                    gr.always.extend(by_pattern.iter().flatten());
+                    continue;
+                }
+            };
+            let mut pat_start = Vec::with_capacity(by_pattern.len() + 1);
+            let mut pat_rules = Vec::new();
+            pat_start.push(0);
+            for rs in &by_pattern {
+                pat_rules.extend_from_slice(rs);
+                pat_start.push(u32::try_from(pat_rules.len()).unwrap_or(u32::MAX));
+            }
+            gr.lists.push(ListGroup {
+                source,
+                ac,
+                pat_base: npatterns,
+                pat_start,
+                pat_rules,
+            });
+            npatterns += by_pattern.len();
+        }
+        for g in &mut groups {
+            g.always.sort_unstable();
+            g.always.dedup();
+        }
+        TxIndex { groups, npatterns }
+    }
+
+    /// Always-candidate entries and automata, for tests.
+    #[cfg(test)]
+    pub fn sizes(&self) -> (usize, usize) {
+        let always: usize = self.groups.iter().map(|g| g.always.len()).sum();
+        let lists: usize = self.groups.iter().map(|g| g.lists.len()).sum();
+        (always, lists)
+    }
+
+    /// Appends the candidate rules (each once) for `tx` seen from a packet
+    /// travelling `to_server` with `payload`.
+    pub fn candidates(
+        &self,
+        tx: &dyn TxView,
+        to_server: bool,
+        payload: &[u8],
+        nrules: usize,
+        st: &mut TxScratch,
+        out: &mut Vec<RuleId>,
+    ) {
+        st.begin(nrules, self.npatterns);
+        let g = proto_index(tx.app_proto()) * 2 + usize::from(to_server);
+        let Some(group) = self.groups.get(g) else {
+            return;
+        };
+        for &id in &group.always {
+            st.add(id, out);
+        }
+        for lg in &group.lists {
+            match &lg.source {
+                None => lg.scan(payload, st, out),
+                Some(src) => {
+                    let mut vals = st.lend();
+                    tx.buffer(src.buffer, src.to_server, &mut vals);
+                    let mut bufs = std::mem::take(&mut st.bufs);
+                    for v in &vals {
+                        let data = bufs.apply(&src.transforms, v);
+                        lg.scan(data, st, out);
+                    }
+                    st.bufs = bufs;
+                    st.give_back(vals);
+                }
+            }
+        }
+    }
+}
+
+impl ListGroup {
+    fn scan(&self, data: &[u8], st: &mut TxScratch, out: &mut Vec<RuleId>) {
+        if data.is_empty() {
+            return;
+        }
+        let Ok(iter) = self.ac.try_find_overlapping_iter(Input::new(data)) else {
+            return;
+        };
+        for m in iter {
+            let p = m.pattern().as_usize();
+            let Some(stamp) = st.pattern_stamp.get_mut(self.pat_base + p) else {
+                continue;
+            };
+            if *stamp == st.gen {
+                continue;
+            }
+            *stamp = st.gen;
+            let (Some(&a), Some(&b)) = (self.pat_start.get(p), self.pat_start.get(p + 1)) else {
+                continue;
+            };
+            for &id in self
+                .pat_rules
+                .get(a as usize..b as usize)
+                .unwrap_or_default()
+            {
+                st.add(id, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lent_vector_keeps_its_allocation() {
+        let mut st = TxScratch::default();
+        let owned = b"abc".to_vec();
+        let mut v = st.lend();
+        v.push(&owned[..]);
+        v.reserve(64);
+        let cap = v.capacity();
+        st.give_back(v);
+        let v2 = st.lend();
+        assert!(v2.is_empty());
+        assert_eq!(v2.capacity(), cap);
+    }
+
+    #[test]
+    fn stamps_dedupe_per_generation() {
+        let mut st = TxScratch::default();
+        let mut out = Vec::new();
+        st.begin(4, 0);
+        st.add(1, &mut out);
+        st.add(1, &mut out);
+        st.add(3, &mut out);
+        assert_eq!(out, [1, 3]);
+        st.begin(4, 0);
+        st.add(1, &mut out);
+        assert_eq!(out, [1, 3, 1]);
+    }
+
+    #[test]
+    fn sides() {
+        assert!(fetch_side(Side::ToServer, false));
+        assert!(!fetch_side(Side::ToClient, true));
+        assert!(fetch_side(Side::Both, true));
+        assert!(!fetch_side(Side::Both, false));
+    }
+}
