@@ -3,6 +3,7 @@
 //! (tcpdump -D).
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +16,6 @@ use sigil_engine::capture::{
     list_interfaces, ring::wall_clock, CaptureMeta, LiveConfig, LiveEvent, LiveSource, RingConfig,
     RingWriter,
 };
-use std::ops::ControlFlow;
 
 /// `sigil capture`
 #[derive(Debug, Args)]
@@ -48,10 +48,11 @@ pub struct CaptureArgs {
     #[arg(short = 'p', long = "no-promisc")]
     pub no_promisc: bool,
     /// Stop after N packets.
-    #[arg(short = 'c', long = "count", value_name = "N")]
+    #[arg(short = 'c', long = "count", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Stop after SECS seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub duration: Option<u64>,
 }
 
@@ -236,6 +237,48 @@ pub fn capture(args: CaptureArgs, quiet: bool) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn capture_flags_parse_like_tcpdump() {
+        let cli = Cli::try_parse_from([
+            "sigil",
+            "capture",
+            "-i",
+            "eth0",
+            "-w",
+            "out",
+            "--bpf",
+            "tcp port 80",
+            "--rotate-size",
+            "20KB",
+            "--rotate-count",
+            "4",
+            "-c",
+            "3",
+            "-p",
+        ])
+        .unwrap();
+        let Command::Capture(a) = cli.command else {
+            panic!("not capture")
+        };
+        assert_eq!(a.interface, "eth0");
+        assert_eq!(a.rotate_size, 20_000);
+        assert_eq!(a.rotate_count, Some(4));
+        assert_eq!(a.count, Some(3));
+        assert!(a.no_promisc);
+        assert_eq!(a.snaplen, 262_144);
+        for bad in [["--rotate-count", "0"], ["--snaplen", "0"], ["-c", "0"]] {
+            let mut argv = vec!["sigil", "capture", "-i", "lo", "-w", "d"];
+            argv.extend(bad);
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
+        assert!(matches!(
+            Cli::try_parse_from(["sigil", "list-interfaces"]).map(|c| c.command),
+            Ok(Command::ListInterfaces)
+        ));
+    }
 
     #[test]
     fn sizes_parse_like_tcpdump_with_binary_units_too() {

@@ -196,7 +196,8 @@ fn report(
             println!("  {n} is listed in {} but was not run", f.display());
         }
     }
-    let bad = s.failed + stale.len();
+    // Errors (the engine could not run the test) count as failures.
+    let bad = s.failed + s.errors + stale.len();
     println!("{} passed, {} failed, {} skipped", s.passed, bad, s.skipped);
     if bad > 0 {
         ExitCode::from(1)

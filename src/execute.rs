@@ -102,6 +102,11 @@ pub fn execute(
     opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
     opts.stop = req.stop.clone();
     opts.stream = stream_settings(cfg)?;
+    if let Some(n) = cfg.get_u64(
+        "app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit",
+    ) {
+        opts.app.http_decompress_layers = usize::try_from(n).unwrap_or(usize::MAX);
+    }
     let summary = run_offline(&opts, rules)?;
     Ok(Outcome {
         report,

@@ -447,7 +447,10 @@ fn capture_ring_rotates_hashes_and_survives_sigint() {
                 .map(str::to_string),
         );
     }
-    assert!(uris.iter().any(|u| u == "/final-marker"), "{uris:?}");
+    assert!(
+        uris.iter().any(|u| u == "/final-marker"),
+        "{uris:?} {stderr:?}"
+    );
 }
 
 #[test]

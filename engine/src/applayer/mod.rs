@@ -62,6 +62,9 @@ pub struct AppConfig {
     pub max_tx: usize,
     /// Bytes buffered for one incomplete record (TLS record, DNS/TCP message, SSH line).
     pub max_record: usize,
+    /// Nested content encodings undone in HTTP bodies (Suricata's
+    /// `response-body-decompress-layer-limit`, default 2).
+    pub http_decompress_layers: usize,
 }
 
 impl Default for AppConfig {
@@ -72,6 +75,7 @@ impl Default for AppConfig {
             http_header_limit: 64 * 1024,
             max_tx: 512,
             max_record: 256 * 1024,
+            http_decompress_layers: 2,
         }
     }
 }

@@ -27,7 +27,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pcap::{Active, Capture, Precision};
 
@@ -389,6 +389,10 @@ impl LiveSource {
     /// Calls `visit` for each packet until the stop flag is set or reading
     /// fails (then `Continue`; see [`LiveSource::take_error`]) or `visit`
     /// returns `Break` (then `Break`; a later call resumes).
+    ///
+    /// Once the flag is set, packets the kernel already holds are still
+    /// delivered: for up to 1.5 read timeouts (the kernel hands over a
+    /// partly filled block only when its timer fires), then reading stops.
     pub fn for_each_packet<F>(&mut self, mut visit: F) -> ControlFlow<()>
     where
         F: FnMut(&RawPacket<'_>) -> ControlFlow<()>,
@@ -405,9 +409,13 @@ impl LiveSource {
     where
         F: FnMut(LiveEvent<'_>) -> ControlFlow<()>,
     {
+        let mut drain_until: Option<Instant> = None;
         let flow = loop {
-            if self.stop.load(Ordering::Relaxed) || self.error.is_some() {
+            if self.error.is_some() {
                 break ControlFlow::Continue(());
+            }
+            if drain_until.is_none() && self.stop.load(Ordering::Relaxed) {
+                drain_until = Some(Instant::now() + self.read_timeout * 3 / 2);
             }
             let event = match self.cap.next_packet() {
                 Ok(p) => {
@@ -426,23 +434,33 @@ impl LiveSource {
                 }
                 // Non-blocking: nothing queued right now (blocking: the
                 // read timeout passed).
-                Err(pcap::Error::TimeoutExpired) => match self.wait() {
-                    Ok(true) => continue,
-                    Ok(false) => LiveEvent::Idle,
-                    Err(e) => {
-                        self.error = Some(LiveError::Read {
-                            interface: self.interface.clone(),
-                            message: format!("poll: {e}"),
-                        });
-                        continue;
+                Err(pcap::Error::TimeoutExpired) => {
+                    let wait = match drain_until {
+                        None => self.read_timeout,
+                        Some(t) => match t.checked_duration_since(Instant::now()) {
+                            Some(left) if !left.is_zero() => left,
+                            _ => break ControlFlow::Continue(()),
+                        },
+                    };
+                    match self.wait(wait) {
+                        Ok(true) => continue,
+                        Ok(false) if drain_until.is_some() => continue,
+                        Ok(false) => LiveEvent::Idle,
+                        Err(e) => {
+                            self.error = Some(LiveError::Read {
+                                interface: self.interface.clone(),
+                                message: format!("poll: {e}"),
+                            });
+                            continue;
+                        }
                     }
-                },
+                }
                 Err(e) => {
                     let err = LiveError::Read {
                         interface: self.interface.clone(),
                         message: pcap_message(e),
                     };
-                    tracing::error!("{err}");
+                    tracing::debug!("{err}");
                     self.error = Some(err);
                     continue;
                 }
@@ -459,18 +477,18 @@ impl LiveSource {
         flow
     }
 
-    /// Waits up to the read timeout for the descriptor to become readable:
+    /// Waits up to `limit` for the descriptor to become readable:
     /// `Ok(true)` to read again (a packet, an error to collect, or a signal
     /// that may have set the stop flag), `Ok(false)` when the time passed.
     #[cfg(unix)]
-    fn wait(&self) -> std::io::Result<bool> {
+    fn wait(&self, limit: Duration) -> std::io::Result<bool> {
         use std::os::fd::AsRawFd;
-        ffi::poll_readable(self.cap.as_raw_fd(), self.read_timeout)
+        ffi::poll_readable(self.cap.as_raw_fd(), limit)
     }
 
     /// libpcap already waited for the read timeout.
     #[cfg(not(unix))]
-    fn wait(&self) -> std::io::Result<bool> {
+    fn wait(&self, _limit: Duration) -> std::io::Result<bool> {
         Ok(false)
     }
 

@@ -102,6 +102,8 @@ struct EventJson<'a, T: Serialize> {
 #[derive(Serialize)]
 struct AlertBody<'a> {
     alert: AlertJson<'a>,
+    #[serde(flatten)]
+    extras: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// Groups `metadata` entries as Suricata does: `{"key": ["v1", "v2"]}`.
@@ -140,6 +142,7 @@ pub fn encode_alert(
     out: &mut Vec<u8>,
     pkt: &EventCtx<'_>,
     alert: &AlertInfo<'_>,
+    extras: &serde_json::Map<String, serde_json::Value>,
 ) -> io::Result<()> {
     let body = AlertBody {
         alert: AlertJson {
@@ -152,6 +155,7 @@ pub fn encode_alert(
             severity: alert.severity,
             metadata: group_metadata(alert.metadata),
         },
+        extras,
     };
     encode_event(out, pkt, "alert", body)
 }
@@ -221,7 +225,7 @@ impl EveWriter {
     /// Writes one `alert` event.
     pub fn alert(&mut self, pkt: &EventCtx<'_>, alert: &AlertInfo<'_>) -> io::Result<()> {
         self.buf.clear();
-        encode_alert(&mut self.buf, pkt, alert)?;
+        encode_alert(&mut self.buf, pkt, alert, &serde_json::Map::new())?;
         self.out.write_all(&self.buf)?;
         self.written += 1;
         Ok(())

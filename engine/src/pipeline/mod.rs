@@ -18,6 +18,7 @@
 //! directions of a flow, and every fragment of a datagram, reach the same
 //! worker, so each worker owns its flows outright and needs no locks.
 
+pub mod app;
 pub mod batch;
 pub mod worker;
 pub mod writer;
@@ -69,6 +70,8 @@ pub struct RunOptions {
     pub stop: Option<Arc<AtomicBool>>,
     /// TCP reassembly and stream inspection.
     pub stream: StreamSettings,
+    /// Application-layer parser limits.
+    pub app: crate::applayer::AppConfig,
 }
 
 impl RunOptions {
@@ -89,6 +92,7 @@ impl RunOptions {
                 cfg: Some(StreamConfig::default()),
                 inline: false,
             },
+            app: crate::applayer::AppConfig::default(),
         }
     }
 }
@@ -222,6 +226,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             outputs,
             opts.stream,
             n,
+            opts.app,
         );
         let pool = pool_tx.clone();
         let handle = thread::Builder::new()

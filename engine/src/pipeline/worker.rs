@@ -11,7 +11,9 @@ use serde::Serialize;
 use sigil_rules::packet::{ipproto, PacketView};
 use sigil_rules::{Action, FlowVars, RuleId, RuleSet, Scratch};
 
+use super::app::{txs, AppFlow};
 use super::batch::{EventKey, OutEvent, RoundBuf};
+use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
 use crate::decode::{self, ChecksumVerdict, DecodeStats, VlanIds};
 use crate::flow::{
@@ -29,10 +31,10 @@ pub const PACKET_ALERT_MAX: usize = 15;
 /// What a worker keeps per flow besides the tracker's counters.
 #[derive(Debug, Default)]
 pub struct FlowState {
-    /// An alert was raised on the flow.
-    pub alerted: bool,
-    /// A `pass` rule matched a TCP packet of the flow: no more inspection.
-    pub passed: bool,
+    /// Alerted / passed.
+    pub flags: FlowFlags,
+    /// Application layer.
+    pub app: AppFlow,
     /// ICMP type/code of the first packet (for the flow record).
     pub icmp: Option<(u8, u8)>,
     /// VLAN ids of the first packet.
@@ -41,6 +43,15 @@ pub struct FlowState {
     pub vars: FlowVars,
     /// TCP reassembly, for TCP flows.
     pub tcp: Option<Box<TcpSession>>,
+}
+
+/// What detection decided about a flow so far.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FlowFlags {
+    /// An alert was raised on the flow.
+    pub alerted: bool,
+    /// A `pass` rule matched a TCP packet of the flow: no more inspection.
+    pub passed: bool,
 }
 
 /// Counters of one worker, summed by the writer at the end.
@@ -109,6 +120,7 @@ pub struct Worker {
     stream: StreamSettings,
     memcap: StreamMemcap,
     prefix_hits: Vec<RuleId>,
+    app_cfg: AppConfig,
 }
 
 impl Worker {
@@ -120,6 +132,7 @@ impl Worker {
         outputs: WorkerOutputs,
         stream: StreamSettings,
         workers: usize,
+        app_cfg: AppConfig,
     ) -> Worker {
         let scratch = rules.as_deref().map(RuleSet::new_scratch);
         // Each worker gets its share of the memcap: no shared counter.
@@ -138,6 +151,7 @@ impl Worker {
             stream,
             memcap,
             prefix_hits: Vec::new(),
+            app_cfg,
         }
     }
 
@@ -221,15 +235,53 @@ impl Worker {
             info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
             info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
         }
+        // Application layer: IDS mode parses a direction's bytes once the
+        // peer acknowledged them (on the peer's packet); inline on arrival.
+        let ports = (flow.key.sport, flow.key.dport);
+        if !bad_csum {
+            if let Some(sess) = flow.data.tcp.as_deref().filter(|s| s.is_reassembling()) {
+                let feed = if self.stream.inline {
+                    dir
+                } else {
+                    reverse(dir)
+                };
+                feed_app(
+                    &mut flow.data.app,
+                    sess,
+                    feed,
+                    self.stream.inline,
+                    raw.ts,
+                    ports,
+                    &self.app_cfg,
+                );
+            } else if key.proto == ipproto::UDP {
+                flow.data
+                    .app
+                    .input(dir, d.payload, raw.ts, false, ports, &self.app_cfg);
+            }
+        }
+        info.app_proto = flow.data.app.proto();
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
             // Without rules nothing reads the stream: keep it drained.
             if let Some(sess) = flow.data.tcp.as_mut() {
                 drain(sess, dir, self.stream.inline);
             }
+            let fmeta = flow_meta_of(flow, dir);
+            let logs = log_txs(
+                &mut flow.data.app,
+                false,
+                raw.ts,
+                raw.pcap_cnt,
+                fmeta,
+                key.proto,
+                self.outputs,
+                None,
+            );
+            self.out.extend(logs);
             self.collect_ended(raw.pcap_cnt);
             return;
         };
-        if flow.data.passed {
+        if flow.data.flags.passed {
             if let Some(sess) = flow.data.tcp.as_mut() {
                 drain(sess, dir, self.stream.inline);
             }
@@ -263,7 +315,14 @@ impl Worker {
             base_key: (raw.pcap_cnt, 0, 0, 0),
         };
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
-        let stop = sink.emit(&self.hits, &ctx, &mut flow.data, view.ip_proto);
+        let app_proto = flow.data.app.proto().map(|p| p.name());
+        let stop = sink.emit(
+            &self.hits,
+            &ctx,
+            &mut flow.data.flags,
+            view.ip_proto,
+            AppAlert::flow(app_proto),
+        );
         // Raw stream inspection of this packet's own direction: data the
         // peer acknowledged (or, inline, everything contiguous).
         if let Some(sess) = flow.data.tcp.as_mut().filter(|s| s.is_reassembling()) {
@@ -289,7 +348,13 @@ impl Worker {
                     &mut self.prefix_hits,
                 );
                 let before = sink.stats.alerts;
-                sink.emit(&self.hits, &ctx, &mut flow.data, view.ip_proto);
+                sink.emit(
+                    &self.hits,
+                    &ctx,
+                    &mut flow.data.flags,
+                    view.ip_proto,
+                    AppAlert::flow(app_proto),
+                );
                 sink.stats.stream_alerts += sink.stats.alerts - before;
             }
             if let Some(sd) = flow.data.tcp.as_mut().map(|s| s.direction_mut(dir)) {
@@ -297,6 +362,49 @@ impl Worker {
                 sd.consume(n);
             }
         }
+        // Transactions: each rule alerts at most once per transaction.
+        if !stop && !flow.data.flags.passed {
+            let FlowState {
+                app, vars, flags, ..
+            } = &mut flow.data;
+            inspect_txs(
+                app,
+                vars,
+                flags,
+                rules,
+                scratch,
+                &view,
+                raw.ts,
+                &ctx,
+                &mut self.hits,
+                &mut sink,
+            );
+        }
+        let fmeta = flow_meta_of(flow, dir);
+        let FlowState {
+            app, vars, flags, ..
+        } = &mut flow.data;
+        let look = (!stop && !flags.passed).then_some(LastLook {
+            rules,
+            scratch,
+            vars,
+            flags,
+            hits: &mut self.hits,
+            sink: &mut sink,
+            view,
+            ctx,
+        });
+        let logs = log_txs(
+            app,
+            false,
+            raw.ts,
+            raw.pcap_cnt,
+            fmeta,
+            key.proto,
+            self.outputs,
+            look,
+        );
+        self.out.extend(logs);
         self.collect_ended(raw.pcap_cnt);
     }
 
@@ -305,6 +413,106 @@ impl Worker {
         let ended = self.flows.take_ended();
         if !ended.is_empty() {
             self.end_flows(ended, |f| (cnt, 1, 0, f.flow_id));
+        }
+    }
+
+    /// Flow end for the application layer: the rest of both streams is
+    /// parsed, transactions are inspected once more and all are logged.
+    fn flow_end_app(&mut self, f: &mut Flow<FlowState>, key: EventKey) {
+        let ports = (f.key.sport, f.key.dport);
+        if let Some(sess) = f.data.tcp.as_deref_mut().filter(|s| s.is_reassembling()) {
+            sess.flush_all();
+            for dir in [Direction::ToServer, Direction::ToClient] {
+                feed_app(
+                    &mut f.data.app,
+                    sess,
+                    dir,
+                    true,
+                    f.last_ts,
+                    ports,
+                    &self.app_cfg,
+                );
+                f.data.app.close(dir);
+            }
+        }
+        if f.data.app.proto().is_none() {
+            return;
+        }
+        let base = (key.0, key.1, key.2, key.3.saturating_sub(1 << 21));
+        if let (Some(rules), Some(scratch), false) = (
+            self.rules.as_deref(),
+            self.scratch.as_mut(),
+            f.data.flags.passed,
+        ) {
+            let vlan = f.data.vlan;
+            for dir in [Direction::ToServer, Direction::ToClient] {
+                let (src, sport, dst, dport) = match dir {
+                    Direction::ToServer => (f.key.src, f.key.sport, f.key.dst, f.key.dport),
+                    Direction::ToClient => (f.key.dst, f.key.dport, f.key.src, f.key.sport),
+                };
+                let mut view = PacketView::new(src, dst, f.key.proto, &[]);
+                view.sport = sport;
+                view.dport = dport;
+                view.flow = f.info(dir);
+                view.flow.app_proto = f.data.app.proto();
+                let ctx = EventCtx {
+                    ts: f.last_ts,
+                    pcap_cnt: 0,
+                    pcap_filename: None,
+                    src,
+                    dst,
+                    sport,
+                    dport,
+                    ip_proto: f.key.proto,
+                    icmp: None,
+                    vlan: vlan.as_slice(),
+                    flow: Some(flow_meta_of(f, dir)),
+                };
+                let mut sink = AlertSink {
+                    rules,
+                    outputs: self.outputs,
+                    out: &mut self.out,
+                    stats: &mut self.stats,
+                    emitted: 0,
+                    base_key: base,
+                };
+                let FlowState {
+                    app, vars, flags, ..
+                } = &mut f.data;
+                inspect_txs(
+                    app,
+                    vars,
+                    flags,
+                    rules,
+                    scratch,
+                    &view,
+                    f.last_ts,
+                    &ctx,
+                    &mut self.hits,
+                    &mut sink,
+                );
+            }
+        }
+        let fmeta = flow_meta_of(f, Direction::ToServer);
+        let mut logs = Vec::new();
+        logs.extend(log_txs(
+            &mut f.data.app,
+            true,
+            f.last_ts,
+            0,
+            fmeta,
+            f.key.proto,
+            self.outputs,
+            None,
+        ));
+        for (i, mut e) in logs.into_iter().enumerate() {
+            e.key = (
+                key.0,
+                key.1,
+                key.2,
+                key.3.saturating_sub(1 << 20).saturating_add(i as u64),
+            );
+            self.out.push(e);
         }
     }
 
@@ -324,6 +532,7 @@ impl Worker {
     /// Flow end: everything still buffered is inspected, as Suricata does
     /// with its end-of-flow pseudo packets (which carry no packet number).
     fn flush_stream(&mut self, f: &mut Flow<FlowState>, key: EventKey) {
+        self.flow_end_app(f, key);
         let Some(mut sess) = f.data.tcp.take() else {
             return;
         };
@@ -331,7 +540,7 @@ impl Worker {
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
             return;
         };
-        if !sess.is_reassembling() || f.data.passed {
+        if !sess.is_reassembling() || f.data.flags.passed {
             return;
         }
         sess.flush_all();
@@ -390,7 +599,14 @@ impl Worker {
                     &mut self.prefix_hits,
                 );
                 let before = sink.stats.alerts;
-                sink.emit(&self.hits, &ctx, &mut f.data, f.key.proto);
+                let app_proto = f.data.app.proto().map(|p| p.name());
+                sink.emit(
+                    &self.hits,
+                    &ctx,
+                    &mut f.data.flags,
+                    f.key.proto,
+                    AppAlert::flow(app_proto),
+                );
                 sink.stats.stream_alerts += sink.stats.alerts - before;
                 let sd = sess.direction_mut(dir);
                 let n = usize::try_from(end - consumed).unwrap_or(usize::MAX);
@@ -424,7 +640,7 @@ impl Worker {
                 ip_proto: f.key.proto,
                 icmp: f.data.icmp,
                 vlan: f.data.vlan.as_slice(),
-                app_proto: None,
+                app_proto: f.data.app.proto().map(|p| p.name()),
                 pkts_toserver: f.pkts_toserver,
                 pkts_toclient: f.pkts_toclient,
                 bytes_toserver: f.bytes_toserver,
@@ -433,7 +649,7 @@ impl Worker {
                 end: f.last_ts,
                 state,
                 reason: f.end_reason.unwrap_or(EndReason::Shutdown).as_str(),
-                alerted: f.data.alerted,
+                alerted: f.data.flags.alerted,
                 tcp: tcp_state.map(|s| TcpRecord {
                     flags_ts: f.tcp_flags_toserver,
                     flags_tc: f.tcp_flags_toclient,
@@ -482,8 +698,9 @@ impl AlertSink<'_> {
         &mut self,
         hits: &[RuleId],
         ctx: &EventCtx<'_>,
-        fs: &mut FlowState,
+        fs: &mut FlowFlags,
         ip_proto: u8,
+        app: AppAlert<'_>,
     ) -> bool {
         for &id in hits {
             let m = self.rules.meta(id);
@@ -519,7 +736,7 @@ impl AlertSink<'_> {
             fs.alerted = true;
             self.stats.alerts += 1;
             let mut eve = Vec::new();
-            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert).is_err() {
+            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert, &app.extras()).is_err() {
                 eve.clear();
             }
             let fast = self.outputs.fast.then(|| {
@@ -613,4 +830,220 @@ pub struct ThresholdKey {
     pub dst: std::net::IpAddr,
     /// The flow, for `track by_flow`.
     pub flow: Option<u64>,
+}
+
+/// Application-layer context of an alert.
+#[derive(Debug, Clone, Copy)]
+pub struct AppAlert<'a> {
+    /// The flow's protocol, once known.
+    pub app_proto: Option<&'static str>,
+    /// The transaction, for transaction rules: id and its EVE object.
+    pub tx: Option<(u64, &'static str, &'a serde_json::Value)>,
+}
+
+impl<'a> AppAlert<'a> {
+    /// A packet or stream alert on a flow with `app_proto`.
+    pub fn flow(app_proto: Option<&'static str>) -> Self {
+        AppAlert {
+            app_proto,
+            tx: None,
+        }
+    }
+
+    fn extras(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        if let Some(p) = self.app_proto {
+            m.insert("app_proto".into(), p.into());
+        }
+        if let Some((id, key, obj)) = self.tx {
+            m.insert("tx_id".into(), id.into());
+            m.insert(key.into(), obj.clone());
+        }
+        m
+    }
+}
+
+fn reverse(d: Direction) -> Direction {
+    match d {
+        Direction::ToServer => Direction::ToClient,
+        Direction::ToClient => Direction::ToServer,
+    }
+}
+
+/// Hands `dir`'s new stream bytes to the parser: acknowledged ones, or all
+/// contiguous ones when `all` (inline mode, flow end).
+fn feed_app(
+    app: &mut AppFlow,
+    sess: &TcpSession,
+    dir: Direction,
+    all: bool,
+    ts: Timestamp,
+    ports: (u16, u16),
+    cfg: &AppConfig,
+) {
+    if matches!(app.state, super::app::AppState::Failed) {
+        return;
+    }
+    let i = usize::from(dir == Direction::ToClient);
+    let sd = sess.direction(dir);
+    let start = sd.readable_offset();
+    let data = if all { sd.readable() } else { sd.acked_data() };
+    let mut parsed = app.parsed[i];
+    if parsed < start {
+        // Bytes were skipped (a gap, or consumed before the parser saw
+        // them): the parser resynchronises.
+        if parsed > 0 || start > 0 {
+            app.gap(dir, start - parsed);
+        }
+        parsed = start;
+    }
+    let off = usize::try_from(parsed - start).unwrap_or(usize::MAX);
+    if let Some(new) = data.get(off..).filter(|d| !d.is_empty()) {
+        app.input(dir, new, ts, true, ports, cfg);
+        parsed = start + data.len() as u64;
+    }
+    app.parsed[i] = parsed;
+}
+
+/// Runs transaction rules over every live transaction; each (tx, rule)
+/// alerts once.
+#[allow(clippy::too_many_arguments)]
+fn inspect_txs(
+    app: &mut AppFlow,
+    vars: &mut FlowVars,
+    flags: &mut FlowFlags,
+    rules: &RuleSet,
+    scratch: &mut Scratch,
+    view: &PacketView<'_>,
+    ts: Timestamp,
+    ctx: &EventCtx<'_>,
+    hits: &mut Vec<RuleId>,
+    sink: &mut AlertSink<'_>,
+) {
+    let app_proto = app.proto().map(|p| p.name());
+    let AppFlow { state, alerted, .. } = app;
+    for tx in txs(state, ts) {
+        rules.match_tx(view, &tx, vars, scratch, hits);
+        let id = sigil_rules::TxView::tx_id(&tx);
+        hits.retain(|r| alerted.insert((id, *r)));
+        if hits.is_empty() {
+            continue;
+        }
+        let (k, obj) = tx.eve();
+        let alert = AppAlert {
+            app_proto,
+            tx: Some((id, k, &obj)),
+        };
+        if sink.emit(hits, ctx, flags, ctx.ip_proto, alert) {
+            break;
+        }
+    }
+}
+
+/// Detection that still has to see finished transactions before they go.
+struct LastLook<'a, 'b> {
+    rules: &'a RuleSet,
+    scratch: &'a mut Scratch,
+    vars: &'a mut FlowVars,
+    flags: &'a mut FlowFlags,
+    hits: &'a mut Vec<RuleId>,
+    sink: &'a mut AlertSink<'b>,
+    /// The packet the transactions finished on.
+    view: PacketView<'a>,
+    ctx: EventCtx<'a>,
+}
+
+/// Finished transactions: inspected once more from the side the current
+/// packet does not travel (Suricata keeps a transaction until detection
+/// has run in both directions; here that happens now, on this packet),
+/// then logged as `http`, `dns`, `tls`, `ssh` and `fileinfo` records.
+#[allow(clippy::too_many_arguments)]
+fn log_txs(
+    app: &mut AppFlow,
+    flow_end: bool,
+    ts: Timestamp,
+    pcap_cnt: u64,
+    fmeta: FlowMeta,
+    ip_proto: u8,
+    outputs: WorkerOutputs,
+    look: Option<LastLook<'_, '_>>,
+) -> Vec<OutEvent> {
+    let mut out = Vec::new();
+    let Some(proto) = app.proto() else {
+        return out;
+    };
+    let finished = app.take_finished(flow_end);
+    if finished.is_empty() {
+        return out;
+    }
+    if let Some(l) = look {
+        let mut view = l.view;
+        view.flow.to_server = !view.flow.to_server;
+        std::mem::swap(&mut view.src, &mut view.dst);
+        std::mem::swap(&mut view.sport, &mut view.dport);
+        view.payload = &[];
+        let mut ctx = l.ctx;
+        std::mem::swap(&mut ctx.src, &mut ctx.dst);
+        std::mem::swap(&mut ctx.sport, &mut ctx.dport);
+        if let Some(f) = ctx.flow.as_mut() {
+            f.to_server = !f.to_server;
+        }
+        let app_proto = Some(proto.name());
+        for tx in &finished {
+            let tv = tx.view(ts);
+            l.rules.match_tx(&view, &tv, l.vars, l.scratch, l.hits);
+            let id = sigil_rules::TxView::tx_id(&tv);
+            l.hits.retain(|r| app.alerted.insert((id, *r)));
+            if l.hits.is_empty() {
+                continue;
+            }
+            let (k, obj) = tv.eve();
+            let alert = AppAlert {
+                app_proto,
+                tx: Some((id, k, &obj)),
+            };
+            if l.sink.emit(l.hits, &ctx, l.flags, ip_proto, alert) {
+                break;
+            }
+        }
+    }
+    if !outputs.eve {
+        return out;
+    }
+    let records = finished.iter().flat_map(|t| t.records());
+    for (n, (event_type, tx_id, to_server, body)) in records.enumerate() {
+        let (src, dst) = if to_server {
+            (fmeta.client, fmeta.server)
+        } else {
+            (fmeta.server, fmeta.client)
+        };
+        let ctx = EventCtx {
+            ts,
+            pcap_cnt,
+            pcap_filename: None,
+            src: src.0,
+            dst: dst.0,
+            sport: src.1,
+            dport: dst.1,
+            ip_proto,
+            icmp: None,
+            vlan: &[],
+            flow: Some(FlowMeta { to_server, ..fmeta }),
+        };
+        let mut body = body;
+        if let Some(m) = body.as_object_mut() {
+            m.insert("tx_id".into(), tx_id.into());
+            m.insert("app_proto".into(), proto.name().into());
+        }
+        let mut line = Vec::new();
+        if crate::output::eve::encode_event(&mut line, &ctx, event_type, &body).is_ok() {
+            out.push(OutEvent {
+                key: (pcap_cnt, 0, 1 << 30, n as u64),
+                eve: line,
+                fast: None,
+                threshold: None,
+            });
+        }
+    }
+    out
 }

@@ -1,0 +1,453 @@
+//! The worker's application layer: protocol detection, feeding parsers in
+//! Suricata's IDS order, and the [`TxView`] every protocol's transactions
+//! offer to detection.
+//!
+//! Timing (IDS mode, Suricata's): a direction's TCP bytes are parsed when
+//! the other side acknowledges them, i.e. on the peer's packet; a
+//! transaction's request side is then inspected on the client's next
+//! packet. Inline (`stream.inline`) parses and inspects the bytes on the
+//! packet that carries them. UDP datagrams are parsed on arrival.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use sigil_rules::buffer::{AppProto, Buffer, Side};
+use sigil_rules::{RuleId, TxView};
+
+use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
+use crate::capture::Timestamp;
+use crate::flow::Direction;
+
+/// Parser state of one flow.
+#[derive(Debug, Default)]
+pub enum AppState {
+    /// Not known yet.
+    #[default]
+    Detecting,
+    /// HTTP/1.
+    Http(Box<http::State>),
+    /// DNS.
+    Dns(Box<dns::State>),
+    /// TLS.
+    Tls(Box<tls::State>),
+    /// SSH.
+    Ssh(Box<ssh::State>),
+    /// No supported protocol recognised.
+    Failed,
+}
+
+/// Per-flow application-layer bookkeeping.
+#[derive(Debug, Default)]
+pub struct AppFlow {
+    /// The parser.
+    pub state: AppState,
+    /// Stream offsets already handed to the parser, per direction
+    /// (index 0: to server).
+    pub parsed: [u64; 2],
+    /// Data seen without a verdict, per direction (bounded).
+    probed: [u64; 2],
+    /// (tx id, rule) pairs that alerted: each rule alerts once per tx.
+    pub alerted: HashSet<(u64, RuleId)>,
+    /// Transactions already logged (ids), for protocols that keep logged
+    /// transactions alive (SSH).
+    pub logged: HashSet<u64>,
+}
+
+/// Bytes of one direction probed before giving up on detection.
+const PROBE_LIMIT: u64 = 4096;
+
+fn idx(dir: Direction) -> usize {
+    match dir {
+        Direction::ToServer => 0,
+        Direction::ToClient => 1,
+    }
+}
+
+impl AppFlow {
+    /// The detected protocol.
+    pub fn proto(&self) -> Option<AppProto> {
+        match self.state {
+            AppState::Http(_) => Some(AppProto::Http),
+            AppState::Dns(_) => Some(AppProto::Dns),
+            AppState::Tls(_) => Some(AppProto::Tls),
+            AppState::Ssh(_) => Some(AppProto::Ssh),
+            AppState::Detecting | AppState::Failed => None,
+        }
+    }
+
+    /// Tries to recognise the protocol from the first bytes of `dir`.
+    fn detect(
+        &mut self,
+        data: &[u8],
+        dir: Direction,
+        tcp: bool,
+        ports: (u16, u16),
+        cfg: &AppConfig,
+    ) {
+        let probes: [(AppProto, Probe); 4] = if tcp {
+            [
+                (AppProto::Http, http::probe(data, dir)),
+                (AppProto::Tls, tls::probe(data, dir)),
+                (AppProto::Ssh, ssh::probe(data, dir)),
+                (
+                    AppProto::Dns,
+                    if ports.0 == 53 || ports.1 == 53 {
+                        dns::probe_tcp(data, dir)
+                    } else {
+                        Probe::NoMatch
+                    },
+                ),
+            ]
+        } else {
+            let dns_port = matches!(ports.0, 53 | 5353) || matches!(ports.1, 53 | 5353);
+            [
+                (AppProto::Http, Probe::NoMatch),
+                (AppProto::Tls, Probe::NoMatch),
+                (AppProto::Ssh, Probe::NoMatch),
+                (
+                    AppProto::Dns,
+                    if dns_port {
+                        dns::probe(data, dir)
+                    } else {
+                        Probe::NoMatch
+                    },
+                ),
+            ]
+        };
+        if let Some((p, _)) = probes.iter().find(|(_, r)| *r == Probe::Match) {
+            self.state = match p {
+                AppProto::Http => {
+                    let mut st = http::State::new(cfg);
+                    st.set_decompress_layer_limit(cfg.http_decompress_layers);
+                    AppState::Http(Box::new(st))
+                }
+                AppProto::Tls => AppState::Tls(Box::new(tls::State::new(cfg))),
+                AppProto::Ssh => AppState::Ssh(Box::new(ssh::State::new(cfg))),
+                AppProto::Dns if tcp => AppState::Dns(Box::new(dns::State::new_tcp(cfg))),
+                AppProto::Dns => AppState::Dns(Box::new(dns::State::new(cfg))),
+            };
+            return;
+        }
+        let i = idx(dir);
+        self.probed[i] += data.len() as u64;
+        let undecided = probes.iter().any(|(_, r)| *r == Probe::NeedMore);
+        if !undecided || self.probed[i] >= PROBE_LIMIT {
+            // Both directions had their chance (or one is far past it).
+            let other = self.probed[1 - i];
+            if other > 0 || self.probed[i] >= PROBE_LIMIT || !tcp {
+                self.state = AppState::Failed;
+            }
+        }
+    }
+
+    /// Hands `data` (the next bytes of `dir`) to the parser, detecting
+    /// the protocol first when needed.
+    pub fn input(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        ts: Timestamp,
+        tcp: bool,
+        ports: (u16, u16),
+        cfg: &AppConfig,
+    ) {
+        if data.is_empty() {
+            return;
+        }
+        if matches!(self.state, AppState::Detecting) {
+            self.detect(data, dir, tcp, ports, cfg);
+        }
+        match &mut self.state {
+            AppState::Http(s) => s.input(dir, data, ts),
+            AppState::Dns(s) => s.input(dir, data, ts),
+            AppState::Tls(s) => s.input(dir, data, ts),
+            AppState::Ssh(s) => s.input(dir, data, ts),
+            AppState::Detecting | AppState::Failed => {}
+        }
+    }
+
+    /// Bytes lost in `dir`.
+    pub fn gap(&mut self, dir: Direction, len: u64) {
+        match &mut self.state {
+            AppState::Http(s) => s.gap(dir, len),
+            AppState::Dns(s) => s.gap(dir, len),
+            AppState::Tls(s) => s.gap(dir, len),
+            AppState::Ssh(s) => s.gap(dir, len),
+            AppState::Detecting | AppState::Failed => {}
+        }
+    }
+
+    /// The side `dir` closed (FIN/RST): HTTP bodies delimited by close end.
+    pub fn close(&mut self, dir: Direction) {
+        if let AppState::Http(s) = &mut self.state {
+            s.close(dir);
+        }
+    }
+
+    /// Live transactions as detection views.
+    pub fn txs(&self, ts: Timestamp) -> Vec<TxRef<'_>> {
+        txs(&self.state, ts)
+    }
+}
+
+/// Live transactions of `state` as detection views.
+pub fn txs(state: &AppState, ts: Timestamp) -> Vec<TxRef<'_>> {
+    match state {
+        AppState::Http(s) => s.txs().map(|t| TxRef::Http(t, ts)).collect(),
+        AppState::Dns(s) => s.txs().map(|t| TxRef::Dns(t, ts)).collect(),
+        AppState::Tls(s) => s.txs().map(|t| TxRef::Tls(t, ts)).collect(),
+        AppState::Ssh(s) => s.txs().map(|t| TxRef::Ssh(t, ts)).collect(),
+        AppState::Detecting | AppState::Failed => Vec::new(),
+    }
+}
+
+impl AppFlow {
+    /// Transactions the parser finished, removed from it (SSH hands out a
+    /// copy once and keeps its single tx until flow end).
+    pub fn take_finished(&mut self, flow_end: bool) -> Vec<OwnedTx> {
+        match &mut self.state {
+            AppState::Http(s) => s
+                .take_finished(flow_end)
+                .into_iter()
+                .map(OwnedTx::Http)
+                .collect(),
+            AppState::Dns(s) => s
+                .take_finished(flow_end)
+                .into_iter()
+                .map(OwnedTx::Dns)
+                .collect(),
+            AppState::Tls(s) => s
+                .take_finished(flow_end)
+                .into_iter()
+                .map(OwnedTx::Tls)
+                .collect(),
+            AppState::Ssh(s) => s
+                .take_finished(flow_end)
+                .into_iter()
+                .filter(|t| self.logged.insert(t.id()))
+                .map(OwnedTx::Ssh)
+                .collect(),
+            AppState::Detecting | AppState::Failed => Vec::new(),
+        }
+    }
+
+    /// Anomalies the parser raised since the last call.
+    pub fn events(&mut self) -> Vec<&'static str> {
+        match &mut self.state {
+            AppState::Http(s) => s.events(),
+            AppState::Dns(s) => s.events(),
+            AppState::Tls(s) => s.events(),
+            AppState::Ssh(s) => s.events(),
+            AppState::Detecting | AppState::Failed => Vec::new(),
+        }
+    }
+}
+
+/// One transaction as detection sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum TxRef<'a> {
+    /// HTTP request/response pair.
+    Http(&'a http::Tx, Timestamp),
+    /// One DNS message.
+    Dns(&'a dns::Tx, Timestamp),
+    /// The TLS handshake.
+    Tls(&'a tls::Tx, Timestamp),
+    /// The SSH handshake.
+    Ssh(&'a ssh::Tx, Timestamp),
+}
+
+fn dir_of(to_server: bool) -> Direction {
+    if to_server {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    }
+}
+
+fn side_of(to_server: bool) -> Side {
+    if to_server {
+        Side::ToServer
+    } else {
+        Side::ToClient
+    }
+}
+
+impl TxRef<'_> {
+    /// The EVE object attached to alerts on this transaction.
+    pub fn eve(&self) -> (&'static str, Value) {
+        match self {
+            TxRef::Http(t, _) => ("http", t.eve()),
+            TxRef::Dns(t, _) => ("dns", t.eve()),
+            TxRef::Tls(t, _) => ("tls", t.eve()),
+            TxRef::Ssh(t, _) => ("ssh", t.eve()),
+        }
+    }
+}
+
+impl TxView for TxRef<'_> {
+    fn app_proto(&self) -> AppProto {
+        match self {
+            TxRef::Http(..) => AppProto::Http,
+            TxRef::Dns(..) => AppProto::Dns,
+            TxRef::Tls(..) => AppProto::Tls,
+            TxRef::Ssh(..) => AppProto::Ssh,
+        }
+    }
+
+    fn tx_id(&self) -> u64 {
+        match self {
+            TxRef::Http(t, _) => t.id(),
+            TxRef::Dns(t, _) => t.id(),
+            TxRef::Tls(t, _) => t.id(),
+            TxRef::Ssh(t, _) => t.id(),
+        }
+    }
+
+    fn buffer<'a>(&'a self, b: Buffer, to_server: bool, out: &mut Vec<&'a [u8]>) {
+        let dir = dir_of(to_server);
+        match self {
+            TxRef::Http(t, _) => t.buffer_dir(b, dir, out),
+            TxRef::Dns(t, _) => t.buffer_dir(b, dir, out),
+            TxRef::Tls(t, _) => t.buffer(b, out),
+            TxRef::Ssh(t, _) => t.buffer_dir(b, dir, out),
+        }
+    }
+
+    fn side_complete(&self, to_server: bool) -> bool {
+        let side = side_of(to_server);
+        match self {
+            TxRef::Http(t, _) => t.complete(side),
+            TxRef::Dns(t, _) => t.complete(side),
+            TxRef::Tls(t, _) => t.complete(side),
+            TxRef::Ssh(t, _) => t.complete(side),
+        }
+    }
+
+    fn dns_opcode(&self, to_server: bool) -> Option<u8> {
+        match self {
+            TxRef::Dns(t, _) if (t.direction() == Direction::ToServer) == to_server => t.opcode(),
+            _ => None,
+        }
+    }
+
+    fn dns_rcode(&self, to_server: bool) -> Option<u8> {
+        match self {
+            TxRef::Dns(t, _) if (t.direction() == Direction::ToServer) == to_server => t.rcode(),
+            _ => None,
+        }
+    }
+
+    fn dns_rrtypes(&self, to_server: bool, out: &mut Vec<u16>) {
+        if let TxRef::Dns(t, _) = self {
+            if (t.direction() == Direction::ToServer) == to_server {
+                out.extend(t.query_rrtypes());
+            }
+        }
+    }
+
+    fn tls_version(&self, to_server: bool) -> Option<u16> {
+        match self {
+            TxRef::Tls(t, _) => {
+                let v = t.version(dir_of(to_server));
+                // The tls module says 0x0002 for SSLv2; rules say 0x0200.
+                Some(if v == 0x0002 { 0x0200 } else { v }).filter(|v| *v != 0)
+            }
+            _ => None,
+        }
+    }
+
+    fn tls_state(&self) -> u32 {
+        match self {
+            // Both use the same bit layout (client hello = 1 … unknown = 16).
+            TxRef::Tls(t, _) => u32::from(t.ssl_state().bits()),
+            _ => 0,
+        }
+    }
+
+    fn tls_cert_validity(&self) -> Option<(i64, i64)> {
+        match self {
+            TxRef::Tls(t, _) => Some((t.cert_not_before()?, t.cert_not_after()?)),
+            _ => None,
+        }
+    }
+
+    fn packet_time(&self) -> Option<i64> {
+        match self {
+            TxRef::Http(_, ts) | TxRef::Dns(_, ts) | TxRef::Tls(_, ts) | TxRef::Ssh(_, ts) => {
+                Some(ts.secs)
+            }
+        }
+    }
+}
+
+/// A finished transaction, owned.
+#[derive(Debug)]
+pub enum OwnedTx {
+    /// HTTP.
+    Http(http::Tx),
+    /// DNS.
+    Dns(dns::Tx),
+    /// TLS.
+    Tls(tls::Tx),
+    /// SSH.
+    Ssh(ssh::Tx),
+}
+
+impl OwnedTx {
+    /// The detection view.
+    pub fn view(&self, ts: Timestamp) -> TxRef<'_> {
+        match self {
+            OwnedTx::Http(t) => TxRef::Http(t, ts),
+            OwnedTx::Dns(t) => TxRef::Dns(t, ts),
+            OwnedTx::Tls(t) => TxRef::Tls(t, ts),
+            OwnedTx::Ssh(t) => TxRef::Ssh(t, ts),
+        }
+    }
+
+    /// EVE records `(event_type, tx_id, to_server, body)` for this transaction.
+    pub fn records(&self) -> Vec<(&'static str, u64, bool, Value)> {
+        let mut out = Vec::new();
+        match self {
+            OwnedTx::Http(tx) => {
+                out.push((
+                    "http",
+                    tx.id(),
+                    true,
+                    serde_json::json!({ "http": tx.eve() }),
+                ));
+                for f in tx.files() {
+                    out.push((
+                        "fileinfo",
+                        tx.id(),
+                        f.to_server,
+                        serde_json::json!({
+                            "http": tx.eve(),
+                            "fileinfo": http::file_eve(&f, false),
+                        }),
+                    ));
+                }
+            }
+            OwnedTx::Dns(tx) => {
+                if let Some(v) = tx.eve_request().or_else(|| tx.eve_response()) {
+                    out.push((
+                        "dns",
+                        tx.id(),
+                        tx.direction() == Direction::ToServer,
+                        serde_json::json!({ "dns": v }),
+                    ));
+                }
+            }
+            OwnedTx::Tls(tx) => {
+                if tx.should_log() {
+                    out.push(("tls", tx.id(), true, serde_json::json!({ "tls": tx.eve() })));
+                }
+            }
+            OwnedTx::Ssh(tx) => {
+                if let Some(v) = tx.eve_record() {
+                    out.push(("ssh", tx.id(), true, serde_json::json!({ "ssh": v })));
+                }
+            }
+        }
+        out
+    }
+}
