@@ -320,6 +320,11 @@ fn bench_et(c: &mut Criterion) {
 
     let packets = real.packets();
     let txs = real.txs();
+    let sizes: Vec<String> = packets
+        .iter()
+        .map(|(label, p)| format!("{label} {} B", p.payload.len()))
+        .collect();
+    println!("payloads: {}", sizes.join(", "));
     for (name, texts) in &sets {
         let set = build(name, texts, &vars);
         let mut scratch = set.new_scratch();

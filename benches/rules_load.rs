@@ -12,7 +12,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use sigil_grammar::{parse_file_with, ParseOptions};
 use sigil_rules::{Classifications, RuleSetBuilder};
 
@@ -59,6 +59,8 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("rules_load");
     group
         .sample_size(10)
+        // Each iteration takes a quarter to half a second: one per sample.
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Bytes(bytes as u64));

@@ -115,8 +115,20 @@ pub struct RuleLoadArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Capture file (pcap or pcapng) or a directory of them; repeatable.
-    #[arg(short = 'r', long = "read", value_name = "FILE|DIR", required = true)]
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE|DIR",
+        required_unless_present = "interface",
+        conflicts_with = "interface"
+    )]
     pub read: Vec<PathBuf>,
+    /// Capture live from this interface (see `sigil list-interfaces`).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// BPF filter for live capture (tcpdump syntax).
+    #[arg(long, value_name = "EXPR", requires = "interface")]
+    pub bpf: Option<String>,
     /// Rule file or directory of *.rules; repeatable. Default: the embedded pack.
     #[arg(short = 'S', long = "rules", value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
@@ -137,6 +149,13 @@ pub struct RunArgs {
     /// Write a `stats` record to eve.json every N seconds of capture time.
     #[arg(long, value_name = "SECS")]
     pub stats_interval: Option<u64>,
+    /// Do not write evidence pcaps of alerting flows (OUTDIR/evidence/).
+    #[arg(long)]
+    pub no_evidence: bool,
+    /// Sign the evidence manifest and the case log's last line with this
+    /// ed25519 key (see `sigil keygen`).
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
 }
 
 /// `sigil rules check`

@@ -13,8 +13,98 @@ use tracing::{info, warn};
 use crate::args::{ChecksumArg, RunArgs};
 use crate::execute::{execute, Request, Rules};
 use crate::ruleload;
+use sigil_engine::evidence::{CaseLog, StartInfo, CASE_LOG_NAME};
 
 /// Logs every rule that was not loaded, and why.
+/// Starts OUTDIR/case.log: the command, the version, every input and rule
+/// file with its sha256. An OUTDIR that already holds a case is refused:
+/// evidence is never overwritten.
+fn open_case(args: &RunArgs, rules: &Rules) -> Result<CaseLog> {
+    std::fs::create_dir_all(&args.log_dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.log_dir.display()))?;
+    if args.log_dir.join(CASE_LOG_NAME).exists() {
+        anyhow::bail!(
+            "{}: already holds a case ({CASE_LOG_NAME}); use a new output directory",
+            args.log_dir.display()
+        );
+    }
+    let mut case = CaseLog::create(&args.log_dir)?;
+    let mut extra = serde_json::Map::new();
+    if let Some(i) = &args.interface {
+        extra.insert("interface".into(), i.clone().into());
+        if let Some(b) = &args.bpf {
+            extra.insert("bpf".into(), b.clone().into());
+        }
+    }
+    let rule_paths = match rules {
+        Rules::Paths(p) => p.clone(),
+        Rules::Embedded => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(crate::defaults::DEFAULT_RULES.as_bytes());
+            extra.insert(
+                "embedded_rules_sha256".into(),
+                sigil_engine::evidence::hex(&digest).into(),
+            );
+            Vec::new()
+        }
+        Rules::None => Vec::new(),
+    };
+    case.start(&StartInfo {
+        argv: std::env::args().collect(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: args.read.clone(),
+        rules: rule_paths,
+        config: args.load.config.clone(),
+        extra,
+    })?;
+    Ok(case)
+}
+
+/// Records every output with its hash and ends the case log.
+fn close_case(
+    mut case: CaseLog,
+    args: &RunArgs,
+    out: &crate::execute::Outcome,
+    signer: Option<&sigil_engine::evidence::SigningKey>,
+) -> Result<()> {
+    for name in ["eve.json", "fast.log"] {
+        let p = args.log_dir.join(name);
+        if p.exists() {
+            case.output(&p)?;
+        }
+    }
+    if let Some(m) = &out.summary.evidence_manifest {
+        case.output_hashed(&m.path, m.size, &m.sha256)?;
+        if let Some(sig) = &m.signature {
+            case.output(sig)?;
+        }
+        if let Ok(dir) = std::fs::read_dir(sigil_engine::evidence::evidence_dir(&args.log_dir)) {
+            let mut files: Vec<_> = dir
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+                .collect();
+            files.sort();
+            for f in files {
+                case.output(&f)?;
+            }
+        }
+    }
+    let s = &out.summary;
+    let counts = serde_json::json!({
+        "files": s.files,
+        "packets": s.packets,
+        "bytes": s.bytes,
+        "flows": s.flows,
+        "alerts": s.alerts,
+        "evidence_files": s.evidence_files,
+        "truncated_files": s.truncated_files,
+        "interrupted": s.interrupted,
+    });
+    let head = case.end(counts, 0, signer)?;
+    tracing::info!("case.log head sha256 {head}");
+    Ok(())
+}
+
 fn log_report(report: &LoadReport) {
     for e in &report.syntax_errors {
         warn!("rule not loaded: {}", e.message.trim_end());
@@ -66,9 +156,19 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<ExitCode> {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
+    let sign_key = match &args.sign_key {
+        Some(p) => Some(Arc::new(sigil_engine::evidence::sign::load_signing_key(p)?)),
+        None => None,
+    };
+    // Unreadable or non-capture inputs fail before anything is written,
+    // so a typo does not leave a case behind in OUTDIR.
+    if args.interface.is_none() {
+        drop(sigil_engine::capture::OfflineSource::open(&args.read)?);
+    }
+    let mut case = open_case(&args, &rules)?;
     let req = Request {
         inputs: args.read.clone(),
-        rules,
+        rules: rules.clone(),
         outdir: args.log_dir.clone(),
         checksum: args.checksum.map(|k| match k {
             ChecksumArg::None => ChecksumMode::None,
@@ -78,11 +178,32 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<ExitCode> {
         threads: args.threads,
         stats_interval: args.stats_interval,
         stop: Some(stop),
+        evidence: !args.no_evidence,
+        sign_key: sign_key.clone(),
+        live: args.interface.as_ref().map(|i| {
+            let mut c = sigil_engine::capture::LiveConfig::new(i);
+            c.bpf = args.bpf.clone();
+            c
+        }),
     };
-    let out = execute(&cfg, &req, |report| {
+    let out = match execute(&cfg, &req, |report| {
         log_report(report);
         Ok(())
-    })?;
+    }) {
+        Ok(o) => o,
+        Err(e) => {
+            // The case log records the failure too, then the error is reported.
+            let mut f = serde_json::Map::new();
+            f.insert("error".into(), format!("{e:#}").into());
+            let _ = case.record("error", f);
+            let _ = case.end(serde_json::json!({}), 1, sign_key.as_deref());
+            return Err(e);
+        }
+    };
+    for e in &out.summary.evidence_errors {
+        warn!("evidence: {e}");
+    }
+    close_case(case, &args, &out, sign_key.as_deref())?;
     if let Some(r) = &out.report {
         info!(
             "{} rules loaded of {} in {:.2}s",
@@ -113,6 +234,11 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<ExitCode> {
             s.alerts,
             args.log_dir.display()
         );
+        if args.interface.is_some() {
+            for w in &s.capture_warnings {
+                eprintln!("sigil: {w}");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -236,6 +236,9 @@ fn run_engine(req: &RunRequest, scratch: &Path) -> Result<PathBuf, String> {
         threads: Some(1),
         stats_interval: None,
         stop: None,
+        evidence: false,
+        sign_key: None,
+        live: None,
     };
     execute(&cfg, &request, |report| {
         // Like Suricata's --init-errors-fatal: every rule must load.
@@ -299,6 +302,9 @@ fn scaffold(name: &str, args: &TestArgs) -> Result<ExitCode> {
         threads: Some(1),
         stats_interval: None,
         stop: None,
+        evidence: false,
+        sign_key: None,
+        live: None,
     };
     execute(&cfg, &request, |_| Ok(()))?;
     let eve = sigil_verify::read_eve(&scratch.join("eve.json"))?;

@@ -41,6 +41,12 @@ pub struct Request {
     pub stats_interval: Option<u64>,
     /// Set by signal handlers.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Write evidence pcaps of alerting flows.
+    pub evidence: bool,
+    /// Key signing the evidence manifest.
+    pub sign_key: Option<Arc<sigil_engine::evidence::SigningKey>>,
+    /// Live capture instead of `inputs`.
+    pub live: Option<sigil_engine::capture::LiveConfig>,
 }
 
 /// What a run did.
@@ -78,6 +84,10 @@ pub fn execute(
     let mut opts = RunOptions::new(req.inputs.clone(), req.outdir.clone());
     opts.checksum = match req.checksum {
         Some(m) => m,
+        // Live: packets the host itself sends carry offloaded (unfinished)
+        // checksums; like Suricata's af-packet `kernel` mode, trust the
+        // kernel unless -k says otherwise.
+        None if req.live.is_some() => ChecksumMode::None,
         None => match cfg.get_str("pcap-file.checksum-checks") {
             Some(s) => s.parse().map_err(|e: String| {
                 anyhow::anyhow!("configuration pcap-file.checksum-checks: {e}")
@@ -102,6 +112,21 @@ pub fn execute(
     opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
     opts.stop = req.stop.clone();
     opts.stream = stream_settings(cfg)?;
+    opts.live = req.live.clone();
+    if req.evidence && cfg.get_bool("evidence.enabled").unwrap_or(true) {
+        let mut ev = sigil_engine::evidence::EvidenceConfig::default();
+        if let Some(n) = cfg.get_u64("evidence.per-flow-buffer-packets") {
+            ev.per_flow_buffer_packets = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = cfg.get_u64("evidence.max-file-size") {
+            ev.max_file_bytes = n;
+        }
+        if let Some(n) = cfg.get_u64("evidence.max-total-size") {
+            ev.max_total_bytes = n;
+        }
+        opts.evidence = Some(ev);
+        opts.sign_key = req.sign_key.clone();
+    }
     if let Some(n) = cfg.get_u64(
         "app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit",
     ) {

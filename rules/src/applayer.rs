@@ -84,6 +84,19 @@ pub struct BufList {
     /// The buffer can still grow and a keyword depends on its end: only
     /// inspect once the side is complete.
     pub needs_complete: bool,
+    /// `absent` on the list's buffer (see [`Absent`]).
+    pub absent: Option<Absent>,
+}
+
+/// The `absent` keyword: a buffer that is missing (or empty: Suricata does
+/// not set up empty inspection buffers) matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absent {
+    /// `absent`: the list matches only when the buffer is missing.
+    Only,
+    /// `absent: or_else`: missing, or some value satisfies the list's
+    /// keywords.
+    OrElse,
 }
 
 /// Which packet views a packet rule inspects (see the module docs).

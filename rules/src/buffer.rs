@@ -157,9 +157,19 @@ buffers! {
     /// File name (last URI path segment or Content-Disposition).
     FileName = "file.name", Both, ["filename"];
     /// DNS query names (multi-buffer).
-    DnsQuery = "dns.query", ToServer, ["dns_query", "dns.queries.rrname"];
+    DnsQuery = "dns.query", ToServer, ["dns_query"];
+    /// DNS question names of queries *and* responses (Suricata 8's
+    /// `dns.queries.rrname` inspects both directions; multi-buffer).
+    DnsQueriesRrname = "dns.queries.rrname", Both, [];
     /// DNS answer names (multi-buffer).
     DnsAnswerName = "dns.answer.name", ToClient, ["dns.answers.rrname"];
+    /// DNS authority owner names of either message (multi-buffer).
+    DnsAuthoritiesRrname = "dns.authorities.rrname", Both, [];
+    /// DNS additional owner names of either message (multi-buffer).
+    DnsAdditionalsRrname = "dns.additionals.rrname", Both, [];
+    /// Every name of a response: questions, then owner and RDATA names of
+    /// answers, authorities and additionals (multi-buffer).
+    DnsResponseRrname = "dns.response.rrname", ToClient, [];
     /// TLS Server Name Indication.
     TlsSni = "tls.sni", ToServer, ["tls_sni"];
     /// Server certificate subject.

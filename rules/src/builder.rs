@@ -117,6 +117,8 @@ pub struct LoadReport {
     pub undefined_vars: Vec<UndefinedVar>,
     /// Rules not loaded for an invalid option value.
     pub other_errors: Vec<InvalidRule>,
+    /// Rules skipped silently because their `requires:` is not met.
+    pub requires_unmet: usize,
 }
 
 /// Errors that stop loading a source altogether (not per-rule problems).
@@ -302,6 +304,11 @@ impl RuleSetBuilder {
         line: usize,
         locate: impl Fn(ast::Span, &str) -> (usize, usize, String),
     ) {
+        if issues.iter().any(|i| i.kind == IssueKind::RequirementUnmet) {
+            // Suricata checks `requires` first and skips without an error.
+            self.report.requires_unmet += 1;
+            return;
+        }
         let file_buf = file.map(Path::to_path_buf);
         let unsupported: Vec<&CompileIssue> = issues
             .iter()

@@ -46,6 +46,9 @@ pub enum IssueKind {
     Invalid,
     /// A `$VAR` that no variable defines.
     UndefinedVar,
+    /// `requires:` names a version or feature Sigil does not meet: the
+    /// rule is skipped silently, as Suricata does.
+    RequirementUnmet,
 }
 
 /// One problem with one option (or header part) of a rule.
@@ -232,6 +235,16 @@ impl Compiler<'_> {
             return r;
         }
         match kw {
+            "requires" => {
+                if !crate::requires::requirements_met(need()?)? {
+                    self.issues.push(CompileIssue {
+                        kind: IssueKind::RequirementUnmet,
+                        keyword: kw.to_string(),
+                        reason: format!("requirement not met: {}", need()?.trim()),
+                        span: o.value_span.unwrap_or(o.keyword_span),
+                    });
+                }
+            }
             "msg" => self.meta.msg = unquote(need()?),
             "sid" => {
                 self.meta.sid = parse_u32(need()?, kw)?;

@@ -93,13 +93,12 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "lua" | "luajit" => "lua scripts are not supported".into(),
         "replace" => "payload replacement (IPS) is not supported".into(),
         "bypass" => "flow bypass is not supported".into(),
-        "requires" => "requires: is not evaluated".into(),
-        "engine-event" | "stream-event" | "app-layer-event" => {
-            format!("{k} needs stream/app-layer events (not implemented; decode-event is)")
+        "engine-event" | "stream-event" => {
+            format!("{k} needs stream-engine events (not implemented; decode-event and app-layer-event are)")
         }
         "config" | "transforms" => format!("{k} is not implemented"),
         "filestore" | "filemagic" | "filesize" | "filemd5" | "filesha1" | "filesha256"
-        | "fileext" | "file.magic" | "file.size" | "file.name.raw" => {
+        | "file.magic" | "file.size" | "file.name.raw" => {
             format!("{k}: file extraction keywords are not implemented")
         }
         // HTTP/1, DNS, TLS and SSH buffers and keywords are compiled by

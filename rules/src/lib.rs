@@ -50,7 +50,9 @@
 
 mod addr;
 mod addrindex;
+mod appevent;
 mod applayer;
+mod base64;
 pub mod buffer;
 mod builder;
 mod bytemath;
@@ -75,6 +77,7 @@ mod pktfields;
 mod pktkw;
 mod prefilter;
 mod program;
+mod requires;
 mod ruleset;
 mod threshold;
 mod transform;
@@ -83,6 +86,7 @@ mod txprefilter;
 pub mod txview;
 mod uint;
 mod vars;
+mod xform_ext;
 
 pub use addr::{IpSet, PortSet, ResolveError};
 pub use builder::{

@@ -9,14 +9,16 @@
 //!
 //! Transforms that need data Sigil does not have (`domain`/`tld`: the
 //! public-suffix list) or engines it does not embed (`luaxform`, `gunzip`,
-//! `zlib_deflate`, `pcrexform`, `from_base64`, `subslice`) are reported as
-//! unsupported by [`unsupported_transform`].
+//! `zlib_deflate`, `subslice`) are reported as unsupported by
+//! [`unsupported_transform`]. `pcrexform` and `from_base64` live in
+//! `xform_ext`.
 
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::keyword::KwError;
+use crate::xform_ext::{FromBase64, PcreXform};
 
 /// One transformation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -45,6 +47,10 @@ pub enum Transform {
     StripPseudoHeaders,
     /// XOR with a repeating key.
     Xor(Vec<u8>),
+    /// `pcrexform`: the regex's capture groups.
+    Pcrexform(PcreXform),
+    /// `from_base64`: base64 decoding.
+    FromBase64(FromBase64),
 }
 
 /// C `isspace`: space, `\t`, `\n`, `\v`, `\f`, `\r`.
@@ -57,8 +63,6 @@ fn is_space(b: u8) -> bool {
 pub fn unsupported_transform(kw: &str) -> Option<&'static str> {
     Some(match kw {
         "domain" | "tld" => "the domain/tld transforms need the public suffix list (not bundled)",
-        "pcrexform" => "the pcrexform transform is not implemented",
-        "from_base64" => "the from_base64 transform is not implemented",
         "luaxform" => "lua transforms are not supported",
         "gunzip" | "zlib_deflate" => "decompression transforms are not implemented",
         "subslice" => "the subslice transform is not implemented",
@@ -87,6 +91,8 @@ impl Transform {
             "header_lowercase" => plain(Transform::HeaderLowercase),
             "strip_pseudo_headers" => plain(Transform::StripPseudoHeaders),
             "xor" => parse_xor(value),
+            "pcrexform" => PcreXform::parse(value).map(Transform::Pcrexform),
+            "from_base64" => FromBase64::parse(value).map(Transform::FromBase64),
             _ => return None,
         })
     }
@@ -106,6 +112,8 @@ impl Transform {
             Transform::HeaderLowercase => "header_lowercase",
             Transform::StripPseudoHeaders => "strip_pseudo_headers",
             Transform::Xor(_) => "xor",
+            Transform::Pcrexform(_) => "pcrexform",
+            Transform::FromBase64(_) => "from_base64",
         }
     }
 
@@ -177,6 +185,8 @@ impl Transform {
             Transform::Xor(key) => {
                 out.extend(input.iter().zip(key.iter().cycle()).map(|(a, k)| a ^ k));
             }
+            Transform::Pcrexform(t) => t.apply(input, out),
+            Transform::FromBase64(t) => t.apply(input, out),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! App-layer keywords that test transaction fields rather than inspect a
 //! buffer: `dns.opcode`, `dns.rcode`, `dns.rrtype`, `tls.version`,
 //! `ssl_version`, `ssl_state`, `tls.cert_expired`, `tls.cert_valid`,
-//! `ssh.protoversion`, `ssh.softwareversion`. Values come from
+//! `ssh.protoversion`, `ssh.softwareversion`, `app-layer-event`. Values come from
 //! [`TxView`]'s typed accessors.
 
+use crate::appevent::AppEvent;
 use crate::buffer::{AppProto, Buffer, Side};
 use crate::keyword::KwError;
 use crate::txprefilter::TxScratch;
@@ -33,6 +34,8 @@ pub enum TxCheck {
     SshProto(Vec<u8>),
     /// `ssh.softwareversion`: a prefix of the software version.
     SshSoftware(Vec<u8>),
+    /// `app-layer-event:<proto>.<event>`.
+    AppEvent(AppEvent),
 }
 
 /// DNS rcode names (RFC 1035/2136).
@@ -146,6 +149,7 @@ impl TxCheck {
                 }
                 Ok(TxCheck::SshSoftware(v.as_bytes().to_vec()))
             }),
+            "app-layer-event" => need().and_then(|v| AppEvent::parse(v).map(TxCheck::AppEvent)),
             _ => return None,
         })
     }
@@ -160,6 +164,7 @@ impl TxCheck {
             | TxCheck::CertExpired
             | TxCheck::CertValid => AppProto::Tls,
             TxCheck::SshProto(_) | TxCheck::SshSoftware(_) => AppProto::Ssh,
+            TxCheck::AppEvent(e) => e.proto(),
         }
     }
 
@@ -220,6 +225,7 @@ impl TxCheck {
             TxCheck::SshSoftware(want) => ssh_field(tx, Buffer::SshSoftware, to_server, st, |v| {
                 v.starts_with(want)
             }),
+            TxCheck::AppEvent(e) => e.eval(tx),
         }
     }
 }

@@ -110,4 +110,10 @@ pub trait TxView {
     fn packet_time(&self) -> Option<i64> {
         None
     }
+
+    /// Appends the anomalies the parser raised on this transaction, as
+    /// Suricata names them, with or without the protocol prefix
+    /// (`dns.z_flag_set` or `request_chunk_extension`)
+    /// (`app-layer-event`).
+    fn app_events(&self, _out: &mut Vec<&'static str>) {}
 }

@@ -621,3 +621,97 @@ fn live_source_filters_real_traffic_and_stops_on_the_flag() {
     let cnts: Vec<u64> = packets.iter().map(|p| p.pcap_cnt).collect();
     assert_eq!(cnts, (1..=packets.len() as u64).collect::<Vec<_>>());
 }
+
+/// `sigil run -i lo` inside a namespace: a real curl against a real
+/// python http.server is detected by an HTTP rule live, evidence is
+/// written, and SIGINT leaves a case that `sigil verify` accepts.
+#[test]
+fn live_detection_on_real_traffic() {
+    if !is_root() {
+        println!("skipping: needs root");
+        return;
+    }
+    if !have("python3") || !have("curl") {
+        return;
+    }
+    let Some(ns) = Netns::new("run") else {
+        return;
+    };
+    let dir = TempDir::new("live-run").unwrap();
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), "hello").unwrap();
+    let _server = http_server(&ns, 18181, &www);
+    let rules = dir.join("live.rules");
+    std::fs::write(
+        &rules,
+        "alert http any any -> any any (msg:\"live marker\"; flow:established,to_server; \
+         http.uri; content:\"/sigil-live-marker\"; sid:42;)\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let mut child = ns
+        .cmd(
+            SIGIL,
+            &[
+                "run",
+                "-i",
+                "lo",
+                "--bpf",
+                "tcp port 18181",
+                "-S",
+                s(&rules),
+                "-l",
+                s(&out),
+                "--threads",
+                "2",
+            ],
+        )
+        .env_remove("SIGIL_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sigil run -i");
+    // Give libpcap time to attach before making traffic.
+    std::thread::sleep(Duration::from_millis(1500));
+    for _ in 0..3 {
+        let code = curl(&ns, "http://127.0.0.1:18181/sigil-live-marker");
+        assert_eq!(code, "404");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    interrupt(&child);
+    let status =
+        wait_timeout(&mut child, Duration::from_secs(20)).expect("sigil run -i stops on SIGINT");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(status.success(), "{err}");
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(out.join("eve.json"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let alerts: Vec<_> = events
+        .iter()
+        .filter(|e| e["event_type"] == "alert" && e["alert"]["signature_id"] == 42)
+        .collect();
+    assert_eq!(alerts.len(), 3, "{err}");
+    assert_eq!(alerts[0]["app_proto"], "http");
+    assert_eq!(alerts[0]["http"]["url"], "/sigil-live-marker");
+    assert!(alerts[0]["evidence"]
+        .as_str()
+        .is_some_and(|f| f.ends_with(".pcap")));
+    assert!(events.iter().any(|e| e["event_type"] == "http"));
+    assert_eq!(events.last().unwrap()["event_type"], "stats");
+    let verify = Command::new(SIGIL)
+        .args(["verify", s(&out)])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}

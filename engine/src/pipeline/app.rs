@@ -307,7 +307,14 @@ impl TxView for TxRef<'_> {
         let dir = dir_of(to_server);
         match self {
             TxRef::Http(t, _) => t.buffer_dir(b, dir, out),
-            TxRef::Dns(t, _) => t.buffer_dir(b, dir, out),
+            TxRef::Dns(t, _) if t.direction() == dir => match b {
+                Buffer::DnsQueriesRrname => t.buffer(Buffer::DnsQuery, out),
+                Buffer::DnsAuthoritiesRrname => t.authority_names(out),
+                Buffer::DnsAdditionalsRrname => t.additional_names(out),
+                Buffer::DnsResponseRrname => t.response_names(out),
+                _ => t.buffer(b, out),
+            },
+            TxRef::Dns(..) => {}
             TxRef::Tls(t, _) => t.buffer(b, out),
             TxRef::Ssh(t, _) => t.buffer_dir(b, dir, out),
         }
@@ -368,6 +375,16 @@ impl TxView for TxRef<'_> {
         match self {
             TxRef::Tls(t, _) => Some((t.cert_not_before()?, t.cert_not_after()?)),
             _ => None,
+        }
+    }
+
+    fn app_events(&self, out: &mut Vec<&'static str>) {
+        match self {
+            TxRef::Http(t, _) => out.extend(t.events()),
+            TxRef::Dns(t, _) => out.extend_from_slice(t.events()),
+            TxRef::Ssh(t, _) => out.extend_from_slice(t.events()),
+            // TLS anomalies are kept on the flow, not the handshake tx.
+            TxRef::Tls(..) => {}
         }
     }
 

@@ -72,6 +72,18 @@ pub struct RunOptions {
     pub stream: StreamSettings,
     /// Application-layer parser limits.
     pub app: crate::applayer::AppConfig,
+    /// Evidence pcaps of alerting flows (`None`: off).
+    pub evidence: Option<crate::evidence::EvidenceConfig>,
+    /// Key signing the evidence manifest.
+    pub sign_key: Option<Arc<crate::evidence::SigningKey>>,
+    /// Capture live from this interface instead of reading `inputs`.
+    pub live: Option<crate::capture::LiveConfig>,
+}
+
+/// Where packets come from.
+enum Source {
+    Offline(OfflineSource),
+    Live(Box<crate::capture::LiveSource>),
 }
 
 impl RunOptions {
@@ -93,6 +105,9 @@ impl RunOptions {
                 inline: false,
             },
             app: crate::applayer::AppConfig::default(),
+            evidence: None,
+            sign_key: None,
+            live: None,
         }
     }
 }
@@ -130,6 +145,13 @@ pub struct RunSummary {
     pub capture_warnings: Vec<String>,
     /// The run was stopped by a signal before the end of the input.
     pub interrupted: bool,
+    /// Evidence files written (0 when evidence is off).
+    pub evidence_files: usize,
+    /// The evidence manifest, when evidence is on.
+    #[serde(skip)]
+    pub evidence_manifest: Option<crate::evidence::ManifestInfo>,
+    /// Problems writing evidence (the run went on).
+    pub evidence_errors: Vec<String>,
 }
 
 /// Errors that stop a run.
@@ -147,10 +169,20 @@ pub enum RunError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The live interface could not be opened or read.
+    #[error("{0}")]
+    Live(String),
     /// A pipeline thread failed (a bug: reported, not hidden).
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// What a worker hands back when it is done.
+type WorkerDone = (
+    WorkerStats,
+    Option<crate::evidence::EvidenceReport>,
+    Vec<String>,
+);
 
 /// A worker's message to the writer.
 enum WorkerMsg {
@@ -162,7 +194,11 @@ enum WorkerMsg {
         events: Vec<OutEvent>,
         stats: WorkerStats,
     },
-    Done(WorkerStats),
+    Done(
+        WorkerStats,
+        Option<crate::evidence::EvidenceReport>,
+        Vec<String>,
+    ),
 }
 
 /// Symmetric shard of a packet: the unordered address pair and VLAN.
@@ -195,16 +231,27 @@ fn shard(d: &decode::Decoded<'_>, n: usize) -> usize {
 /// Reads every capture in `opts.inputs` and writes what `rules` find
 /// (decode, checksum and flow only when `rules` is `None`).
 pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<RunSummary, RunError> {
-    let mut source = OfflineSource::open(&opts.inputs)?;
+    let mut source = match &opts.live {
+        Some(cfg) => {
+            let mut live =
+                crate::capture::LiveSource::open(cfg).map_err(|e| RunError::Live(e.to_string()))?;
+            if let Some(stop) = &opts.stop {
+                live.set_stop_flag(Arc::clone(stop));
+            }
+            Source::Live(Box::new(live))
+        }
+        None => Source::Offline(OfflineSource::open(&opts.inputs)?),
+    };
     let mut writer = Writer::open(&opts.outdir, opts.eve, opts.fast, rules.clone())?;
     let n = opts.threads.max(1);
-    let filenames: Arc<Vec<String>> = Arc::new(
-        source
+    let filenames: Arc<Vec<String>> = Arc::new(match &source {
+        Source::Offline(src) => src
             .files()
             .iter()
             .map(|f| f.path.display().to_string())
             .collect(),
-    );
+        Source::Live(_) => Vec::new(),
+    });
     let outputs = WorkerOutputs {
         eve: opts.eve,
         fast: opts.fast,
@@ -219,6 +266,16 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         let (etx, erx) = bounded::<WorkerMsg>(CHANNEL_ROUNDS);
         round_txs.push(rtx);
         event_rxs.push(erx);
+        let recorder = match &opts.evidence {
+            Some(cfg) => Some(
+                crate::evidence::EvidenceRecorder::new(
+                    &crate::evidence::evidence_dir(&opts.outdir),
+                    cfg.clone(),
+                )
+                .map_err(|e| RunError::Internal(format!("evidence: {e}")))?,
+            ),
+            None => None,
+        };
         let mut w = Worker::new(
             rules.clone(),
             opts.flow,
@@ -227,6 +284,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             opts.stream,
             n,
             opts.app,
+            recorder,
         );
         let pool = pool_tx.clone();
         let handle = thread::Builder::new()
@@ -249,7 +307,8 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                     round.reset();
                     let _ = pool.send(round);
                     if last {
-                        let _ = etx.send(WorkerMsg::Done(w.finish()));
+                        let (stats, ev, errs) = w.finish();
+                        let _ = etx.send(WorkerMsg::Done(stats, ev, errs));
                         return;
                     }
                 }
@@ -262,7 +321,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
     let stats_interval = opts.stats_interval;
     let writer_handle = thread::Builder::new()
         .name("sigil-writer".into())
-        .spawn(move || -> Result<(Writer, Vec<WorkerStats>), RunError> {
+        .spawn(move || -> Result<(Writer, Vec<WorkerDone>), RunError> {
             let mut next_stats: Option<Timestamp> = None;
             loop {
                 let mut events = Vec::new();
@@ -290,7 +349,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                             first = f;
                             snapshots.push(stats);
                         }
-                        Ok(WorkerMsg::Done(_)) | Err(_) => {
+                        Ok(WorkerMsg::Done(..)) | Err(_) => {
                             return Err(RunError::Internal("a worker stopped early".into()))
                         }
                     }
@@ -309,7 +368,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                     let mut finals = Vec::with_capacity(event_rxs.len());
                     for rx in &event_rxs {
                         match rx.recv() {
-                            Ok(WorkerMsg::Done(s)) => finals.push(s),
+                            Ok(WorkerMsg::Done(s, ev, errs)) => finals.push((s, ev, errs)),
                             _ => return Err(RunError::Internal("a worker lost its stats".into())),
                         }
                     }
@@ -354,7 +413,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         }
         true
     };
-    let _ = source.for_each_packet(|raw| {
+    let mut on_packet = |raw: &crate::capture::RawPacket<'_>| {
         if stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
             interrupted = true;
             return std::ops::ControlFlow::Break(());
@@ -378,7 +437,22 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             seq += 1;
         }
         std::ops::ControlFlow::Continue(())
-    });
+    };
+    match &mut source {
+        Source::Offline(src) => {
+            let _ = src.for_each_packet(&mut on_packet);
+        }
+        Source::Live(src) => {
+            // A quiet link still gets its output: a partial round is sent
+            // whenever the read times out. Live runs block like offline
+            // ones; the kernel buffer absorbs bursts and its drops are
+            // counted in the stats.
+            let _ = src.for_each_event(|ev| match ev {
+                crate::capture::LiveEvent::Packet(raw) => on_packet(&raw),
+                crate::capture::LiveEvent::Idle => std::ops::ControlFlow::Continue(()),
+            });
+        }
+    }
     if !broken {
         send_round(&mut bufs, seq, first.unwrap_or(now), now, last_cnt, true);
     }
@@ -388,9 +462,34 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             return Err(RunError::Internal("a worker panicked".into()));
         }
     }
-    let (mut writer, finals) = writer_handle
+    let (mut writer, dones) = writer_handle
         .join()
         .map_err(|_| RunError::Internal("the writer panicked".into()))??;
+    let mut finals = Vec::with_capacity(dones.len());
+    let mut entries = Vec::new();
+    let mut evidence_errors = Vec::new();
+    for (stats, ev, errs) in dones {
+        finals.push(stats);
+        evidence_errors.extend(errs);
+        if let Some(r) = ev {
+            entries.extend(r.entries);
+            evidence_errors.extend(r.errors.iter().map(|e| e.to_string()));
+        }
+    }
+    let evidence_manifest = match &opts.evidence {
+        Some(_) => {
+            entries.sort_by(|a, b| a.file.cmp(&b.file));
+            Some(
+                crate::evidence::write_manifest(
+                    &crate::evidence::evidence_dir(&opts.outdir),
+                    &entries,
+                    opts.sign_key.as_deref(),
+                )
+                .map_err(|e| RunError::Internal(format!("evidence manifest: {e}")))?,
+            )
+        }
+        None => None,
+    };
 
     let mut total = sum_workers(&finals);
     total.alerts = total.alerts.saturating_sub(writer.thresholded);
@@ -408,7 +507,10 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         flow_total.evicted_full += f.flow.evicted_full;
         flow_total.reused += f.flow.reused;
     }
-    let cap = *source.stats();
+    let cap = match &source {
+        Source::Offline(src) => *src.stats(),
+        Source::Live(src) => *src.stats(),
+    };
     writer.raw(&stats_record(
         now,
         &total,
@@ -433,12 +535,17 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             .events()
             .map(|(n, c)| (n.to_string(), c))
             .collect(),
-        capture_warnings: source
-            .warnings()
-            .iter()
-            .map(|w| w.message.clone())
-            .collect(),
+        capture_warnings: match &source {
+            Source::Offline(src) => src.warnings().iter().map(|w| w.message.clone()).collect(),
+            Source::Live(src) => {
+                let k = src.kernel_stats();
+                vec![format!("kernel counters: {k:?}")]
+            }
+        },
         interrupted,
+        evidence_files: entries.len(),
+        evidence_manifest,
+        evidence_errors,
     })
 }
 

@@ -16,6 +16,7 @@ use super::batch::{EventKey, OutEvent, RoundBuf};
 use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
 use crate::decode::{self, ChecksumVerdict, DecodeStats, VlanIds};
+use crate::evidence::{EvidenceRecorder, EvidenceReport};
 use crate::flow::{
     self, Direction, EndReason, Flow, FlowConfig, FlowKey, FlowStats, FlowTable, TcpState,
 };
@@ -121,6 +122,9 @@ pub struct Worker {
     memcap: StreamMemcap,
     prefix_hits: Vec<RuleId>,
     app_cfg: AppConfig,
+    evidence: Option<EvidenceRecorder>,
+    /// Evidence write errors (the run goes on; they are reported).
+    pub evidence_errors: Vec<String>,
 }
 
 impl Worker {
@@ -133,6 +137,7 @@ impl Worker {
         stream: StreamSettings,
         workers: usize,
         app_cfg: AppConfig,
+        evidence: Option<EvidenceRecorder>,
     ) -> Worker {
         let scratch = rules.as_deref().map(RuleSet::new_scratch);
         // Each worker gets its share of the memcap: no shared counter.
@@ -152,6 +157,8 @@ impl Worker {
             memcap,
             prefix_hits: Vec::new(),
             app_cfg,
+            evidence,
+            evidence_errors: Vec::new(),
         }
     }
 
@@ -187,11 +194,12 @@ impl Worker {
         }
     }
 
-    /// Final counters.
-    pub fn finish(mut self) -> WorkerStats {
+    /// Final counters, and the evidence files this worker wrote.
+    pub fn finish(mut self) -> (WorkerStats, Option<EvidenceReport>, Vec<String>) {
         self.stats.flow = *self.flows.stats();
         self.stats.decode = Some(self.decode_stats);
-        self.stats
+        let report = self.evidence.map(EvidenceRecorder::finish);
+        (self.stats, report, self.evidence_errors)
     }
 
     fn packet(&mut self, raw: &RawPacket<'_>, verdict: ChecksumVerdict) {
@@ -204,6 +212,11 @@ impl Worker {
         };
         let meta = flow::PacketMeta::from_decoded(raw.ts, &d, raw.caplen);
         let (flow, dir) = self.flows.lookup_or_create(&key, &meta);
+        if let Some(rec) = self.evidence.as_mut() {
+            if let Err(e) = rec.packet(flow.flow_id, &flow.key, raw) {
+                self.evidence_errors.push(e.to_string());
+            }
+        }
         if flow.pkts_toserver + flow.pkts_toclient == 1 {
             flow.data.vlan = d.vlan;
             flow.data.icmp = d.transport.and_then(|t| match t {
@@ -308,6 +321,11 @@ impl Worker {
         };
         let mut sink = AlertSink {
             rules,
+            evidence: self
+                .evidence
+                .as_mut()
+                .map(|r| (r, &mut self.evidence_errors)),
+            flow_key: Some(flow.key),
             outputs: self.outputs,
             out: &mut self.out,
             stats: &mut self.stats,
@@ -470,6 +488,11 @@ impl Worker {
                 };
                 let mut sink = AlertSink {
                     rules,
+                    evidence: self
+                        .evidence
+                        .as_mut()
+                        .map(|r| (r, &mut self.evidence_errors)),
+                    flow_key: Some(f.key),
                     outputs: self.outputs,
                     out: &mut self.out,
                     stats: &mut self.stats,
@@ -525,6 +548,11 @@ impl Worker {
         for f in &mut flows {
             let k = key(f);
             self.flush_stream(f, k);
+            if let Some(rec) = self.evidence.as_mut() {
+                if let Err(e) = rec.flow_end(f.flow_id) {
+                    self.evidence_errors.push(e.to_string());
+                }
+            }
         }
         self.flow_records(flows, key);
     }
@@ -571,6 +599,11 @@ impl Worker {
             // Alerts at flow end sort right before the flow's record.
             let mut sink = AlertSink {
                 rules,
+                evidence: self
+                    .evidence
+                    .as_mut()
+                    .map(|r| (r, &mut self.evidence_errors)),
+                flow_key: Some(f.key),
                 outputs: self.outputs,
                 out: &mut self.out,
                 stats: &mut self.stats,
@@ -682,6 +715,10 @@ fn tcp_state_name(s: TcpState) -> &'static str {
 /// Alert emission shared by packet, stream and flow-end inspection.
 struct AlertSink<'a> {
     rules: &'a RuleSet,
+    /// Evidence recorder and its error list.
+    evidence: Option<(&'a mut EvidenceRecorder, &'a mut Vec<String>)>,
+    /// The flow's identity, for evidence files.
+    flow_key: Option<FlowKey>,
     outputs: WorkerOutputs,
     out: &'a mut Vec<OutEvent>,
     stats: &'a mut WorkerStats,
@@ -730,13 +767,29 @@ impl AlertSink<'_> {
                 severity: m.severity,
                 metadata: &m.metadata,
             };
+            let evidence_file = match (self.evidence.as_mut(), ctx.flow, self.flow_key) {
+                (Some((rec, errs)), Some(f), Some(k)) => {
+                    match rec.alert(f.flow_id, &k, m.sid, ctx.ts) {
+                        Ok(name) => name,
+                        Err(e) => {
+                            errs.push(e.to_string());
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
             let (a, b, c, d) = self.base_key;
             let key: EventKey = (a, b, c, d + self.emitted);
             self.emitted += 1;
             fs.alerted = true;
             self.stats.alerts += 1;
             let mut eve = Vec::new();
-            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert, &app.extras()).is_err() {
+            let mut extras = app.extras();
+            if let Some(name) = evidence_file {
+                extras.insert("evidence".into(), name.into());
+            }
+            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert, &extras).is_err() {
                 eve.clear();
             }
             let fast = self.outputs.fast.then(|| {

@@ -21,8 +21,8 @@ use sigil_grammar::ast::Direction;
 
 use super::*;
 use crate::applayer::{
-    buffer_proto, depends_on_end, fast_priority, is_streaming, AlprotoCheck, AppRule, BufList,
-    FastList, ListKey, RuleDir, StreamMode,
+    buffer_proto, depends_on_end, fast_priority, is_streaming, Absent, AlprotoCheck, AppRule,
+    BufList, FastList, ListKey, RuleDir, StreamMode,
 };
 use crate::buffer::{AppProto, Buffer, Side};
 use crate::header::Proto;
@@ -48,8 +48,11 @@ pub(super) struct AppState {
     lengths: Vec<Vec<UintMatch>>,
     checks: Vec<TxCheck>,
     alproto: Vec<AlprotoCheck>,
-    /// `uricontent`: the draft it adds goes to the URI list.
-    force_uri: bool,
+    /// `uricontent`, `filename:"x"`, `fileext:"x"`: the draft they add
+    /// goes to this buffer's list.
+    force_list: Option<Buffer>,
+    /// `absent` per list index.
+    absent: Vec<(usize, Absent, Span)>,
 }
 
 /// What the app-layer pass hands back to `compile_rule`.
@@ -121,6 +124,9 @@ impl Compiler<'_> {
         if let Some(b) = Buffer::from_modifier(kw) {
             return Some(self.legacy_modifier(kw, b, value));
         }
+        if let (Some(v), "filename" | "fileext") = (value, kw) {
+            return Some(self.file_name_content(kw, v));
+        }
         if let Some(b) = Buffer::from_sticky(kw) {
             return Some(self.sticky(o, b));
         }
@@ -148,6 +154,7 @@ impl Compiler<'_> {
                 }
             },
             "bsize" => need().and_then(|v| self.bsize(v)),
+            "absent" => self.absent(value, span_of(o)),
             "urilen" => need().and_then(|v| self.urilen(v)),
             "uricontent" => need().and_then(|v| self.uricontent(v)),
             "app-layer-protocol" => need().and_then(|v| self.app_layer_protocol(v)),
@@ -272,6 +279,27 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// `absent` / `absent: or_else` on the current sticky buffer.
+    fn absent(&mut self, v: Option<&str>, span: Span) -> Result<(), KwError> {
+        let mode = match v.map(str::trim) {
+            None => Absent::Only,
+            Some("or_else") => Absent::OrElse,
+            Some(v) => return Err(KwError::invalid(format!("invalid absent value {v:?}"))),
+        };
+        let cur = self
+            .app
+            .cur
+            .clone()
+            .ok_or_else(|| KwError::invalid("absent must follow a sticky buffer"))?;
+        let i = self.app.intern(cur);
+        if self.app.absent.iter().any(|(l, _, _)| *l == i) {
+            return Err(KwError::invalid("absent used twice on one buffer"));
+        }
+        self.app.absent.push((i, mode, span));
+        self.app.pending = None;
+        Ok(())
+    }
+
     /// `urilen:N[,norm|raw]` (also `<N`, `>N`, `N<>M`, `!N`).
     fn urilen(&mut self, v: &str) -> Result<(), KwError> {
         let (spec, mode) = match v.split_once(',') {
@@ -316,7 +344,35 @@ impl Compiler<'_> {
             negated,
             ..Default::default()
         }));
-        self.app.force_uri = true;
+        self.app.force_list = Some(Buffer::HttpUri);
+        Ok(())
+    }
+
+    /// Legacy `filename:"x"` (a case-insensitive content on `file.name`)
+    /// and `fileext:"x"` (the same for `.x` at the end of the name), as
+    /// Suricata rewrites them.
+    fn file_name_content(&mut self, kw: &str, v: &str) -> Result<(), KwError> {
+        if self.app.cur.is_some() {
+            return Err(KwError::invalid(format!(
+                "\"{kw}\" keyword seen with a sticky buffer still set; reset the sticky \
+                 buffer with pkt_data first"
+            )));
+        }
+        let (negated, mut bytes) = parse_content(v).map_err(KwError::Invalid)?;
+        let ext = kw == "fileext";
+        if ext {
+            bytes.insert(0, b'.');
+        }
+        self.app.set_proto(AppProto::Http)?;
+        self.last_content = Some(self.drafts.len());
+        self.drafts.push(Draft::Content(ContentDraft {
+            bytes,
+            negated,
+            nocase: true,
+            endswith: ext,
+            ..Default::default()
+        }));
+        self.app.force_list = Some(Buffer::FileName);
         Ok(())
     }
 
@@ -390,14 +446,14 @@ impl Compiler<'_> {
         let mut result = Ok(());
         while self.app.draft_list.len() < self.drafts.len() {
             let i = self.app.draft_list.len();
-            let force_uri = std::mem::take(&mut self.app.force_uri);
+            let force_list = self.app.force_list.take();
             let pcre_buffer = match self.drafts.get(i) {
                 Some(Draft::Pcre(p)) => p.buffer,
                 _ => None,
             };
             let key = match pcre_buffer {
-                _ if force_uri => Some(ListKey {
-                    buffer: Buffer::HttpUri,
+                _ if force_list.is_some() => force_list.map(|buffer| ListKey {
+                    buffer,
                     transforms: Vec::new(),
                     dir: None,
                 }),
@@ -538,8 +594,38 @@ impl Compiler<'_> {
 
         // Fast pattern: an explicit fast_pattern anywhere, else Suricata's
         // buffer priorities, then length and strength.
+        let absent = std::mem::take(&mut self.app.absent);
+        for &(i, mode, span) in &absent {
+            let has_keywords = per_list.get(i).is_some_and(|d| !d.is_empty())
+                || self.app.lengths.get(i).is_some_and(|l| !l.is_empty());
+            if mode == Absent::Only && has_keywords {
+                self.fail(
+                    "absent",
+                    "absent cannot be followed by keywords on its buffer (use absent: or_else)"
+                        .into(),
+                    span,
+                );
+            }
+        }
+        if !self.issues.is_empty() {
+            return None;
+        }
         let (fast, fast_list) = if tx {
-            choose_tx_fast(&payload, &per_list, &self.app.lists)
+            // A buffer that may be absent cannot hold the fast pattern: the
+            // rule must stay a candidate when the buffer is missing.
+            let mut hidden: Vec<(usize, Vec<Draft>)> = Vec::new();
+            for &(i, _, _) in &absent {
+                if let Some(d) = per_list.get_mut(i) {
+                    hidden.push((i, std::mem::take(d)));
+                }
+            }
+            let chosen = choose_tx_fast(&payload, &per_list, &self.app.lists);
+            for (i, d) in hidden {
+                if let Some(slot) = per_list.get_mut(i) {
+                    *slot = d;
+                }
+            }
+            chosen
         } else {
             (choose_fast(&payload), None)
         };
@@ -575,14 +661,19 @@ impl Compiler<'_> {
             .into_iter()
             .zip(per_list)
             .zip(lengths)
-            .map(|((key, drafts), lengths)| {
+            .enumerate()
+            .map(|(i, ((key, drafts), lengths))| {
                 let program = build_program(drafts, nvars);
-                let needs_complete = is_streaming(key.buffer) && depends_on_end(&program, &lengths);
+                let absent = absent.iter().find(|(l, _, _)| *l == i).map(|a| a.1);
+                // Absence is only known once the side is complete.
+                let needs_complete = is_streaming(key.buffer)
+                    && (absent.is_some() || depends_on_end(&program, &lengths));
                 BufList {
                     key,
                     program,
                     lengths,
                     needs_complete,
+                    absent,
                 }
             })
             .collect();

@@ -9,7 +9,7 @@
 //! transaction's rule is re-inspected until it matches).
 
 use super::{RuleSet, Scratch};
-use crate::applayer::BufList;
+use crate::applayer::{Absent, BufList};
 use crate::compile::CompiledRule;
 use crate::flowvars::FlowVars;
 use crate::meta::RuleId;
@@ -153,6 +153,14 @@ fn list_matches(
     }
     let mut vals = ts.lend();
     tx.buffer(l.key.buffer, fetch_to_server, &mut vals);
+    if let Some(mode) = l.absent {
+        // Suricata sets up no inspection buffer for an empty value.
+        let missing = vals.iter().all(|v| v.is_empty());
+        if missing || mode == Absent::Only {
+            ts.give_back(vals);
+            return missing;
+        }
+    }
     let mut bufs = std::mem::take(&mut ts.bufs);
     let mut found = false;
     for v in &vals {
