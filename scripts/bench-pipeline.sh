@@ -15,10 +15,12 @@
 # pass, peak RSS, alerts and parity (shared/bench/parity.py).
 #
 # Usage: scripts/bench-pipeline.sh [--threads "1 2"] [--no-build] [--no-five]
-#                                  [--keep DIR]
+#                                  [--keep DIR] [--extra-args "--no-evidence"]
 # Environment: SIGIL_SHARED (default ../shared), SIGIL_BENCH_CACHE (where
-# corpus.pcap is decompressed; default target/bench-cache).
-# Runs in about a minute on 2 cores with today's engine; the budget is 10.
+# corpus.pcap is decompressed; default target/bench-cache),
+# SIGIL_BENCH_BUDGET (seconds, default 540): a corpus run whose estimate
+# (from the runs before it) would pass the budget is skipped and said so,
+# the five-pass runs first, so the script ends within 10 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,13 +30,16 @@ threads="1 2"
 build=1
 five=1
 keep=""
+extra=""
+budget=${SIGIL_BENCH_BUDGET:-540}
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --no-five) five=0; shift ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --extra-args) extra=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench-pipeline: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -86,23 +91,32 @@ fi
 have_time=0
 [ -x /usr/bin/time ] && have_time=1
 
-# measure LABEL CMD... : runs CMD (stdout/stderr to $work/LABEL.log) and
-# sets $wall (seconds, ns clock) and $rss (peak resident set, MB).
+# measure LABEL CMD... : runs CMD (output to $work/LABEL.log) and sets
+# $wall (seconds, ns clock) and $rss (peak resident set, MB). CMD writes
+# its outputs to $work/out (sigil refuses an output folder that already
+# holds a case), which is then kept as $work/LABEL.
 measure() {
   local label=$1
   shift
-  local t0 t1
+  local t0 t1 rc=0
+  rm -rf "$work/out" "$work/$label"
   t0=$(date +%s%N)
   if [ "$have_time" = 1 ]; then
-    /usr/bin/time -f '%M' -o "$work/$label.rss" "$@" >"$work/$label.log" 2>&1
+    /usr/bin/time -f '%M' -o "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 || rc=$?
   else
     # Fallback without GNU time: the kernel's peak RSS of the child.
     python3 -c 'import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
 open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(rc)' "$work/$label.rss" "$@" >"$work/$label.log" 2>&1
+sys.exit(rc)' "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 || rc=$?
   fi
   t1=$(date +%s%N)
+  if [ "$rc" != 0 ]; then
+    echo "bench-pipeline: $label failed (exit $rc): $*" >&2
+    tail -5 "$work/$label.log" >&2
+    exit 1
+  fi
+  [ -d "$work/out" ] && mv "$work/out" "$work/$label"
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
   rss=$(awk '/^[0-9]+$/ { v = $1 } END { printf "%.0f", v / 1024 }' "$work/$label.rss")
 }
@@ -139,47 +153,76 @@ rate() { awk -v n="$1" -v s="$2" -v k="$3" 'BEGIN { if (s > 0) printf "%.1f", n 
 read -r rules_loaded rules_total < <(python3 -c 'import json, sys
 d = json.load(open(sys.argv[1])); print(d["compiled"], d["rules"])' "$work/check.json")
 
-common=(-S "$rules" -c "$vars" -k none)
+read -ra extra_args <<<"$extra"
+common=(-S "$rules" -c "$vars" -k none ${extra_args[@]+"${extra_args[@]}"})
+declare -A start dwall dpass drss dalerts recall precision nstart nwall npass nrss fwall fpass frss falerts
+# fits LABEL ESTIMATE: true when a run estimated at ESTIMATE seconds still
+# fits the time budget; otherwise says why it is skipped.
+fits() {
+  if awk -v now="$SECONDS" -v est="$2" -v b="$budget" 'BEGIN { exit !(now + est <= b) }'; then
+    return 0
+  fi
+  echo "skipping $1: about ${2}s would pass the ${budget}s budget (${SECONDS}s used)" >&2
+  notes+=("$1 skipped: estimated ${2}s would pass the ${budget}s budget")
+  return 1
+}
+notes=()
+prev_detect=0
+for n in $threads; do
+  median3 "start-$n" "$sigil" -q run -r "$empty" "${common[@]}" -l "$work/out" --threads "$n"
+  start[$n]=$wall
+  median3 "nstart-$n" "$sigil" -q run -r "$empty" "${common[@]}" --no-detect -l "$work/out" --threads "$n"
+  nstart[$n]=$wall
+
+  fits "detect --threads $n" "$prev_detect" || continue
+  measure "detect-$n" "$sigil" -q run -r "$corpus" "${common[@]}" -l "$work/out" --threads "$n"
+  dwall[$n]=$wall drss[$n]=$rss prev_detect=$wall
+  dpass[$n]=$(sub "$wall" "${start[$n]}")
+  dalerts[$n]=$(alerts_of "$work/detect-$n")
+  read -r r p < <(parity_of "$work/detect-$n")
+  recall[$n]=$r precision[$n]=$p
+
+  measure "decode-$n" "$sigil" -q run -r "$corpus" "${common[@]}" --no-detect -l "$work/out" --threads "$n"
+  nwall[$n]=$wall nrss[$n]=$rss
+  npass[$n]=$(sub "$wall" "${nstart[$n]}")
+  echo "threads=$n: detect ${dwall[$n]}s, decode-only ${nwall[$n]}s" >&2
+done
+# The five-pass runs come last: they are the first to go when the budget
+# is short (a slow pass makes start-up negligible anyway).
+if [ "$five" = 1 ]; then
+  for n in $threads; do
+    [ -n "${dwall[$n]:-}" ] || continue
+    fits "detect x5 --threads $n" "$(awk -v w="${dwall[$n]}" 'BEGIN { printf "%.0f", 5 * w }')" || continue
+    measure "five-$n" "$sigil" -q run -r "$corpus" -r "$corpus" -r "$corpus" -r "$corpus" -r "$corpus" \
+      "${common[@]}" -l "$work/out" --threads "$n"
+    fwall[$n]=$wall frss[$n]=$rss
+    fpass[$n]=$(awk -v f="$wall" -v o="${dwall[$n]}" 'BEGIN { printf "%.3f", (f - o) / 4 }')
+    falerts[$n]=$(alerts_of "$work/five-$n")
+  done
+fi
+
+mbit() { rate $((corpus_bytes * 8)) "$1" 1000000; }
+kpkt() { rate $corpus_packets "$1" 1000; }
 rows=()
 summary=()
 for n in $threads; do
-  median3 "start-$n" "$sigil" -q run -r "$empty" "${common[@]}" -l "$work/start-$n" --threads "$n"
-  start=$wall start_rss=$rss
-  median3 "nstart-$n" "$sigil" -q run -r "$empty" "${common[@]}" --no-detect -l "$work/nstart-$n" --threads "$n"
-  nstart=$wall
-
-  measure "detect-$n" "$sigil" -q run -r "$corpus" "${common[@]}" -l "$work/detect-$n" --threads "$n"
-  dwall=$wall drss=$rss
-  dpass=$(sub "$dwall" "$start")
-  dalerts=$(alerts_of "$work/detect-$n")
-  read -r recall precision < <(parity_of "$work/detect-$n")
-  rows+=("detect|$n|$start|$dwall|$dpass|$(rate $corpus_packets "$dpass" 1000)|$(rate $((corpus_bytes * 8)) "$dpass" 1000000)|$drss|$dalerts|$recall|$precision")
-
-  measure "decode-$n" "$sigil" -q run -r "$corpus" "${common[@]}" --no-detect -l "$work/decode-$n" --threads "$n"
-  nwall=$wall nrss=$rss
-  npass=$(sub "$nwall" "$nstart")
-  rows+=("decode-only|$n|$nstart|$nwall|$npass|$(rate $corpus_packets "$npass" 1000)|$(rate $((corpus_bytes * 8)) "$npass" 1000000)|$nrss|-|-|-")
-
-  line="threads=$n: detect/decode-only pass ratio $(div "$dpass" "$npass")"
-  if [ "$five" = 1 ]; then
-    measure "five-$n" "$sigil" -q run -r "$corpus" -r "$corpus" -r "$corpus" -r "$corpus" -r "$corpus" \
-      "${common[@]}" -l "$work/five-$n" --threads "$n"
-    fwall=$wall frss=$rss
-    fpass=$(awk -v f="$fwall" -v o="$dwall" 'BEGIN { printf "%.3f", (f - o) / 4 }')
-    falerts=$(alerts_of "$work/five-$n")
-    rows+=("detect x5|$n|-|$fwall|$fpass|$(rate $corpus_packets "$fpass" 1000)|$(rate $((corpus_bytes * 8)) "$fpass" 1000000)|$frss|$falerts|-|-")
-    line="$line; one more pass (five-one)/4 = ${fpass}s (single-run pass ${dpass}s)"
-  fi
-  if [ "$n" = 1 ]; then
-    summary+=("vs Suricata (1 worker): start-up $(div "$start" $suri_load)x of ${suri_load}s Hyperscan load+compile ($(div "$start" $suri_load_ac)x of ${suri_load_ac}s AC); pass $(div "$dpass" $suri_pass)x of ${suri_pass}s; peak RSS $(div "$drss" $suri_rss_mb)x of ${suri_rss_mb} MB; alerts $(div "$dalerts" $suri_alerts)x of ${suri_alerts}")
+  [ -n "${dwall[$n]:-}" ] || continue
+  rows+=("detect|$n|${start[$n]}|${dwall[$n]}|${dpass[$n]}|$(kpkt "${dpass[$n]}")|$(mbit "${dpass[$n]}")|${drss[$n]}|${dalerts[$n]}|${recall[$n]}|${precision[$n]}")
+  rows+=("decode-only|$n|${nstart[$n]}|${nwall[$n]}|${npass[$n]}|$(kpkt "${npass[$n]}")|$(mbit "${npass[$n]}")|${nrss[$n]}|-|-|-")
+  line="threads=$n: detect/decode-only pass ratio $(div "${dpass[$n]}" "${npass[$n]}")"
+  if [ -n "${fwall[$n]:-}" ]; then
+    rows+=("detect x5|$n|-|${fwall[$n]}|${fpass[$n]}|$(kpkt "${fpass[$n]}")|$(mbit "${fpass[$n]}")|${frss[$n]}|${falerts[$n]}|-|-")
+    line="$line; one more pass (five - one) / 4 = ${fpass[$n]}s (single run: wall - start-up = ${dpass[$n]}s)"
   fi
   summary+=("$line")
-  echo "threads=$n done (start-up rss ${start_rss} MB)" >&2
 done
+if [ -n "${dwall[1]:-}" ]; then
+  summary+=("vs Suricata (1 worker): start-up $(div "${start[1]}" $suri_load)x of ${suri_load}s Hyperscan load+compile ($(div "${start[1]}" $suri_load_ac)x of ${suri_load_ac}s with AC); pass $(div "${dpass[1]}" $suri_pass)x of ${suri_pass}s; peak RSS $(div "${drss[1]}" $suri_rss_mb)x of ${suri_rss_mb} MB; alerts $(div "${dalerts[1]}" $suri_alerts)x of ${suri_alerts}")
+fi
 
-echo "sigil $("$sigil" --version | awk '{print $2}') @ $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'); rules loaded $rules_loaded of $rules_total; corpus $corpus_packets packets, $corpus_bytes bytes; $(nproc) cores"
+echo "sigil $("$sigil" --version | awk '{print $2}') @ $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'); rules loaded $rules_loaded of $rules_total; corpus $corpus_packets packets, $corpus_bytes bytes; $(nproc) cores; ${SECONDS}s"
 {
   echo "mode|threads|start-up s|wall s|pass s|kpkt/s|Mbit/s|peak RSS MB|alerts|recall|precision"
   printf '%s\n' "${rows[@]}"
 } | column -t -s '|'
-printf '%s\n' "${summary[@]}"
+printf '%s\n' "${summary[@]}" ${notes[@]+"${notes[@]}"}

@@ -6,8 +6,12 @@ set -euo pipefail
 
 need=()
 pkg_missing() { ! dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in libpcap-dev pkg-config zstd tcpdump; do
+for p in libpcap-dev pkg-config; do
   pkg_missing "$p" && need+=("$p")
+done
+# Tools the tests and scripts run: package name for each missing command.
+for pair in zstd:zstd tcpdump:tcpdump tshark:tshark curl:curl ip:iproute2 python3:python3; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 
 if ((${#need[@]})); then
@@ -15,7 +19,7 @@ if ((${#need[@]})); then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing: ${need[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

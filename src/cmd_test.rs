@@ -28,6 +28,9 @@ pub fn test(args: TestArgs) -> Result<ExitCode> {
     let mut cases = Vec::new();
     let mut load_errors = Vec::new();
     for root in &args.paths {
+        // Absolute paths: test files are named relative to their folder.
+        let root = &std::fs::canonicalize(root)
+            .with_context(|| format!("cannot read {}", root.display()))?;
         let manifest = match &args.manifest {
             Some(m) => Some(Manifest::load(m)?),
             None => [root.join("manifest.json"), root.join("../manifest.json")]

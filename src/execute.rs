@@ -81,6 +81,19 @@ pub fn execute(
         }
     };
     let load_secs = started.elapsed().as_secs_f64();
+    let used = |prefix: &str| {
+        report
+            .as_ref()
+            .is_some_and(|r| r.keywords_used.iter().any(|k| k.starts_with(prefix)))
+    };
+    let auto = |key: &str, rule_needs: bool| match cfg.get_str(key).as_deref() {
+        Some("yes") | Some("true") => true,
+        Some("no") | Some("false") => false,
+        _ => rule_needs,
+    };
+    let ssh_hassh = auto("app-layer.protocols.ssh.hassh", used("ssh.hassh"));
+    let tls_ja3 = auto("app-layer.protocols.tls.ja3-fingerprints", used("ja3"));
+    let tls_ja4 = auto("app-layer.protocols.tls.ja4-fingerprints", used("ja4"));
     let mut opts = RunOptions::new(req.inputs.clone(), req.outdir.clone());
     opts.checksum = match req.checksum {
         Some(m) => m,
@@ -112,6 +125,9 @@ pub fn execute(
     opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
     opts.stop = req.stop.clone();
     opts.stream = stream_settings(cfg)?;
+    opts.app.ssh_hassh = ssh_hassh;
+    opts.app.tls_ja3 = tls_ja3;
+    opts.app.tls_ja4 = tls_ja4;
     opts.live = req.live.clone();
     if req.evidence && cfg.get_bool("evidence.enabled").unwrap_or(true) {
         let mut ev = sigil_engine::evidence::EvidenceConfig::default();

@@ -12,6 +12,7 @@ use crate::txview::{ssl_state, tls_version, TxView};
 use crate::{FlowVars, IssueKind, LoadReport, RuleSet};
 
 mod et;
+mod kw8;
 
 /// A transaction with fixed values.
 struct Tx {

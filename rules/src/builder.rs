@@ -117,6 +117,10 @@ pub struct LoadReport {
     pub undefined_vars: Vec<UndefinedVar>,
     /// Rules not loaded for an invalid option value.
     pub other_errors: Vec<InvalidRule>,
+    /// Keywords used by the rules that compiled (the engine turns on
+    /// optional work, such as HASSH or JA3 logging, only when a rule needs it).
+    #[serde(skip)]
+    pub keywords_used: std::collections::BTreeSet<String>,
     /// Rules skipped silently because their `requires:` is not met.
     pub requires_unmet: usize,
 }
@@ -230,7 +234,14 @@ impl RuleSetBuilder {
             classifications: &self.classifications,
         };
         match compile_rule(&pr.rule, &ctx) {
-            Ok(rule) => self.accept(rule, file, pr.line),
+            Ok(rule) => {
+                for o in &pr.rule.options {
+                    if !self.report.keywords_used.contains(&o.keyword) {
+                        self.report.keywords_used.insert(o.keyword.clone());
+                    }
+                }
+                self.accept(rule, file, pr.line)
+            }
             Err(issues) => {
                 let sid = sid_of(&pr.rule);
                 self.reject(&issues, sid, file, pr.line, |span, msg| {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sigil_grammar::ast::{self, unquote, RuleOption, Span};
 
 use crate::addr::ResolveError;
+use crate::b64kw::{Base64Decode, Base64Step};
 use crate::bytemath::ByteMath;
 use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteTest, Val};
 use crate::checks::Check;
@@ -128,6 +129,9 @@ enum Draft {
     ByteJump(ByteJump),
     ByteExtract(ByteExtract),
     ByteMath(ByteMath),
+    Base64Decode(Base64Decode),
+    /// `base64_data`: the drafts after it inspect the decoded data.
+    Base64Data,
 }
 
 impl Draft {
@@ -140,6 +144,8 @@ impl Draft {
             Draft::ByteJump(j) => j.relative(),
             Draft::ByteExtract(e) => e.relative(),
             Draft::ByteMath(m) => m.relative(),
+            Draft::Base64Decode(d) => d.relative,
+            Draft::Base64Data => false,
         }
     }
 }
@@ -235,6 +241,26 @@ impl Compiler<'_> {
             return r;
         }
         match kw {
+            "base64_decode" => {
+                let d = Base64Decode::parse(value)?;
+                self.drafts.push(Draft::Base64Decode(d));
+            }
+            "base64_data" => {
+                none()?;
+                if !self
+                    .drafts
+                    .iter()
+                    .any(|d| matches!(d, Draft::Base64Decode(_)))
+                {
+                    return Err(KwError::invalid(
+                        "base64_data needs a preceding base64_decode",
+                    ));
+                }
+                if self.drafts.iter().any(|d| matches!(d, Draft::Base64Data)) {
+                    return Err(KwError::invalid("base64_data used twice"));
+                }
+                self.drafts.push(Draft::Base64Data);
+            }
             "requires" => {
                 if !crate::requires::requirements_met(need()?)? {
                     self.issues.push(CompileIssue {
@@ -538,7 +564,7 @@ fn parse_u32(v: &str, kw: &str) -> Result<u32, KwError> {
 /// by position. Negated patterns cannot prefilter (the rule is then checked
 /// for every packet of its group).
 fn choose_fast(drafts: &[Draft]) -> Option<FastPattern> {
-    let contents = drafts.iter().filter_map(|d| match d {
+    let contents = outer(drafts).iter().filter_map(|d| match d {
         Draft::Content(c) => Some(c),
         _ => None,
     });
@@ -570,7 +596,24 @@ fn choose_fast(drafts: &[Draft]) -> Option<FastPattern> {
 
 /// Builds the program and sets the retry flags Suricata derives from which
 /// keyword is relative to which previous content/pcre.
-fn build_program(drafts: Vec<Draft>, nvars: usize) -> Program {
+/// The drafts that inspect the buffer itself: those before `base64_data`
+/// (the rest inspect decoded data and cannot be fast patterns).
+fn outer(drafts: &[Draft]) -> &[Draft] {
+    let end = drafts
+        .iter()
+        .position(|d| matches!(d, Draft::Base64Data))
+        .unwrap_or(drafts.len());
+    drafts.get(..end).unwrap_or(drafts)
+}
+
+fn build_program(mut drafts: Vec<Draft>, nvars: usize) -> Program {
+    // `base64_data` keywords become a program nested in the last
+    // `base64_decode` step.
+    let mut data = None;
+    if let Some(p) = drafts.iter().position(|d| matches!(d, Draft::Base64Data)) {
+        let tail: Vec<Draft> = drafts.split_off(p).into_iter().skip(1).collect();
+        data = Some(build_program(tail, nvars));
+    }
     let mut within_next = vec![false; drafts.len()];
     let mut relative_next = vec![false; drafts.len()];
     let mut anchor: Option<usize> = None;
@@ -613,8 +656,27 @@ fn build_program(drafts: Vec<Draft>, nvars: usize) -> Program {
             Draft::ByteJump(b) => Step::ByteJump(b),
             Draft::ByteExtract(e) => Step::ByteExtract(e),
             Draft::ByteMath(m) => Step::ByteMath(m),
+            Draft::Base64Decode(decode) => Step::Base64(Box::new(Base64Step {
+                decode,
+                data: Program::default(),
+            })),
+            // Split off above; an empty program is what a stray one means.
+            Draft::Base64Data => Step::Base64(Box::new(Base64Step {
+                decode: Base64Decode::default(),
+                data: Program::default(),
+            })),
         })
-        .collect();
+        .collect::<Vec<Step>>();
+    let mut steps = steps;
+    if let Some(data) = data {
+        if let Some(Step::Base64(b)) = steps
+            .iter_mut()
+            .rev()
+            .find(|s| matches!(s, Step::Base64(_)))
+        {
+            b.data = data;
+        }
+    }
     Program { steps, nvars }
 }
 

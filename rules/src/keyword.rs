@@ -88,7 +88,6 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "stream_event" => "stream events need the stream engine's events (not implemented)".into(),
         "tag" => "tagging follow-up packets is not implemented".into(),
         "asn1" => "asn1 decoding is not implemented".into(),
-        "base64_decode" | "base64_data" => "base64 inspection is not implemented".into(),
         "dataset" | "datarep" | "iprep" => "datasets and reputation are not implemented".into(),
         "lua" | "luajit" => "lua scripts are not supported".into(),
         "replace" => "payload replacement (IPS) is not supported".into(),

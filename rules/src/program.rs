@@ -10,6 +10,7 @@
 //! its window. Independent failures stop the whole inspection early. The
 //! number of steps is bounded like Suricata's `inspection-recursion-limit`.
 
+use crate::b64kw::Base64Step;
 use crate::bytemath::ByteMath;
 use crate::bytes::{ByteExtract, ByteJump, ByteTest, Cursor, Val};
 use crate::content::Needle;
@@ -73,6 +74,8 @@ pub enum Step {
     ByteJump(ByteJump),
     ByteExtract(ByteExtract),
     ByteMath(ByteMath),
+    /// `base64_decode` and its `base64_data` keywords.
+    Base64(Box<Base64Step>),
 }
 
 /// The payload keywords of a rule, in rule order.
@@ -164,6 +167,13 @@ impl State<'_> {
                 let ok = self.with_cursor(|buf, c| m.eval(buf, c));
                 self.then(i, ok)
             }
+            // Decoded data that fails its keywords is final: Suricata does
+            // not retry earlier contents for `base64_data`.
+            Step::Base64(b) => match b.eval(self.buf, self.offset, self.vars, self.latin1) {
+                None => R::NoMatch,
+                Some(true) => self.run(i + 1),
+                Some(false) => R::Stop,
+            },
         }
     }
 

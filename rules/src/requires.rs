@@ -92,11 +92,9 @@ fn version_met(expr: &str, have: Version) -> Result<bool, KwError> {
 fn parse_version(s: &str) -> Result<Version, KwError> {
     let bad = || KwError::invalid(format!("requires: invalid version {s:?}"));
     let mut parts = [0u32; 3];
-    let mut n = 0;
-    for p in s.split('.') {
+    for (n, p) in s.split('.').enumerate() {
         let slot = parts.get_mut(n).ok_or_else(bad)?;
         *slot = p.parse().map_err(|_| bad())?;
-        n += 1;
     }
     Ok((parts[0], parts[1], parts[2]))
 }

@@ -139,6 +139,9 @@ type Drafts = HashMap<(usize, Option<Source>), (HashMap<Vec<u8>, usize>, Vec<Vec
 impl TxIndex {
     /// Groups the transaction rules of `rules` (indexed by id). With
     /// `enabled` false every rule is an always-candidate of its groups.
+    // Keys hold transforms; `pcrexform`'s compiled regex has an internal
+    // cache (interior mutability) but Hash/Eq only look at its pattern.
+    #[allow(clippy::mutable_key_type)]
     pub fn build(rules: &[CompiledRule], enabled: bool) -> TxIndex {
         let mut groups: Vec<DirGroup> = (0..NPROTOS * 2).map(|_| DirGroup::default()).collect();
         let mut drafts: Drafts = HashMap::new();

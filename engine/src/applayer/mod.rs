@@ -65,6 +65,13 @@ pub struct AppConfig {
     /// Nested content encodings undone in HTTP bodies (Suricata's
     /// `response-body-decompress-layer-limit`, default 2).
     pub http_decompress_layers: usize,
+    /// Compute HASSH for SSH (on when a rule uses `ssh.hassh*`, as Suricata's
+    /// default `auto` does, or when the configuration turns it on).
+    pub ssh_hassh: bool,
+    /// Log JA3/JA3S and JA4 in `tls` records (same `auto` rule).
+    pub tls_ja3: bool,
+    /// JA4 logging.
+    pub tls_ja4: bool,
 }
 
 impl Default for AppConfig {
@@ -76,6 +83,9 @@ impl Default for AppConfig {
             max_tx: 512,
             max_record: 256 * 1024,
             http_decompress_layers: 2,
+            ssh_hassh: false,
+            tls_ja3: false,
+            tls_ja4: false,
         }
     }
 }

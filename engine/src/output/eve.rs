@@ -83,6 +83,7 @@ struct EventJson<'a, T: Serialize> {
     dest_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     dest_port: Option<u16>,
+    ip_v: u8,
     proto: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     icmp_type: Option<u8>,
@@ -180,6 +181,7 @@ pub fn encode_event<T: Serialize>(
         src_port: ports.then_some(pkt.sport),
         dest_ip: pkt.dst,
         dest_port: ports.then_some(pkt.dport),
+        ip_v: if pkt.src.is_ipv4() { 4 } else { 6 },
         proto: proto_name(pkt.ip_proto),
         icmp_type: pkt.icmp.map(|i| i.0),
         icmp_code: pkt.icmp.map(|i| i.1),

@@ -44,6 +44,8 @@ pub struct FlowRecord<'a> {
     pub alerted: bool,
     /// TCP details (flags each way and state), for TCP flows.
     pub tcp: Option<TcpRecord<'a>>,
+    /// `traffic` object (`id`/`label` from `traffic/…` flowbits).
+    pub traffic: Option<serde_json::Value>,
 }
 
 /// The `tcp` object of a flow record.
@@ -108,6 +110,7 @@ struct FlowEvent<'a> {
     dest_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     dest_port: Option<u16>,
+    ip_v: u8,
     proto: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     icmp_type: Option<u8>,
@@ -118,6 +121,8 @@ struct FlowEvent<'a> {
     flow: FlowBody<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tcp: Option<TcpBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    traffic: Option<&'a serde_json::Value>,
 }
 
 fn tcp_body<'a>(t: &TcpRecord<'a>) -> TcpBody<'a> {
@@ -150,6 +155,7 @@ pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
         src_port: ports.then_some(r.client.1),
         dest_ip: r.server.0,
         dest_port: ports.then_some(r.server.1),
+        ip_v: if r.client.0.is_ipv4() { 4 } else { 6 },
         proto: proto_name(r.ip_proto),
         icmp_type: r.icmp.map(|i| i.0),
         icmp_code: r.icmp.map(|i| i.1),
@@ -167,6 +173,7 @@ pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
             alerted: r.alerted,
         },
         tcp: r.tcp.as_ref().map(tcp_body),
+        traffic: r.traffic.as_ref(),
     };
     serde_json::to_writer(&mut *out, &ev).map_err(io::Error::other)?;
     out.push(b'\n');
@@ -201,6 +208,7 @@ mod tests {
                 flags_tc: 0x1a,
                 state: "closed",
             }),
+            traffic: None,
         };
         let mut out = Vec::new();
         encode_flow(&mut out, &r).unwrap();

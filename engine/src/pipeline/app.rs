@@ -121,8 +121,17 @@ impl AppFlow {
                     st.set_decompress_layer_limit(cfg.http_decompress_layers);
                     AppState::Http(Box::new(st))
                 }
-                AppProto::Tls => AppState::Tls(Box::new(tls::State::new(cfg))),
-                AppProto::Ssh => AppState::Ssh(Box::new(ssh::State::new(cfg))),
+                AppProto::Tls => {
+                    let mut st = tls::State::new(cfg);
+                    st.set_fingerprint_logging(tls::FingerprintLogging {
+                        ja3: cfg.tls_ja3,
+                        ja4: cfg.tls_ja4,
+                    });
+                    AppState::Tls(Box::new(st))
+                }
+                AppProto::Ssh => {
+                    AppState::Ssh(Box::new(ssh::State::with_hassh(cfg, cfg.ssh_hassh)))
+                }
                 AppProto::Dns if tcp => AppState::Dns(Box::new(dns::State::new_tcp(cfg))),
                 AppProto::Dns => AppState::Dns(Box::new(dns::State::new(cfg))),
             };
@@ -209,7 +218,7 @@ impl AppFlow {
             AppState::Http(s) => s
                 .take_finished(flow_end)
                 .into_iter()
-                .map(OwnedTx::Http)
+                .map(|t| OwnedTx::Http(Box::new(t)))
                 .collect(),
             AppState::Dns(s) => s
                 .take_finished(flow_end)
@@ -219,7 +228,7 @@ impl AppFlow {
             AppState::Tls(s) => s
                 .take_finished(flow_end)
                 .into_iter()
-                .map(OwnedTx::Tls)
+                .map(|t| OwnedTx::Tls(Box::new(t)))
                 .collect(),
             AppState::Ssh(s) => s
                 .take_finished(flow_end)
@@ -400,12 +409,12 @@ impl TxView for TxRef<'_> {
 /// A finished transaction, owned.
 #[derive(Debug)]
 pub enum OwnedTx {
-    /// HTTP.
-    Http(http::Tx),
+    /// HTTP (boxed: far larger than the others).
+    Http(Box<http::Tx>),
     /// DNS.
     Dns(dns::Tx),
-    /// TLS.
-    Tls(tls::Tx),
+    /// TLS (boxed: certificates make it large).
+    Tls(Box<tls::Tx>),
     /// SSH.
     Ssh(ssh::Tx),
 }

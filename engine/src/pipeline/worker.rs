@@ -129,6 +129,9 @@ pub struct Worker {
 
 impl Worker {
     /// A worker with its own flow table.
+    // Each argument is one independent piece of the worker's set-up; a
+    // struct of them would only be unpacked again here.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         rules: Option<Arc<RuleSet>>,
         flow_cfg: FlowConfig,
@@ -683,6 +686,10 @@ impl Worker {
                 state,
                 reason: f.end_reason.unwrap_or(EndReason::Shutdown).as_str(),
                 alerted: f.data.flags.alerted,
+                traffic: self
+                    .rules
+                    .as_deref()
+                    .and_then(|r| traffic_of(r, &f.data.vars)),
                 tcp: tcp_state.map(|s| TcpRecord {
                     flags_ts: f.tcp_flags_toserver,
                     flags_tc: f.tcp_flags_toclient,
@@ -888,6 +895,8 @@ pub struct ThresholdKey {
 /// Application-layer context of an alert.
 #[derive(Debug, Clone, Copy)]
 pub struct AppAlert<'a> {
+    /// `traffic` object from `traffic/id/…` and `traffic/label/…` flowbits.
+    pub traffic: Option<&'a serde_json::Value>,
     /// The flow's protocol, once known.
     pub app_proto: Option<&'static str>,
     /// The transaction, for transaction rules: id and its EVE object.
@@ -898,6 +907,7 @@ impl<'a> AppAlert<'a> {
     /// A packet or stream alert on a flow with `app_proto`.
     pub fn flow(app_proto: Option<&'static str>) -> Self {
         AppAlert {
+            traffic: None,
             app_proto,
             tx: None,
         }
@@ -907,6 +917,9 @@ impl<'a> AppAlert<'a> {
         let mut m = serde_json::Map::new();
         if let Some(p) = self.app_proto {
             m.insert("app_proto".into(), p.into());
+        }
+        if let Some(t) = self.traffic {
+            m.insert("traffic".into(), t.clone());
         }
         if let Some((id, key, obj)) = self.tx {
             m.insert("tx_id".into(), id.into());
@@ -983,7 +996,9 @@ fn inspect_txs(
             continue;
         }
         let (k, obj) = tx.eve();
+        let traffic = traffic_of(rules, vars);
         let alert = AppAlert {
+            traffic: traffic.as_ref(),
             app_proto,
             tx: Some((id, k, &obj)),
         };
@@ -1051,7 +1066,9 @@ fn log_txs(
                 continue;
             }
             let (k, obj) = tv.eve();
+            let traffic = traffic_of(l.rules, l.vars);
             let alert = AppAlert {
+                traffic: traffic.as_ref(),
                 app_proto,
                 tx: Some((id, k, &obj)),
             };
@@ -1099,4 +1116,29 @@ fn log_txs(
         }
     }
     out
+}
+
+/// Suricata's `traffic` object: flowbits named `traffic/id/NAME` and
+/// `traffic/label/NAME` become `{"id": [NAME…], "label": [NAME…]}`.
+fn traffic_of(rules: &RuleSet, vars: &FlowVars) -> Option<serde_json::Value> {
+    let mut ids = Vec::new();
+    let mut labels = Vec::new();
+    for name in rules.flowbit_names(vars) {
+        if let Some(id) = name.strip_prefix("traffic/id/") {
+            ids.push(id.to_string());
+        } else if let Some(l) = name.strip_prefix("traffic/label/") {
+            labels.push(l.to_string());
+        }
+    }
+    if ids.is_empty() && labels.is_empty() {
+        return None;
+    }
+    let mut m = serde_json::Map::new();
+    if !ids.is_empty() {
+        m.insert("id".into(), ids.into());
+    }
+    if !labels.is_empty() {
+        m.insert("label".into(), labels.into());
+    }
+    Some(serde_json::Value::Object(m))
 }

@@ -706,7 +706,8 @@ fn choose_tx_fast(
     keys: &[ListKey],
 ) -> (Option<FastPattern>, Option<FastList>) {
     let explicit = |ds: &[Draft]| {
-        ds.iter()
+        outer(ds)
+            .iter()
             .any(|d| matches!(d, Draft::Content(c) if c.fast.is_some()))
     };
     let candidates = std::iter::once((FastList::Payload, payload, None)).chain(
