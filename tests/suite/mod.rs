@@ -4,5 +4,6 @@ mod demo;
 mod evidence;
 mod live;
 mod pipeline;
+mod rulepack;
 mod rules_check;
 mod run;
