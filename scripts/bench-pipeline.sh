@@ -12,7 +12,8 @@
 #   five       the corpus given five times (-r x5); (five - one) / 4 is the
 #              cost of one more pass with start-up cancelled out.
 # and prints rules loaded, wall/pass seconds, packets/s and Mbit/s of the
-# pass, peak RSS, alerts and parity (shared/bench/parity.py).
+# pass, peak RSS, cores kept busy ((user + sys) / wall), alerts and parity
+# (shared/bench/parity.py).
 #
 # Usage: scripts/bench-pipeline.sh [--threads "1 2"] [--no-build] [--no-five]
 #                                  [--keep DIR] [--extra-args "--no-evidence"]
@@ -92,22 +93,24 @@ have_time=0
 [ -x /usr/bin/time ] && have_time=1
 
 # measure LABEL CMD... : runs CMD (output to $work/LABEL.log) and sets
-# $wall (seconds, ns clock) and $rss (peak resident set, MB). CMD writes
+# $wall (seconds, ns clock), $rss (peak resident set, MB) and $cpu (user +
+# system seconds over wall: how many cores were kept busy). CMD writes
 # its outputs to $work/out (sigil refuses an output folder that already
 # holds a case), which is then kept as $work/LABEL.
 measure() {
   local label=$1
   shift
   local t0 t1 rc=0
-  rm -rf "$work/out" "$work/$label"
+  rm -rf "${work:?}/out" "${work:?}/$label"
   t0=$(date +%s%N)
   if [ "$have_time" = 1 ]; then
-    /usr/bin/time -f '%M' -o "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 || rc=$?
+    /usr/bin/time -f '%M %U %S' -o "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 || rc=$?
   else
-    # Fallback without GNU time: the kernel's peak RSS of the child.
+    # Fallback without GNU time: the kernel's accounting of the child.
     python3 -c 'import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
-open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%d %.2f %.2f\n" % (u.ru_maxrss, u.ru_utime, u.ru_stime))
 sys.exit(rc)' "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 || rc=$?
   fi
   t1=$(date +%s%N)
@@ -118,7 +121,8 @@ sys.exit(rc)' "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 || rc=$?
   fi
   [ -d "$work/out" ] && mv "$work/out" "$work/$label"
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-  rss=$(awk '/^[0-9]+$/ { v = $1 } END { printf "%.0f", v / 1024 }' "$work/$label.rss")
+  read -r rss cpu < <(awk -v w="$wall" '/^[0-9]+ [0-9.]+ [0-9.]+$/ { m = $1; c = $2 + $3 }
+    END { printf "%.0f %.2f\n", m / 1024, (w > 0 ? c / w : 0) }' "$work/$label.rss")
 }
 
 # median3 LABEL CMD... : start-up is short and noisy; keep the median wall
@@ -155,7 +159,7 @@ d = json.load(open(sys.argv[1])); print(d["compiled"], d["rules"])' "$work/check
 
 read -ra extra_args <<<"$extra"
 common=(-S "$rules" -c "$vars" -k none ${extra_args[@]+"${extra_args[@]}"})
-declare -A start dwall dpass drss dalerts recall precision nstart nwall npass nrss fwall fpass frss falerts
+declare -A start dwall dpass drss dcpu dalerts recall precision nstart nwall npass nrss ncpu fwall fpass frss fcpu falerts
 # fits LABEL ESTIMATE: true when a run estimated at ESTIMATE seconds still
 # fits the time budget; otherwise says why it is skipped.
 fits() {
@@ -176,14 +180,14 @@ for n in $threads; do
 
   fits "detect --threads $n" "$prev_detect" || continue
   measure "detect-$n" "$sigil" -q run -r "$corpus" "${common[@]}" -l "$work/out" --threads "$n"
-  dwall[$n]=$wall drss[$n]=$rss prev_detect=$wall
+  dwall[$n]=$wall drss[$n]=$rss dcpu[$n]=$cpu prev_detect=$wall
   dpass[$n]=$(sub "$wall" "${start[$n]}")
   dalerts[$n]=$(alerts_of "$work/detect-$n")
   read -r r p < <(parity_of "$work/detect-$n")
   recall[$n]=$r precision[$n]=$p
 
   measure "decode-$n" "$sigil" -q run -r "$corpus" "${common[@]}" --no-detect -l "$work/out" --threads "$n"
-  nwall[$n]=$wall nrss[$n]=$rss
+  nwall[$n]=$wall nrss[$n]=$rss ncpu[$n]=$cpu
   npass[$n]=$(sub "$wall" "${nstart[$n]}")
   echo "threads=$n: detect ${dwall[$n]}s, decode-only ${nwall[$n]}s" >&2
 done
@@ -195,7 +199,7 @@ if [ "$five" = 1 ]; then
     fits "detect x5 --threads $n" "$(awk -v w="${dwall[$n]}" 'BEGIN { printf "%.0f", 5 * w }')" || continue
     measure "five-$n" "$sigil" -q run -r "$corpus" -r "$corpus" -r "$corpus" -r "$corpus" -r "$corpus" \
       "${common[@]}" -l "$work/out" --threads "$n"
-    fwall[$n]=$wall frss[$n]=$rss
+    fwall[$n]=$wall frss[$n]=$rss fcpu[$n]=$cpu
     fpass[$n]=$(awk -v f="$wall" -v o="${dwall[$n]}" 'BEGIN { printf "%.3f", (f - o) / 4 }')
     falerts[$n]=$(alerts_of "$work/five-$n")
   done
@@ -207,11 +211,11 @@ rows=()
 summary=()
 for n in $threads; do
   [ -n "${dwall[$n]:-}" ] || continue
-  rows+=("detect|$n|${start[$n]}|${dwall[$n]}|${dpass[$n]}|$(kpkt "${dpass[$n]}")|$(mbit "${dpass[$n]}")|${drss[$n]}|${dalerts[$n]}|${recall[$n]}|${precision[$n]}")
-  rows+=("decode-only|$n|${nstart[$n]}|${nwall[$n]}|${npass[$n]}|$(kpkt "${npass[$n]}")|$(mbit "${npass[$n]}")|${nrss[$n]}|-|-|-")
+  rows+=("detect|$n|${start[$n]}|${dwall[$n]}|${dpass[$n]}|$(kpkt "${dpass[$n]}")|$(mbit "${dpass[$n]}")|${drss[$n]}|${dcpu[$n]}|${dalerts[$n]}|${recall[$n]}|${precision[$n]}")
+  rows+=("decode-only|$n|${nstart[$n]}|${nwall[$n]}|${npass[$n]}|$(kpkt "${npass[$n]}")|$(mbit "${npass[$n]}")|${nrss[$n]}|${ncpu[$n]}|-|-|-")
   line="threads=$n: detect/decode-only pass ratio $(div "${dpass[$n]}" "${npass[$n]}")"
   if [ -n "${fwall[$n]:-}" ]; then
-    rows+=("detect x5|$n|-|${fwall[$n]}|${fpass[$n]}|$(kpkt "${fpass[$n]}")|$(mbit "${fpass[$n]}")|${frss[$n]}|${falerts[$n]}|-|-")
+    rows+=("detect x5|$n|-|${fwall[$n]}|${fpass[$n]}|$(kpkt "${fpass[$n]}")|$(mbit "${fpass[$n]}")|${frss[$n]}|${fcpu[$n]}|${falerts[$n]}|-|-")
     line="$line; one more pass (five - one) / 4 = ${fpass[$n]}s (single run: wall - start-up = ${dpass[$n]}s)"
   fi
   summary+=("$line")
@@ -222,7 +226,7 @@ fi
 
 echo "sigil $("$sigil" --version | awk '{print $2}') @ $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'); rules loaded $rules_loaded of $rules_total; corpus $corpus_packets packets, $corpus_bytes bytes; $(nproc) cores; ${SECONDS}s"
 {
-  echo "mode|threads|start-up s|wall s|pass s|kpkt/s|Mbit/s|peak RSS MB|alerts|recall|precision"
+  echo "mode|threads|start-up s|wall s|pass s|kpkt/s|Mbit/s|peak RSS MB|cores busy|alerts|recall|precision"
   printf '%s\n' "${rows[@]}"
 } | column -t -s '|'
 printf '%s\n' "${summary[@]}" ${notes[@]+"${notes[@]}"}

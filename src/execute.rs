@@ -125,6 +125,7 @@ pub fn execute(
     opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
     opts.stop = req.stop.clone();
     opts.stream = stream_settings(cfg)?;
+    opts.flow.midstream = opts.stream.cfg.is_some_and(|c| c.midstream);
     opts.app.ssh_hassh = ssh_hassh;
     opts.app.tls_ja3 = tls_ja3;
     opts.app.tls_ja4 = tls_ja4;

@@ -65,6 +65,10 @@ pub struct FlowConfig {
     pub max_flows: usize,
     /// Inactivity timeouts.
     pub timeouts: FlowTimeouts,
+    /// TCP sessions picked up without a handshake count as established
+    /// once both sides spoke (Suricata's `stream.midstream`); otherwise
+    /// only a three-way handshake establishes them.
+    pub midstream: bool,
 }
 
 impl Default for FlowConfig {
@@ -72,6 +76,7 @@ impl Default for FlowConfig {
         FlowConfig {
             max_flows: 65_536,
             timeouts: FlowTimeouts::default(),
+            midstream: false,
         }
     }
 }
@@ -312,7 +317,7 @@ impl<T> Flow<T> {
     }
 
     /// Accounts one packet and advances the state machine.
-    fn update(&mut self, dir: Direction, pkt: &PacketMeta) {
+    fn update(&mut self, dir: Direction, pkt: &PacketMeta, midstream: bool) {
         if pkt.ts > self.last_ts {
             self.last_ts = pkt.ts;
         }
@@ -342,7 +347,7 @@ impl<T> Flow<T> {
             TcpState::SynRecv if dir == Direction::ToServer && ack && !syn && !rst => {
                 TcpState::Established
             }
-            TcpState::New if both_ways => TcpState::Established,
+            TcpState::New if both_ways && midstream => TcpState::Established,
             s => s,
         };
         self.set_tcp_state(next);
@@ -472,7 +477,7 @@ impl<T: Default> FlowTable<T> {
         }
         let dir = flow.direction(src_is_a);
         let before = flow.deadline(&self.cfg.timeouts);
-        flow.update(dir, pkt);
+        flow.update(dir, pkt, self.cfg.midstream);
         // A shorter timeout (closing) moves the deadline earlier than the
         // queued one: queue it again so the sweep does not end it late.
         let after = flow.deadline(&self.cfg.timeouts);

@@ -121,13 +121,27 @@ fn syn_ack_first_makes_its_receiver_the_client() {
 
 #[test]
 fn midstream_pickup_is_established_once_seen_both_ways() {
-    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
+    let mut t: FlowTable = FlowTable::new(FlowConfig {
+        midstream: true,
+        ..FlowConfig::default()
+    });
     let ab = key(A, 1234, B, 22, ipproto::TCP);
     let (dir, est, _) = feed(&mut t, &ab, meta(0, Some(ACK | tcp_flags::PSH)));
     assert_eq!((dir, est), (Direction::ToServer, false));
     assert_eq!(state(&t, &ab), Some(TcpState::New));
     let (dir, est, _) = feed(&mut t, &ab.reversed(), meta(0, Some(ACK)));
     assert_eq!((dir, est), (Direction::ToClient, true));
+}
+
+#[test]
+fn without_midstream_no_handshake_is_never_established() {
+    // Suricata's default (stream.midstream: false).
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
+    let ab = key(A, 1234, B, 22, ipproto::TCP);
+    feed(&mut t, &ab, meta(0, Some(ACK | tcp_flags::PSH)));
+    let (_, est, _) = feed(&mut t, &ab.reversed(), meta(0, Some(ACK)));
+    assert!(!est);
+    assert_eq!(state(&t, &ab), Some(TcpState::New));
 }
 
 #[test]
