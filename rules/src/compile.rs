@@ -621,8 +621,11 @@ fn build_program(mut drafts: Vec<Draft>, nvars: usize) -> Program {
         if d.relative() {
             if let Some(a) = anchor {
                 relative_next[a] = true;
+                // Suricata's WITHIN_NEXT: a `within`, a negated relative
+                // content (detect-distance.c sets RELATIVE_NEXT for it) or
+                // a relative non-content keyword makes the anchor retry.
                 let retries = match d {
-                    Draft::Content(c) => c.within.is_some(),
+                    Draft::Content(c) => c.within.is_some() || c.negated,
                     _ => true,
                 };
                 within_next[a] |= retries;

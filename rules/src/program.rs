@@ -4,10 +4,11 @@
 //! of the previous match, Suricata's `buffer_offset`). When a content or pcre
 //! matches but a later keyword fails, the search resumes one byte after the
 //! start of that match, but only where Suricata does so: for a content whose
-//! next dependent keyword uses `within` (or is a relative non-content
-//! keyword), and for a pcre followed by any relative keyword. A distance-only
-//! dependency is never retried because a later occurrence can only narrow
-//! its window. Independent failures stop the whole inspection early. The
+//! next dependent keyword uses `within`, is a negated relative content (a
+//! later occurrence may leave the negated one out of reach) or is a relative
+//! non-content keyword, and for a pcre followed by any relative keyword. A
+//! positive distance-only dependency is never retried because a later
+//! occurrence can only narrow its window. Independent failures stop the whole inspection early. The
 //! number of steps is bounded like Suricata's `inspection-recursion-limit`.
 
 use crate::b64kw::Base64Step;
@@ -328,6 +329,9 @@ impl State<'_> {
         };
         match (present, d.negated) {
             (true, false) | (false, true) => self.run(i + 1),
+            // Data after the cursor may vanish on a later occurrence of the
+            // previous match: Suricata retries `isdataat:!N,relative`.
+            (true, true) if d.relative => R::NoMatch,
             // A literal position cannot change on retry: stop early.
             _ if !var => R::Stop,
             _ => R::NoMatch,

@@ -51,6 +51,10 @@ pub struct AppFlow {
     /// Transactions already logged (ids), for protocols that keep logged
     /// transactions alive (SSH).
     pub logged: HashSet<u64>,
+    /// Progress of each live transaction side when it was last inspected
+    /// (`[to_server, to_client]`): a side is inspected again only when it
+    /// moved on (see [`TxRef::progress`]).
+    pub inspected: std::collections::HashMap<u64, [u64; 2]>,
 }
 
 /// Bytes of one direction probed before giving up on detection.
@@ -281,7 +285,48 @@ fn side_of(to_server: bool) -> Side {
     }
 }
 
+/// Body bytes that must accumulate before a growing body is inspected
+/// again (Suricata's `*-body-minimal-inspect-size`, 32 KiB by default).
+pub const BODY_INSPECT_STEP: u64 = 32 * 1024;
+
 impl TxRef<'_> {
+    /// How far the side seen from a packet travelling `to_server` has got:
+    /// parser progress plus, for HTTP, the body size in steps of
+    /// [`BODY_INSPECT_STEP`]. Inspecting again makes sense only when it
+    /// changed — rescanning a growing body on every packet would make the
+    /// cost quadratic in its size.
+    pub fn progress(&self, to_server: bool) -> u64 {
+        let dir = dir_of(to_server);
+        match self {
+            TxRef::Http(t, _) => {
+                let p = if to_server {
+                    t.request_progress()
+                } else {
+                    t.response_progress()
+                };
+                let mut bodies = Vec::new();
+                t.buffer_dir(Buffer::FileData, dir, &mut bodies);
+                let len: u64 = bodies.iter().map(|b| b.len() as u64).sum();
+                ((p as u64) << 48) | (len / BODY_INSPECT_STEP)
+            }
+            TxRef::Dns(..) => 1,
+            TxRef::Tls(t, _) => {
+                (u64::from(t.ssl_state().bits()) << 8)
+                    | u64::from(t.complete(Side::ToServer))
+                    | (u64::from(t.complete(Side::ToClient)) << 1)
+                    | (u64::from(t.cert_chain_len() as u8) << 16)
+            }
+            TxRef::Ssh(t, _) => {
+                (u64::from(t.complete(Side::ToServer)))
+                    | (u64::from(t.complete(Side::ToClient)) << 1)
+                    | ((t.client().software().len() as u64) << 2)
+                    | ((t.server().software().len() as u64) << 20)
+                    | ((t.client().hassh().len() as u64) << 40)
+                    | ((t.server().hassh().len() as u64) << 50)
+            }
+        }
+    }
+
     /// The EVE object attached to alerts on this transaction.
     pub fn eve(&self) -> (&'static str, Value) {
         match self {

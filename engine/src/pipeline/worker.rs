@@ -987,10 +987,26 @@ fn inspect_txs(
     sink: &mut AlertSink<'_>,
 ) {
     let app_proto = app.proto().map(|p| p.name());
-    let AppFlow { state, alerted, .. } = app;
-    for tx in txs(state, ts) {
-        rules.match_tx(view, &tx, vars, scratch, hits);
+    let AppFlow {
+        state,
+        alerted,
+        inspected,
+        ..
+    } = app;
+    let side = usize::from(!view.flow.to_server);
+    let live = txs(state, ts);
+    if live.is_empty() {
+        inspected.clear();
+    }
+    for tx in live {
         let id = sigil_rules::TxView::tx_id(&tx);
+        let progress = tx.progress(view.flow.to_server) + 1;
+        let seen = inspected.entry(id).or_insert([0, 0]);
+        if seen[side] == progress {
+            continue;
+        }
+        seen[side] = progress;
+        rules.match_tx(view, &tx, vars, scratch, hits);
         hits.retain(|r| alerted.insert((id, *r)));
         if hits.is_empty() {
             continue;

@@ -483,10 +483,41 @@ impl Compiler<'_> {
             if key.is_some() && key == self.app.cur {
                 self.app.pending = None;
             }
-            let list = key.map(|k| self.app.intern(k));
+            let list = match key {
+                Some(k) => Some(self.app.intern(k)),
+                None => self.inherited_list(i),
+            };
             self.app.draft_list.push((list, span));
         }
         result
+    }
+
+    /// The list of draft `i` outside a sticky buffer: a relative
+    /// `isdataat`/`byte_*` keyword joins the list of the previous
+    /// content-like keyword (`uricontent:"x"; isdataat:!1,relative;`
+    /// inspects the URI), as Suricata's setup does with
+    /// `SigMatchListSMBelongsTo`; anything else inspects the payload.
+    fn inherited_list(&self, i: usize) -> Option<usize> {
+        let follows = matches!(
+            self.drafts.get(i),
+            Some(
+                d @ (Draft::IsDataAt(_)
+                | Draft::ByteTest(_)
+                | Draft::ByteJump(_)
+                | Draft::ByteExtract(_)
+                | Draft::ByteMath(_))
+            ) if d.relative()
+        );
+        if !follows {
+            return None;
+        }
+        let prev = (0..i).rev().find(|&j| {
+            !matches!(
+                self.drafts.get(j),
+                Some(Draft::Base64Decode(_) | Draft::Base64Data) | None
+            )
+        })?;
+        self.app.draft_list.get(prev).and_then(|(list, _)| *list)
     }
 
     /// As [`Self::app_assign_option`] without an option (nothing pending).
