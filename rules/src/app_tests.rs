@@ -13,6 +13,7 @@ use crate::{FlowVars, IssueKind, LoadReport, RuleSet};
 
 mod et;
 mod kw8;
+mod uri_retry;
 
 /// A transaction with fixed values.
 struct Tx {
@@ -478,6 +479,9 @@ fn dns_tls_ssh_tables() {
         ),
         ("tls", r#"tls.version:1.2;"#, true, true),
         ("tls", r#"ssl_version:tls1.3;"#, false, false),
+        ("tcp", r#"ssl_version:!sslv3;"#, true, true),
+        ("tcp", r#"ssl_version:!tls1.3,tls1.1;"#, true, true),
+        ("tcp", r#"ssl_version:!tls1.2;"#, false, false),
         ("tls", r#"ssl_state:client_hello;"#, true, true),
         ("tcp", r#"tls.sni; content:"evil";"#, true, false),
     ];

@@ -215,7 +215,16 @@ impl Check {
     pub fn eval(&self, p: &PacketView) -> bool {
         let tcp = p.tcp.filter(|_| p.ip_proto == crate::packet::ipproto::TCP);
         match *self {
-            Check::Dsize(m) => !p.flow.from_stream && m.matches(p.payload.len() as u64),
+            Check::Dsize(m) => {
+                // Suricata's signature mask: `!N`, `>N`, `>=N` and `N<>M`
+                // require a payload, so `dsize:!9` skips empty packets.
+                let needs_payload = matches!(
+                    m,
+                    UintMatch::Ne(_) | UintMatch::Gt(_) | UintMatch::Ge(_) | UintMatch::Range(..)
+                );
+                let skipped = needs_payload && p.payload.is_empty();
+                !p.flow.from_stream && !skipped && m.matches(p.payload.len() as u64)
+            }
             Check::Ttl(m) => m.matches(u64::from(p.ttl)),
             Check::Tos { value, negate } => p.ipv4.is_some_and(|v| (v.tos == value) != negate),
             Check::Id(m) => p.ipv4.is_some_and(|v| m.matches(u64::from(v.id))),

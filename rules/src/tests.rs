@@ -230,6 +230,29 @@ alert ip any any -> any any (ip_proto:!tcp; sid:14;)
 }
 
 #[test]
+fn dsize_on_empty_packets_follows_suricata_masks() {
+    // Suricata's test-dsize-values: `!N`, `>N`, `>=N` and `N<>M` require a
+    // payload; `<N`, `<=N` and `=0` match an empty packet.
+    let rules = r#"
+alert tcp any any -> any any (dsize:!9; sid:1;)
+alert tcp any any -> any any (dsize:<10; sid:2;)
+alert tcp any any -> any any (dsize:<=10; sid:3;)
+alert tcp any any -> any any (dsize:>=0; sid:4;)
+alert tcp any any -> any any (dsize:0; sid:5;)
+alert tcp any any -> any any (dsize:0<>20; sid:6;)
+alert tcp any any -> any any (dsize:>0; sid:7;)
+"#;
+    let cases: &[(&[u8], &[u32])] = &[
+        (b"", &[2, 3, 5]),
+        (b"0123456789", &[1, 3, 4, 6, 7]),
+        (b"012345678", &[2, 3, 4, 6, 7]),
+    ];
+    for &(payload, want) in cases {
+        expect(rules, &to80(payload), want);
+    }
+}
+
+#[test]
 fn addresses_ports_and_direction() {
     let rules = r#"
 alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (content:"x"; sid:1;)

@@ -193,12 +193,15 @@ impl TxCheck {
             }
             TxCheck::TlsVersion(want) => tx.tls_version(to_server) == Some(*want),
             TxCheck::SslVersion(entries) => {
-                // Suricata: the flow's version must be listed, and the
-                // entry's negation flips the result.
+                // Suricata (7.0.14+): a listed version matches; once any
+                // entry is negated, every version not negated matches too
+                // (`!tls1.3,tls1.2` matches TLS 1.0).
                 let Some(v) = tx.tls_version(to_server) else {
                     return false;
                 };
-                entries.iter().any(|&(e, neg)| e == v && !neg)
+                let has_neg = entries.iter().any(|&(_, neg)| neg);
+                let listed = |want_neg: bool| entries.iter().any(|&(e, n)| e == v && n == want_neg);
+                listed(false) || (has_neg && !listed(true))
             }
             TxCheck::SslState { flags, mask } => {
                 let state = match tx.tls_state() {
@@ -362,6 +365,11 @@ mod tests {
             ("ssl_version", Some("tls1.1,tls1.2"), true),
             ("ssl_version", Some("!tls1.2"), false),
             ("ssl_version", Some("sslv3"), false),
+            // Suricata's ssl_version_negated: negation matches the rest.
+            ("ssl_version", Some("!sslv3"), true),
+            ("ssl_version", Some("!tls1.3,tls1.0"), true),
+            ("ssl_version", Some("!tls1.3,tls1.2"), true),
+            ("ssl_version", Some("!tls1.2,tls1.0"), false),
             ("ssl_state", Some("client_hello"), true),
             ("ssl_state", Some("client_keyx|server_hello"), true),
             ("ssl_state", Some("!client_hello"), false),

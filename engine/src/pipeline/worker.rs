@@ -122,6 +122,9 @@ pub struct Worker {
     memcap: StreamMemcap,
     prefix_hits: Vec<RuleId>,
     app_cfg: AppConfig,
+    defrag: crate::defrag::Defragmenter,
+    /// Defrag events of the fragment being processed.
+    frag_events: Vec<&'static str>,
     evidence: Option<EvidenceRecorder>,
     /// Evidence write errors (the run goes on; they are reported).
     pub evidence_errors: Vec<String>,
@@ -160,6 +163,8 @@ impl Worker {
             memcap,
             prefix_hits: Vec::new(),
             app_cfg,
+            defrag: crate::defrag::Defragmenter::new(crate::defrag::DefragConfig::default()),
+            frag_events: Vec::new(),
             evidence,
             evidence_errors: Vec::new(),
         }
@@ -209,13 +214,56 @@ impl Worker {
         self.stats.packets += 1;
         let d = decode::decode(raw);
         self.decode_stats.record(&d);
+        // Fragments are inspected as they are; a datagram they complete is
+        // then processed as one more packet (Suricata's pseudo packet),
+        // carrying the packet number of the fragment that completed it.
+        let mut rebuilt = None;
+        let mut frag_events = Vec::new();
+        if d.ip.is_some_and(|ip| ip.fragment.is_some()) {
+            self.defrag.expire(raw.ts);
+            let r = self.defrag.insert(raw.ts, raw.data, &d);
+            // The fragment itself carries the defrag events (as in Suricata).
+            frag_events.extend(r.events.iter().map(|e| e.name()));
+            if let crate::defrag::DefragStatus::Reassembled(bytes) = r.status {
+                rebuilt = Some(bytes);
+            }
+        }
+        self.frag_events = frag_events;
+        self.process(raw, &d, verdict, false);
+        self.frag_events.clear();
+        // A rebuilt datagram may itself be a fragment (nested fragment
+        // headers): reassemble a bounded number of times.
+        let mut depth = 0;
+        while let Some(bytes) = rebuilt.take() {
+            let inner = crate::defrag::reassembled_view(&bytes, d.vlan);
+            if depth < 3 && inner.ip.is_some_and(|ip| ip.fragment.is_some()) {
+                if let crate::defrag::DefragStatus::Reassembled(b) =
+                    self.defrag.insert(raw.ts, &bytes, &inner).status
+                {
+                    rebuilt = Some(b);
+                }
+                depth += 1;
+                continue;
+            }
+            self.process(raw, &inner, ChecksumVerdict::Unchecked, true);
+        }
+    }
+
+    fn process(
+        &mut self,
+        raw: &RawPacket<'_>,
+        d: &decode::Decoded<'_>,
+        verdict: ChecksumVerdict,
+        rebuilt: bool,
+    ) {
+        let d = *d;
         let Some(key) = FlowKey::from_decoded(&d) else {
             self.stats.non_ip += 1;
             return;
         };
         let meta = flow::PacketMeta::from_decoded(raw.ts, &d, raw.caplen);
         let (flow, dir) = self.flows.lookup_or_create(&key, &meta);
-        if let Some(rec) = self.evidence.as_mut() {
+        if let Some(rec) = self.evidence.as_mut().filter(|_| !rebuilt) {
             if let Err(e) = rec.packet(flow.flow_id, &flow.key, raw) {
                 self.evidence_errors.push(e.to_string());
             }
@@ -304,10 +352,20 @@ impl Worker {
             self.collect_ended(raw.pcap_cnt);
             return;
         }
-        let Some(mut view) = d.view(info) else {
+        let view = if rebuilt {
+            crate::defrag::view_reassembled(&d, info)
+        } else {
+            d.view(info)
+        };
+        let Some(mut view) = view else {
             return;
         };
         view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
+        for name in &self.frag_events {
+            if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
+                view.events.insert(ev);
+            }
+        }
         self.stats.inspected += 1;
         let ctx = EventCtx {
             ts: raw.ts,
