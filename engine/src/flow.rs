@@ -267,6 +267,8 @@ pub struct Flow<T = ()> {
     fin_toserver: bool,
     fin_toclient: bool,
     generation: u64,
+    /// `established` before the latest packet.
+    was_established: bool,
     /// Set when the flow leaves the table.
     pub end_reason: Option<EndReason>,
     /// The worker's per-flow state.
@@ -280,11 +282,18 @@ impl<T> Flow<T> {
         self.established
     }
 
-    /// The `flow` keyword's view of a packet travelling in `dir`.
+    /// The `flow` keyword's view of a packet travelling in `dir`. For TCP
+    /// it is the state before the latest packet, as Suricata's flow
+    /// keyword sees it: the ACK completing the handshake is not yet
+    /// "established".
     pub fn info(&self, dir: Direction) -> FlowInfo {
         FlowInfo {
             to_server: dir == Direction::ToServer,
-            established: self.established,
+            established: if self.tcp_state.is_some() {
+                self.was_established
+            } else {
+                self.established
+            },
             from_stream: false,
             // Filled by the stream tracker when it follows the session.
             ..FlowInfo::default()
@@ -318,6 +327,7 @@ impl<T> Flow<T> {
 
     /// Accounts one packet and advances the state machine.
     fn update(&mut self, dir: Direction, pkt: &PacketMeta, midstream: bool) {
+        self.was_established = self.established;
         if pkt.ts > self.last_ts {
             self.last_ts = pkt.ts;
         }
@@ -638,6 +648,7 @@ fn new_flow<T: Default>(
         fin_toserver: false,
         fin_toclient: false,
         generation,
+        was_established: false,
         end_reason: None,
         data: T::default(),
     }

@@ -78,8 +78,10 @@ fn tcp_three_way_handshake() {
     let (dir, est, _) = feed(&mut t, &sc, meta(0, Some(SYNACK)));
     assert_eq!((dir, est), (Direction::ToClient, false));
     assert_eq!(state(&t, &cs), Some(TcpState::SynRecv));
+    // The ACK completing the handshake is not itself "established" for
+    // the flow keyword (Suricata evaluates the state before the packet).
     let (dir, est, _) = feed(&mut t, &cs, meta(0, Some(ACK)));
-    assert_eq!((dir, est), (Direction::ToServer, true));
+    assert_eq!((dir, est), (Direction::ToServer, false));
     assert_eq!(state(&t, &cs), Some(TcpState::Established));
     assert_eq!(
         feed(&mut t, &sc, meta(1, Some(ACK))),
@@ -111,7 +113,9 @@ fn syn_ack_first_makes_its_receiver_the_client() {
     let (dir, est, _) = feed(&mut t, &server_to_client, meta(0, Some(SYNACK)));
     assert_eq!((dir, est), (Direction::ToClient, false));
     let (dir, est, _) = feed(&mut t, &server_to_client.reversed(), meta(0, Some(ACK)));
-    assert_eq!((dir, est), (Direction::ToServer, true));
+    assert_eq!((dir, est), (Direction::ToServer, false));
+    let (_, est, _) = feed(&mut t, &server_to_client, meta(0, Some(ACK)));
+    assert!(est);
     let f = &t.drain()[0];
     assert_eq!(
         (f.key.src, f.key.sport, f.key.dst, f.key.dport),
@@ -130,7 +134,9 @@ fn midstream_pickup_is_established_once_seen_both_ways() {
     assert_eq!((dir, est), (Direction::ToServer, false));
     assert_eq!(state(&t, &ab), Some(TcpState::New));
     let (dir, est, _) = feed(&mut t, &ab.reversed(), meta(0, Some(ACK)));
-    assert_eq!((dir, est), (Direction::ToClient, true));
+    assert_eq!((dir, est), (Direction::ToClient, false));
+    let (_, est, _) = feed(&mut t, &ab, meta(0, Some(ACK)));
+    assert!(est);
 }
 
 #[test]

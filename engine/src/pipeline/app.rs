@@ -46,8 +46,9 @@ pub struct AppFlow {
     pub parsed: [u64; 2],
     /// Data seen without a verdict, per direction (bounded).
     probed: [u64; 2],
-    /// (tx id, rule) pairs that alerted: each rule alerts once per tx.
-    pub alerted: HashSet<(u64, RuleId)>,
+    /// (tx id, rule, to_server) that alerted: a rule alerts once per
+    /// transaction and direction, as in Suricata.
+    pub alerted: HashSet<(u64, RuleId, bool)>,
     /// Transactions already logged (ids), for protocols that keep logged
     /// transactions alive (SSH).
     pub logged: HashSet<u64>,
@@ -324,6 +325,15 @@ impl TxRef<'_> {
                     | ((t.client().hassh().len() as u64) << 40)
                     | ((t.server().hassh().len() as u64) << 50)
             }
+        }
+    }
+
+    /// Key part for "alert once per transaction and direction": a DNS
+    /// transaction is one message with one direction, so it alerts once.
+    pub fn alert_side(&self, to_server: bool) -> bool {
+        match self {
+            TxRef::Dns(..) => true,
+            _ => to_server,
         }
     }
 

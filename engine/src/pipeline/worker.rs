@@ -1065,7 +1065,8 @@ fn inspect_txs(
         }
         seen[side] = progress;
         rules.match_tx(view, &tx, vars, scratch, hits);
-        hits.retain(|r| alerted.insert((id, *r)));
+        let side = tx.alert_side(view.flow.to_server);
+        hits.retain(|r| alerted.insert((id, *r, side)));
         if hits.is_empty() {
             continue;
         }
@@ -1135,7 +1136,8 @@ fn log_txs(
             let tv = tx.view(ts);
             l.rules.match_tx(&view, &tv, l.vars, l.scratch, l.hits);
             let id = sigil_rules::TxView::tx_id(&tv);
-            l.hits.retain(|r| app.alerted.insert((id, *r)));
+            l.hits
+                .retain(|r| app.alerted.insert((id, *r, view.flow.to_server)));
             if l.hits.is_empty() {
                 continue;
             }
