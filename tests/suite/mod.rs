@@ -4,6 +4,7 @@ mod demo;
 mod evidence;
 mod live;
 mod pipeline;
+mod reassembly;
 mod rulepack;
 mod rules_check;
 mod run;
