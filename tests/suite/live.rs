@@ -704,7 +704,15 @@ fn live_detection_on_real_traffic() {
         .as_str()
         .is_some_and(|f| f.ends_with(".pcap")));
     assert!(events.iter().any(|e| e["event_type"] == "http"));
-    assert_eq!(events.last().unwrap()["event_type"], "stats");
+    let stats = events.last().unwrap();
+    assert_eq!(stats["event_type"], "stats");
+    assert!(
+        stats["stats"]["capture"]["kernel_packets"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(stats["stats"]["capture"]["kernel_drops"], 0);
     let verify = Command::new(SIGIL)
         .args(["verify", s(&out)])
         .output()

@@ -511,12 +511,21 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         Source::Offline(src) => *src.stats(),
         Source::Live(src) => *src.stats(),
     };
-    writer.raw(&stats_record(
+    let mut final_stats = stats_record(
         now,
         &total,
         Some(&decode_total),
         Some((&flow_total, &cap, csum.stats().invalid)),
-    ))?;
+    );
+    if let Source::Live(src) = &mut source {
+        // Kernel counters under Suricata's names: what the kernel dropped
+        // because we read too slowly, and what the interface dropped.
+        let k = src.refresh_kernel_stats();
+        final_stats["stats"]["capture"]["kernel_packets"] = k.received.into();
+        final_stats["stats"]["capture"]["kernel_drops"] = k.dropped.into();
+        final_stats["stats"]["capture"]["kernel_ifdrops"] = k.if_dropped.into();
+    }
+    writer.raw(&final_stats)?;
     writer.flush()?;
     Ok(RunSummary {
         files: cap.files,
