@@ -674,11 +674,11 @@ fn live_detection_on_real_traffic() {
         .expect("spawn sigil run -i");
     // Give libpcap time to attach before making traffic.
     std::thread::sleep(Duration::from_millis(1500));
-    for _ in 0..3 {
+    for _ in 0..4 {
         let code = curl(&ns, "http://127.0.0.1:18181/sigil-live-marker");
         assert_eq!(code, "404");
     }
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(600));
     interrupt(&child);
     let status =
         wait_timeout(&mut child, Duration::from_secs(20)).expect("sigil run -i stops on SIGINT");
@@ -697,7 +697,7 @@ fn live_detection_on_real_traffic() {
         .iter()
         .filter(|e| e["event_type"] == "alert" && e["alert"]["signature_id"] == 42)
         .collect();
-    assert_eq!(alerts.len(), 3, "{err}");
+    assert_eq!(alerts.len(), 4, "{err}");
     assert_eq!(alerts[0]["app_proto"], "http");
     assert_eq!(alerts[0]["http"]["url"], "/sigil-live-marker");
     assert!(alerts[0]["evidence"]

@@ -187,6 +187,32 @@ impl WrappingCounters {
     }
 }
 
+/// Kernel counters published by the capture loop, readable from another
+/// thread (or from inside the packet visitor) without touching libpcap.
+#[derive(Debug, Default)]
+pub struct SharedKernelStats {
+    received: std::sync::atomic::AtomicU64,
+    dropped: std::sync::atomic::AtomicU64,
+    if_dropped: std::sync::atomic::AtomicU64,
+}
+
+impl SharedKernelStats {
+    /// The latest published counters.
+    pub fn load(&self) -> KernelStats {
+        KernelStats {
+            received: self.received.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            if_dropped: self.if_dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    fn store(&self, k: KernelStats) {
+        self.received.store(k.received, Ordering::Relaxed);
+        self.dropped.store(k.dropped, Ordering::Relaxed);
+        self.if_dropped.store(k.if_dropped, Ordering::Relaxed);
+    }
+}
+
 /// What [`LiveSource::for_each_event`] reports.
 #[derive(Debug, Clone, Copy)]
 pub enum LiveEvent<'a> {
@@ -281,6 +307,7 @@ pub struct LiveSource {
     pcap_cnt: u64,
     stats: CaptureStats,
     kernel: WrappingCounters,
+    published: Arc<SharedKernelStats>,
     error: Option<LiveError>,
 }
 
@@ -370,6 +397,7 @@ impl LiveSource {
             pcap_cnt: 0,
             stats: CaptureStats::default(),
             kernel: WrappingCounters::default(),
+            published: Arc::default(),
             error: None,
         })
     }
@@ -492,11 +520,21 @@ impl LiveSource {
         Ok(false)
     }
 
+    /// A handle on the counters this source publishes as it reads (every
+    /// few thousand packets and whenever the link is idle).
+    pub fn kernel_handle(&self) -> Arc<SharedKernelStats> {
+        Arc::clone(&self.published)
+    }
+
     /// Asks the kernel for its counters now. Failures keep the last values
     /// (some platforms cannot report them).
     pub fn refresh_kernel_stats(&mut self) -> KernelStats {
         match self.cap.stats() {
-            Ok(s) => self.kernel.update([s.received, s.dropped, s.if_dropped]),
+            Ok(s) => {
+                let k = self.kernel.update([s.received, s.dropped, s.if_dropped]);
+                self.published.store(k);
+                k
+            }
             Err(e) => {
                 tracing::debug!("{}: pcap_stats failed: {e}", self.interface);
                 self.kernel.total

@@ -45,6 +45,8 @@ pub struct RoundBuf {
     pub now: Timestamp,
     /// Time of the first packet of the run (periodic stats count from it).
     pub first: Timestamp,
+    /// Kernel capture counters when the round was sent (live capture).
+    pub kernel: Option<crate::capture::KernelStats>,
     /// pcap_cnt of the last packet of the round.
     pub last_cnt: u64,
     /// True for the final round: the worker ends all flows after it.

@@ -189,6 +189,7 @@ enum WorkerMsg {
     Round {
         seq: u64,
         first: Timestamp,
+        kernel: Option<crate::capture::KernelStats>,
         now: Timestamp,
         last: bool,
         events: Vec<OutEvent>,
@@ -295,6 +296,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                     let msg = WorkerMsg::Round {
                         seq: round.seq,
                         first: round.first,
+                        kernel: round.kernel,
                         now: round.now,
                         last: round.last,
                         events,
@@ -328,6 +330,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                 let mut last = false;
                 let mut now = Timestamp::default();
                 let mut first = Timestamp::default();
+                let mut kernel = None;
                 let mut snapshots = Vec::with_capacity(event_rxs.len());
                 let mut seq0 = None;
                 for rx in &event_rxs {
@@ -335,6 +338,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                         Ok(WorkerMsg::Round {
                             seq,
                             first: f,
+                            kernel: k,
                             now: t,
                             last: l,
                             events: e,
@@ -347,6 +351,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                             last |= l;
                             now = t;
                             first = f;
+                            kernel = k;
                             snapshots.push(stats);
                         }
                         Ok(WorkerMsg::Done(..)) | Err(_) => {
@@ -358,7 +363,15 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
                 if let Some(every) = stats_interval.filter(|s| *s > 0) {
                     let due = *next_stats.get_or_insert(first.plus_secs(every));
                     if now >= due && !last {
-                        writer.raw(&stats_record(now, &sum_workers(&snapshots), None, None))?;
+                        let mut rec = stats_record(now, &sum_workers(&snapshots), None, None);
+                        if let Some(k) = kernel {
+                            rec["stats"]["capture"] = serde_json::json!({
+                                "kernel_packets": k.received,
+                                "kernel_drops": k.dropped,
+                                "kernel_ifdrops": k.if_dropped,
+                            });
+                        }
+                        writer.raw(&rec)?;
                         // The next multiple of the interval after `now`.
                         let k = now.secs_since(first).max(0) as u64 / every + 1;
                         next_stats = Some(first.plus_secs(k * every));
@@ -389,6 +402,10 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
     let mut broken = false;
     let mut interrupted = false;
     let stop = opts.stop.clone();
+    let kernel_handle = match &source {
+        Source::Live(src) => Some(src.kernel_handle()),
+        Source::Offline(_) => None,
+    };
     let send_round = |bufs: &mut Vec<RoundBuf>,
                       seq: u64,
                       first: Timestamp,
@@ -404,6 +421,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             let mut round = std::mem::replace(slot, fresh);
             round.seq = seq;
             round.first = first;
+            round.kernel = kernel_handle.as_ref().map(|h| h.load());
             round.now = now;
             round.last_cnt = last_cnt;
             round.last = last;
@@ -413,11 +431,25 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         }
         true
     };
-    let mut on_packet = |raw: &crate::capture::RawPacket<'_>| {
+    // `None`: the live link was idle for a read timeout; what was read
+    // so far goes out as a partial round so output and periodic stats do
+    // not wait for the next 1,024 packets.
+    let mut on_packet = |raw: Option<&crate::capture::RawPacket<'_>>| {
         if stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
             interrupted = true;
             return std::ops::ControlFlow::Break(());
         }
+        let Some(raw) = raw else {
+            if in_round > 0 {
+                in_round = 0;
+                if !send_round(&mut bufs, seq, first.unwrap_or(now), now, last_cnt, false) {
+                    broken = true;
+                    return std::ops::ControlFlow::Break(());
+                }
+                seq += 1;
+            }
+            return std::ops::ControlFlow::Continue(());
+        };
         let d = decode::decode(raw);
         let verdict = csum.check(&d);
         let w = shard(&d, n);
@@ -440,16 +472,14 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
     };
     match &mut source {
         Source::Offline(src) => {
-            let _ = src.for_each_packet(&mut on_packet);
+            let _ = src.for_each_packet(|raw| on_packet(Some(raw)));
         }
         Source::Live(src) => {
-            // A quiet link still gets its output: a partial round is sent
-            // whenever the read times out. Live runs block like offline
-            // ones; the kernel buffer absorbs bursts and its drops are
-            // counted in the stats.
+            // Live runs block like offline ones; the kernel buffer absorbs
+            // bursts and its drops are counted in the stats.
             let _ = src.for_each_event(|ev| match ev {
-                crate::capture::LiveEvent::Packet(raw) => on_packet(&raw),
-                crate::capture::LiveEvent::Idle => std::ops::ControlFlow::Continue(()),
+                crate::capture::LiveEvent::Packet(raw) => on_packet(Some(&raw)),
+                crate::capture::LiveEvent::Idle => on_packet(None),
             });
         }
     }

@@ -525,28 +525,12 @@ impl Worker {
         ) {
             let vlan = f.data.vlan;
             for dir in [Direction::ToServer, Direction::ToClient] {
-                let (src, sport, dst, dport) = match dir {
-                    Direction::ToServer => (f.key.src, f.key.sport, f.key.dst, f.key.dport),
-                    Direction::ToClient => (f.key.dst, f.key.dport, f.key.src, f.key.sport),
-                };
-                let mut view = PacketView::new(src, dst, f.key.proto, &[]);
-                view.sport = sport;
-                view.dport = dport;
+                let ctx = flow_end_ctx(f, dir, vlan.as_slice());
+                let mut view = PacketView::new(ctx.src, ctx.dst, f.key.proto, &[]);
+                view.sport = ctx.sport;
+                view.dport = ctx.dport;
                 view.flow = f.info(dir);
                 view.flow.app_proto = f.data.app.proto();
-                let ctx = EventCtx {
-                    ts: f.last_ts,
-                    pcap_cnt: 0,
-                    pcap_filename: None,
-                    src,
-                    dst,
-                    sport,
-                    dport,
-                    ip_proto: f.key.proto,
-                    icmp: None,
-                    vlan: vlan.as_slice(),
-                    flow: Some(flow_meta_of(f, dir)),
-                };
                 let mut sink = AlertSink {
                     rules,
                     evidence: self
@@ -635,28 +619,12 @@ impl Worker {
         sess.flush_all();
         let vlan = f.data.vlan;
         for dir in [Direction::ToServer, Direction::ToClient] {
-            let (src, sport, dst, dport) = match dir {
-                Direction::ToServer => (f.key.src, f.key.sport, f.key.dst, f.key.dport),
-                Direction::ToClient => (f.key.dst, f.key.dport, f.key.src, f.key.sport),
-            };
             let mut info = f.info(dir);
             info.stream_active = true;
             info.from_stream = true;
             info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
             info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
-            let ctx = EventCtx {
-                ts: f.last_ts,
-                pcap_cnt: 0,
-                pcap_filename: None,
-                src,
-                dst,
-                sport,
-                dport,
-                ip_proto: f.key.proto,
-                icmp: None,
-                vlan: vlan.as_slice(),
-                flow: Some(flow_meta_of(f, dir)),
-            };
+            let ctx = flow_end_ctx(f, dir, vlan.as_slice());
             // Alerts at flow end sort right before the flow's record.
             let mut sink = AlertSink {
                 rules,
@@ -679,9 +647,9 @@ impl Worker {
                 if end <= consumed {
                     break;
                 }
-                let mut view = PacketView::new(src, dst, f.key.proto, bytes);
-                view.sport = sport;
-                view.dport = dport;
+                let mut view = PacketView::new(ctx.src, ctx.dst, f.key.proto, bytes);
+                view.sport = ctx.sport;
+                view.dport = ctx.dport;
                 view.flow = info;
                 stream_hits(
                     rules,
@@ -1217,4 +1185,26 @@ fn traffic_of(rules: &RuleSet, vars: &FlowVars) -> Option<serde_json::Value> {
         m.insert("label".into(), labels.into());
     }
     Some(serde_json::Value::Object(m))
+}
+
+/// Envelope of events raised at flow end (no packet, so no packet number),
+/// oriented as a packet travelling `dir`.
+fn flow_end_ctx<'a>(f: &Flow<FlowState>, dir: Direction, vlan: &'a [u16]) -> EventCtx<'a> {
+    let (src, sport, dst, dport) = match dir {
+        Direction::ToServer => (f.key.src, f.key.sport, f.key.dst, f.key.dport),
+        Direction::ToClient => (f.key.dst, f.key.dport, f.key.src, f.key.sport),
+    };
+    EventCtx {
+        ts: f.last_ts,
+        pcap_cnt: 0,
+        pcap_filename: None,
+        src,
+        dst,
+        sport,
+        dport,
+        ip_proto: f.key.proto,
+        icmp: None,
+        vlan,
+        flow: Some(flow_meta_of(f, dir)),
+    }
 }
