@@ -95,6 +95,10 @@ fn fragmented() -> Vec<Vec<u8>> {
 }
 
 fn run(frames: &[Vec<u8>], name: &str) -> Vec<(u64, String, String, u64)> {
+    alerts(&run_events(frames, name))
+}
+
+fn run_events(frames: &[Vec<u8>], name: &str) -> Vec<serde_json::Value> {
     let dir = TempDir::new(name).unwrap();
     let pcap = dir.join("in.pcap");
     write_pcap(&pcap, frames, 1_700_000_000);
@@ -112,7 +116,7 @@ fn run(frames: &[Vec<u8>], name: &str) -> Vec<(u64, String, String, u64)> {
         "-k",
         "all",
     ]);
-    alerts(&eve(&out))
+    eve(&out)
 }
 
 #[test]
@@ -134,4 +138,8 @@ fn content_across_ip_fragments() {
     // The rebuilt datagram is inspected with the packet number of the
     // fragment that completed it (the second one read).
     assert_eq!(got, vec![(2, "10.0.0.1".into(), "10.0.0.2".into(), 2)]);
+    let events = run_events(&fragmented(), "defrag-stats");
+    let d = &events.last().unwrap()["stats"]["defrag"];
+    assert_eq!(d["fragments"], 2);
+    assert_eq!(d["reassembled"], 1);
 }

@@ -523,8 +523,18 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
 
     let mut total = sum_workers(&finals);
     total.alerts = total.alerts.saturating_sub(writer.thresholded);
+    let mut defrag = crate::defrag::DefragStats::default();
     for f in &finals {
         total.stream += f.stream;
+        let d = &f.defrag;
+        defrag.fragments += d.fragments;
+        defrag.reassembled += d.reassembled;
+        defrag.timeouts += d.timeouts;
+        defrag.memcap_drops += d.memcap_drops;
+        defrag.overlaps += d.overlaps;
+        defrag.invalid += d.invalid;
+        defrag.trackers_evicted += d.trackers_evicted;
+        defrag.max_frag_hits += d.max_frag_hits;
     }
     let mut decode_total = DecodeStats::default();
     let mut flow_total = FlowStats::default();
@@ -547,6 +557,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         Some(&decode_total),
         Some((&flow_total, &cap, csum.stats().invalid)),
     );
+    final_stats["stats"]["defrag"] = serde_json::to_value(defrag).unwrap_or_default();
     if let Source::Live(src) = &mut source {
         // Kernel counters under Suricata's names: what the kernel dropped
         // because we read too slowly, and what the interface dropped.

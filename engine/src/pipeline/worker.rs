@@ -77,6 +77,9 @@ pub struct WorkerStats {
     /// Reassembly counters of the flows that ended.
     #[serde(skip)]
     pub stream: StreamStats,
+    /// Defragmentation counters.
+    #[serde(skip)]
+    pub defrag: crate::defrag::DefragStats,
     /// Flow table counters.
     #[serde(skip)]
     pub flow: FlowStats,
@@ -198,6 +201,7 @@ impl Worker {
             flow: FlowStats::default(),
             decode: None,
             stream: StreamStats::default(),
+            defrag: crate::defrag::DefragStats::default(),
             ..self.stats.clone()
         }
     }
@@ -206,6 +210,7 @@ impl Worker {
     pub fn finish(mut self) -> (WorkerStats, Option<EvidenceReport>, Vec<String>) {
         self.stats.flow = *self.flows.stats();
         self.stats.decode = Some(self.decode_stats);
+        self.stats.defrag = *self.defrag.stats();
         let report = self.evidence.map(EvidenceRecorder::finish);
         (self.stats, report, self.evidence_errors)
     }
