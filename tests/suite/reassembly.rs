@@ -143,3 +143,61 @@ fn content_across_ip_fragments() {
     assert_eq!(d["fragments"], 2);
     assert_eq!(d["reassembled"], 1);
 }
+
+/// One keep-alive connection with 1,500 pipelined requests: every request
+/// alerts exactly once, well past the per-flow bookkeeping bound.
+#[test]
+fn many_transactions_on_one_flow_alert_once_each() {
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const PSH: u8 = 0x08;
+    let isn = 5_000u32;
+    let s0 = 9_000u32;
+    let mut frames = vec![
+        seg(true, isn, 0, SYN, &[]),
+        seg(false, s0, isn + 1, SYN | ACK, &[]),
+        seg(true, isn + 1, s0 + 1, ACK, &[]),
+    ];
+    let mut seq = isn + 1;
+    for batch in 0..150 {
+        let mut data = Vec::new();
+        for i in 0..10 {
+            let n = batch * 10 + i;
+            data.extend_from_slice(
+                format!("GET /EVIL-PAYLOAD-MARKER/{n} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+            );
+        }
+        frames.push(seg(true, seq, s0 + 1, ACK | PSH, &data));
+        seq = seq.wrapping_add(data.len() as u32);
+        frames.push(seg(false, s0 + 1, seq, ACK, &[]));
+    }
+    let dir = TempDir::new("many-tx").unwrap();
+    let pcap = dir.join("in.pcap");
+    write_pcap(&pcap, &frames, 1_700_000_000);
+    let rules = dir.join("r.rules");
+    std::fs::write(
+        &rules,
+        "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/EVIL-PAYLOAD-MARKER/\"; sid:3;)\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    sigil_ok(&[
+        "run",
+        "-r",
+        s(&pcap),
+        "-S",
+        s(&rules),
+        "-l",
+        s(&out),
+        "-k",
+        "all",
+    ]);
+    let events = eve(&out);
+    let mut ids: Vec<u64> = events
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| e["tx_id"].as_u64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..1500).collect::<Vec<u64>>());
+}

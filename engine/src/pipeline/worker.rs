@@ -26,6 +26,9 @@ use crate::output::flowlog::{encode_flow, FlowRecord, TcpRecord};
 use crate::output::{EventCtx, FlowMeta};
 use crate::stream::{Segment, StreamConfig, StreamMemcap, StreamStats, TcpSession};
 
+/// Per-flow transaction bookkeeping entries kept before pruning.
+const TX_BOOKKEEPING_MAX: usize = 1024;
+
 /// Suricata's default `detect.packet-alert-max`: alerts kept per packet.
 pub const PACKET_ALERT_MAX: usize = 15;
 
@@ -1026,8 +1029,21 @@ fn inspect_txs(
     } = app;
     let side = usize::from(!view.flow.to_server);
     let live = txs(state, ts);
-    if live.is_empty() {
-        inspected.clear();
+    // Bookkeeping of transactions that are gone is dropped, so a long
+    // keep-alive flow with many requests stays bounded. Transaction ids only
+    // grow within a flow; a margin keeps the entries the final look at
+    // just-finished transactions still needs.
+    let min_live = live.iter().map(sigil_rules::TxView::tx_id).min();
+    match min_live {
+        None => inspected.clear(),
+        Some(min) => {
+            if inspected.len() > TX_BOOKKEEPING_MAX {
+                inspected.retain(|id, _| *id >= min);
+            }
+            if alerted.len() > TX_BOOKKEEPING_MAX {
+                alerted.retain(|(id, _, _)| *id + 64 >= min);
+            }
+        }
     }
     for tx in live {
         let id = sigil_rules::TxView::tx_id(&tx);
