@@ -276,6 +276,18 @@ pub struct Flow<T = ()> {
 }
 
 impl<T> Flow<T> {
+    /// Turns the flow round: the side taken for the client is the server
+    /// (Suricata's flow swap when the application layer sees a response
+    /// first, e.g. a capture that starts mid-connection).
+    pub fn swap_direction(&mut self) {
+        self.key = self.key.reversed();
+        self.client_is_a = !self.client_is_a;
+        std::mem::swap(&mut self.pkts_toserver, &mut self.pkts_toclient);
+        std::mem::swap(&mut self.bytes_toserver, &mut self.bytes_toclient);
+        std::mem::swap(&mut self.tcp_flags_toserver, &mut self.tcp_flags_toclient);
+        std::mem::swap(&mut self.fin_toserver, &mut self.fin_toclient);
+    }
+
     /// True once the flow counts as established for the `flow` keyword. It
     /// stays true while the connection closes.
     pub fn is_established(&self) -> bool {

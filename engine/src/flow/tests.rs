@@ -336,3 +336,31 @@ fn icmp_echo_request_and_reply_share_a_flow() {
     assert_eq!((dir, est), (Direction::ToClient, true));
     assert_eq!(t.len(), 1);
 }
+
+#[test]
+fn swap_direction_turns_the_flow_round() {
+    let mut t: FlowTable = FlowTable::new(FlowConfig {
+        midstream: true,
+        ..FlowConfig::default()
+    });
+    // The capture starts with the server's reply: its sender looks like the client.
+    let server_to_client = key(B, 80, A, 40000, ipproto::TCP);
+    let (dir, _, _) = feed(
+        &mut t,
+        &server_to_client,
+        meta(0, Some(ACK | tcp_flags::PSH)),
+    );
+    assert_eq!(dir, Direction::ToServer);
+    let (f, _) = t.lookup_or_create(&server_to_client.reversed(), &meta(0, Some(ACK)));
+    assert_eq!((f.pkts_toserver, f.pkts_toclient), (1, 1));
+    f.swap_direction();
+    assert_eq!(
+        (f.key.src, f.key.sport, f.key.dst, f.key.dport),
+        (A, 40000, B, 80)
+    );
+    // Later packets take the corrected direction.
+    let (dir, _, _) = feed(&mut t, &server_to_client, meta(1, Some(ACK)));
+    assert_eq!(dir, Direction::ToClient);
+    let f = &t.drain()[0];
+    assert_eq!((f.pkts_toserver, f.pkts_toclient), (1, 2));
+}

@@ -46,6 +46,12 @@ pub struct AppFlow {
     pub parsed: [u64; 2],
     /// Data seen without a verdict, per direction (bounded).
     probed: [u64; 2],
+    /// The flow was turned round once already.
+    pub reversed: bool,
+    /// Detection found the flow's direction backwards (the first data of
+    /// the "client" is a response): the worker must swap the flow, then
+    /// feed the data again (see [`AppFlow::swapped`]).
+    pub swap_pending: bool,
     /// (tx id, rule, to_server) that alerted: a rule alerts once per
     /// transaction and direction, as in Suricata.
     pub alerted: HashSet<(u64, RuleId, bool)>,
@@ -119,6 +125,25 @@ impl AppFlow {
                 ),
             ]
         };
+        // A capture that starts with the server's data: the "client" sends
+        // a response. Detect the protocol from the other side's view and
+        // have the flow turned round.
+        if dir == Direction::ToServer && !self.reversed {
+            let response = if tcp {
+                (data.starts_with(b"HTTP/")
+                    && http::probe(data, Direction::ToClient) == Probe::Match)
+                    || (tls::probe(data, Direction::ToServer) != Probe::Match
+                        && tls::probe(data, Direction::ToClient) == Probe::Match)
+            } else {
+                false
+            };
+            let dns_response = (ports.0 == 53 || ports.1 == 53 || !tcp)
+                && dns::probe_direction(data, tcp) == Some(Direction::ToClient);
+            if response || dns_response {
+                self.swap_pending = true;
+                return;
+            }
+        }
         if let Some((p, _)) = probes.iter().find(|(_, r)| *r == Probe::Match) {
             self.state = match p {
                 AppProto::Http => {
@@ -170,6 +195,9 @@ impl AppFlow {
         }
         if matches!(self.state, AppState::Detecting) {
             self.detect(data, dir, tcp, ports, cfg);
+            if self.swap_pending {
+                return;
+            }
         }
         match &mut self.state {
             AppState::Http(s) => s.input(dir, data, ts),
@@ -178,6 +206,14 @@ impl AppFlow {
             AppState::Ssh(s) => s.input(dir, data, ts),
             AppState::Detecting | AppState::Failed => {}
         }
+    }
+
+    /// The worker turned the flow round: per-direction state follows.
+    pub fn swapped(&mut self) {
+        self.swap_pending = false;
+        self.reversed = true;
+        self.parsed.swap(0, 1);
+        self.probed.swap(0, 1);
     }
 
     /// Bytes lost in `dir`.

@@ -270,7 +270,7 @@ impl Worker {
             return;
         };
         let meta = flow::PacketMeta::from_decoded(raw.ts, &d, raw.caplen);
-        let (flow, dir) = self.flows.lookup_or_create(&key, &meta);
+        let (flow, mut dir) = self.flows.lookup_or_create(&key, &meta);
         if let Some(rec) = self.evidence.as_mut().filter(|_| !rebuilt) {
             if let Err(e) = rec.packet(flow.flow_id, &flow.key, raw) {
                 self.evidence_errors.push(e.to_string());
@@ -286,7 +286,7 @@ impl Worker {
             });
         }
         let mut info = flow.info(dir);
-        let flow_meta = flow_meta_of(flow, dir);
+        let mut flow_meta = flow_meta_of(flow, dir);
         // Suricata's stream engine ignores segments with a bad checksum;
         // packet rules still see them (the `*-csum` keywords need them).
         let bad_csum = verdict == ChecksumVerdict::Invalid;
@@ -331,6 +331,44 @@ impl Worker {
                     .app
                     .input(dir, d.payload, raw.ts, false, ports, &self.app_cfg);
             }
+        }
+        if flow.data.app.swap_pending {
+            // The capture began with the server's data: turn the flow round
+            // (as Suricata does) and parse again the right way.
+            flow.swap_direction();
+            if let Some(sess) = flow.data.tcp.as_deref_mut() {
+                sess.swap_directions();
+            }
+            flow.data.app.swapped();
+            dir = reverse(dir);
+            let ports = (flow.key.sport, flow.key.dport);
+            if let Some(sess) = flow.data.tcp.as_deref().filter(|s| s.is_reassembling()) {
+                let feed = if self.stream.inline {
+                    dir
+                } else {
+                    reverse(dir)
+                };
+                feed_app(
+                    &mut flow.data.app,
+                    sess,
+                    feed,
+                    self.stream.inline,
+                    raw.ts,
+                    ports,
+                    &self.app_cfg,
+                );
+            } else if key.proto == ipproto::UDP {
+                flow.data
+                    .app
+                    .input(dir, d.payload, raw.ts, false, ports, &self.app_cfg);
+            }
+            info = flow.info(dir);
+            if let Some(sess) = flow.data.tcp.as_deref() {
+                info.stream_active = sess.is_reassembling();
+                info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
+                info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
+            }
+            flow_meta = flow_meta_of(flow, dir);
         }
         info.app_proto = flow.data.app.proto();
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
@@ -1000,6 +1038,10 @@ fn feed_app(
     let off = usize::try_from(parsed - start).unwrap_or(usize::MAX);
     if let Some(new) = data.get(off..).filter(|d| !d.is_empty()) {
         app.input(dir, new, ts, true, ports, cfg);
+        if app.swap_pending {
+            // Not parsed: the flow is turned round and fed again.
+            return;
+        }
         parsed = start + data.len() as u64;
     }
     app.parsed[i] = parsed;

@@ -69,6 +69,13 @@ pub struct TcpSession {
 }
 
 impl TcpSession {
+    /// Swaps the two directions: the flow tracker guessed the client wrong
+    /// (a capture that starts with the server's data) and the application
+    /// layer corrected it.
+    pub fn swap_directions(&mut self) {
+        std::mem::swap(&mut self.to_server, &mut self.to_client);
+    }
+
     /// An empty session drawing on `memcap`. Allocates nothing until data
     /// arrives.
     pub fn new(cfg: &StreamConfig, memcap: &StreamMemcap) -> Self {
