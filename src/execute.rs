@@ -123,6 +123,17 @@ pub fn execute(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     opts.stats_interval = req.stats_interval.or_else(|| cfg.get_u64("stats.interval"));
+    // flow.memcap (bytes, all workers) caps the flow table like max-flows:
+    // when full, the least recently active flow is evicted and counted.
+    if let Some(memcap) = cfg.get_u64("flow.memcap") {
+        let per_worker = memcap / opts.threads as u64;
+        let flows = per_worker / sigil_engine::pipeline::worker::flow_entry_bytes() as u64;
+        opts.flow.max_flows = opts
+            .flow
+            .max_flows
+            .min(usize::try_from(flows).unwrap_or(usize::MAX))
+            .max(1);
+    }
     opts.stop = req.stop.clone();
     opts.stream = stream_settings(cfg)?;
     opts.flow.midstream = opts.stream.cfg.is_some_and(|c| c.midstream);

@@ -288,3 +288,35 @@ fn sigint_drains_and_flushes() {
         assert_eq!(alerts, 400_000);
     }
 }
+
+#[test]
+fn flow_memcap_evicts_and_counts() {
+    let dir = TempDir::new("pipe-memcap").unwrap();
+    let pcap = dir.join("busy.pcap");
+    busy_capture(&pcap);
+    let out = dir.join("out");
+    // Room for only a handful of flows: the 120 flows force evictions.
+    sigil_ok(&[
+        "run",
+        "-r",
+        s(&pcap),
+        "-l",
+        s(&out),
+        "--threads",
+        "1",
+        "--set",
+        "flow.memcap=4kb",
+    ]);
+    let events = eve(&out);
+    let stats = &events.last().unwrap()["stats"]["flow"];
+    assert_eq!(stats["total"], 120);
+    assert!(stats["evicted_full"].as_u64().unwrap() > 0, "{stats}");
+    // Every flow still gets its record.
+    let flows = events.iter().filter(|e| e["event_type"] == "flow").count();
+    assert_eq!(flows, 120);
+    let forced = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow" && e["flow"]["reason"] == "forced")
+        .count();
+    assert!(forced > 0);
+}

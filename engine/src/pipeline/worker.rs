@@ -49,6 +49,14 @@ pub struct FlowState {
     pub tcp: Option<Box<TcpSession>>,
 }
 
+/// Memory one tracked flow takes in a worker's table (entry, key and the
+/// inline per-flow state; stream segments and parser state are bounded by
+/// their own memcaps). `flow.memcap` is divided by this, as Suricata's flow
+/// memcap counts flow structures.
+pub fn flow_entry_bytes() -> usize {
+    std::mem::size_of::<Flow<FlowState>>() + std::mem::size_of::<FlowKey>() + 32
+}
+
 /// What detection decided about a flow so far.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FlowFlags {
