@@ -185,7 +185,13 @@ pub fn encode_event<T: Serialize>(
         proto: proto_name(pkt.ip_proto),
         icmp_type: pkt.icmp.map(|i| i.0),
         icmp_code: pkt.icmp.map(|i| i.1),
-        pkt_src: "wire/pcap",
+        // Events raised at flow end have no packet behind them: Suricata
+        // marks its pseudo packets this way.
+        pkt_src: if pkt.pcap_cnt == 0 && pkt.flow.is_some() {
+            "stream (flow timeout)"
+        } else {
+            "wire/pcap"
+        },
         body,
         direction: pkt.flow.map(|f| {
             if f.to_server {
