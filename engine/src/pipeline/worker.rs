@@ -311,34 +311,22 @@ impl Worker {
                 .tcp
                 .get_or_insert_with(|| Box::new(TcpSession::new(&cfg, memcap)));
             sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload));
-            info.stream_active = sess.is_reassembling();
-            info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
-            info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
+            set_stream_info(&mut info, sess);
         }
         // Application layer: IDS mode parses a direction's bytes once the
         // peer acknowledged them (on the peer's packet); inline on arrival.
-        let ports = (flow.key.sport, flow.key.dport);
+        let udp = key.proto == ipproto::UDP;
         if !bad_csum {
-            if let Some(sess) = flow.data.tcp.as_deref().filter(|s| s.is_reassembling()) {
-                let feed = if self.stream.inline {
-                    dir
-                } else {
-                    reverse(dir)
-                };
-                feed_app(
-                    &mut flow.data.app,
-                    sess,
-                    feed,
-                    self.stream.inline,
-                    raw.ts,
-                    ports,
-                    &self.app_cfg,
-                );
-            } else if key.proto == ipproto::UDP {
-                flow.data
-                    .app
-                    .input(dir, d.payload, raw.ts, false, ports, &self.app_cfg);
-            }
+            feed_packet(
+                &mut flow.data,
+                flow.key,
+                dir,
+                udp,
+                d.payload,
+                raw.ts,
+                self.stream.inline,
+                &self.app_cfg,
+            );
         }
         if flow.data.app.swap_pending {
             // The capture began with the server's data: turn the flow round
@@ -349,32 +337,19 @@ impl Worker {
             }
             flow.data.app.swapped();
             dir = reverse(dir);
-            let ports = (flow.key.sport, flow.key.dport);
-            if let Some(sess) = flow.data.tcp.as_deref().filter(|s| s.is_reassembling()) {
-                let feed = if self.stream.inline {
-                    dir
-                } else {
-                    reverse(dir)
-                };
-                feed_app(
-                    &mut flow.data.app,
-                    sess,
-                    feed,
-                    self.stream.inline,
-                    raw.ts,
-                    ports,
-                    &self.app_cfg,
-                );
-            } else if key.proto == ipproto::UDP {
-                flow.data
-                    .app
-                    .input(dir, d.payload, raw.ts, false, ports, &self.app_cfg);
-            }
+            feed_packet(
+                &mut flow.data,
+                flow.key,
+                dir,
+                udp,
+                d.payload,
+                raw.ts,
+                self.stream.inline,
+                &self.app_cfg,
+            );
             info = flow.info(dir);
             if let Some(sess) = flow.data.tcp.as_deref() {
-                info.stream_active = sess.is_reassembling();
-                info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
-                info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
+                set_stream_info(&mut info, sess);
             }
             flow_meta = flow_meta_of(flow, dir);
         }
@@ -674,10 +649,9 @@ impl Worker {
         let vlan = f.data.vlan;
         for dir in [Direction::ToServer, Direction::ToClient] {
             let mut info = f.info(dir);
-            info.stream_active = true;
+            // Only reassembling sessions get here: stream_active is true.
+            set_stream_info(&mut info, &sess);
             info.from_stream = true;
-            info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
-            info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
             let ctx = flow_end_ctx(f, dir, vlan.as_slice());
             // Alerts at flow end sort right before the flow's record.
             let mut sink = AlertSink {
@@ -1006,6 +980,36 @@ impl<'a> AppAlert<'a> {
             m.insert(key.into(), obj.clone());
         }
         m
+    }
+}
+
+/// The stream part of the `flow` keyword's view.
+fn set_stream_info(info: &mut sigil_rules::packet::FlowInfo, sess: &TcpSession) {
+    info.stream_active = sess.is_reassembling();
+    info.stream_bytes_toserver = sess.direction(Direction::ToServer).contiguous_end();
+    info.stream_bytes_toclient = sess.direction(Direction::ToClient).contiguous_end();
+}
+
+/// Hands the application layer what this packet makes parseable: for
+/// reassembled TCP the peer's newly acknowledged bytes (IDS) or this
+/// direction's new bytes (inline); for UDP the datagram itself.
+#[allow(clippy::too_many_arguments)]
+fn feed_packet(
+    fs: &mut FlowState,
+    key: FlowKey,
+    dir: Direction,
+    udp: bool,
+    payload: &[u8],
+    ts: Timestamp,
+    inline: bool,
+    cfg: &AppConfig,
+) {
+    let ports = (key.sport, key.dport);
+    if let Some(sess) = fs.tcp.as_deref().filter(|s| s.is_reassembling()) {
+        let feed = if inline { dir } else { reverse(dir) };
+        feed_app(&mut fs.app, sess, feed, inline, ts, ports, cfg);
+    } else if udp {
+        fs.app.input(dir, payload, ts, false, ports, cfg);
     }
 }
 
