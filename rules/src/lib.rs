@@ -68,7 +68,9 @@ mod flowkw;
 mod flowvars;
 mod header;
 mod keyword;
+pub mod litset;
 mod meta;
+mod patindex;
 // The engine-facing interface module documents its types, not every field.
 #[allow(missing_docs)]
 pub mod packet;

@@ -8,7 +8,8 @@
 //! rules go into every family's any-port group. A packet therefore meets at
 //! most three groups: any-port, its destination port, its source port.
 //!
-//! Each group runs one case-insensitive aho-corasick automaton over the
+//! Each group runs one case-insensitive literal matcher
+//! ([`crate::litset`]: aho-corasick, or a hashed filter for large sets) over the
 //! distinct fast patterns of its rules; a hit only makes the rules a
 //! *candidate* (the full check confirms, including case). Rules without a
 //! usable fast pattern are filed under their source or destination
@@ -20,30 +21,21 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
-
 use crate::addr::PortSet;
 use crate::addrindex::{key_side, AddrIndex, Side};
 use crate::compile::CompiledRule;
 use crate::header::Proto;
 use crate::meta::RuleId;
 use crate::packet::{ipproto, PacketView};
+use crate::patindex::PatternIndex;
 
 /// Port sets up to this size are indexed port by port.
 const MAX_INDEXED_PORTS: u32 = 64;
 
-/// Groups whose patterns total at most this many bytes get a DFA.
-const DFA_MAX_PATTERN_BYTES: usize = 20_000;
-
 /// One group of rules with its automaton.
 #[derive(Debug, Default)]
 pub struct Group {
-    ac: Option<AhoCorasick>,
-    /// Global index of this group's first pattern (for scratch stamps).
-    pat_base: usize,
-    /// CSR: rules of pattern `i` are `pat_rules[pat_start[i]..pat_start[i+1]]`.
-    pat_start: Vec<u32>,
-    pat_rules: Vec<RuleId>,
+    patterns: Option<PatternIndex>,
     always: Vec<RuleId>,
     /// Pattern-less rules filed under the packet's source / destination.
     by_src: Option<AddrIndex>,
@@ -306,56 +298,30 @@ fn build_group(
     };
     let by_src = index_side(src_keyed);
     let by_dst = index_side(dst_keyed);
-    let ac = if patterns.is_empty() {
+    let index = if patterns.is_empty() {
         None
     } else {
-        // A DFA scans fastest but costs ~1 KiB per state; use it while the
-        // group is small enough, else let the crate pick (contiguous NFA).
-        let total: usize = patterns.iter().map(Vec::len).sum();
-        let kind = (total <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA);
-        let built = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(kind)
-            .build(&patterns)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
-            });
-        match built {
-            Ok(ac) => Some(ac),
+        match PatternIndex::build(&patterns, &by_pattern, *npatterns) {
+            Ok(ix) => Some(ix),
             Err(e) => {
                 // Cannot happen for byte patterns of sane size; degrade to
                 // checking these rules on every packet rather than losing them.
                 tracing::warn!(error = %e, "prefilter automaton build failed; rules checked unfiltered");
                 always.extend(by_pattern.iter().flatten());
-                patterns.clear();
-                by_pattern.clear();
                 None
             }
         }
     };
-    let mut pat_start = Vec::with_capacity(by_pattern.len() + 1);
-    let mut pat_rules = Vec::new();
-    pat_start.push(0);
-    for rs in &by_pattern {
-        pat_rules.extend_from_slice(rs);
-        pat_start.push(u32::try_from(pat_rules.len()).unwrap_or(u32::MAX));
-    }
+    let npat = index.as_ref().map_or(0, PatternIndex::len);
     let group = Group {
-        ac,
-        pat_base: *npatterns,
-        pat_start,
-        pat_rules,
+        patterns: index,
         always,
         by_src,
         by_dst,
     };
-    *npatterns += by_pattern.len();
+    *npatterns += npat;
     stats.groups += 1;
-    stats.patterns += by_pattern.len();
+    stats.patterns += npat;
     stats.always += group.always.len();
     group
 }
@@ -375,35 +341,16 @@ impl Group {
                 st.add(id, out);
             }
         }
-        let payload = p.payload;
-        let Some(ac) = &self.ac else {
-            return;
-        };
-        if payload.is_empty() {
-            return;
-        }
-        let Ok(iter) = ac.try_find_overlapping_iter(Input::new(payload)) else {
-            return;
-        };
-        for m in iter {
-            let p = m.pattern().as_usize();
-            let Some(stamp) = st.pattern.get_mut(self.pat_base + p) else {
-                continue;
-            };
-            if *stamp == st.gen {
-                continue;
-            }
-            *stamp = st.gen;
-            let (Some(&a), Some(&b)) = (self.pat_start.get(p), self.pat_start.get(p + 1)) else {
-                continue;
-            };
-            for &id in self
-                .pat_rules
-                .get(a as usize..b as usize)
-                .unwrap_or_default()
-            {
-                st.add(id, out);
-            }
+        if let Some(ix) = &self.patterns {
+            let Stamps { gen, rule, pattern } = st;
+            ix.scan(p.payload, pattern, *gen, |id| {
+                if let Some(s) = rule.get_mut(id as usize) {
+                    if *s != *gen {
+                        *s = *gen;
+                        out.push(id);
+                    }
+                }
+            });
         }
     }
 }

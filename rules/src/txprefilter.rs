@@ -4,7 +4,7 @@
 //! they are inspected on (a rule following the packet's direction sits in
 //! both). Inside a group, each inspection list that holds fast patterns
 //! (a buffer, its transforms and the side it is read from — or the packet
-//! payload) gets one case-insensitive aho-corasick automaton; every value
+//! payload) gets one case-insensitive literal matcher ([`crate::litset`]); every value
 //! of that buffer (each item of a multi-buffer) is scanned, transformed as
 //! the rules' list is. A hit makes the rules of that pattern candidates;
 //! rules without a fast pattern are always candidates of their group.
@@ -13,12 +13,11 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
-
 use crate::applayer::{FastList, RuleDir};
 use crate::buffer::{AppProto, Buffer, Side};
 use crate::compile::CompiledRule;
 use crate::meta::RuleId;
+use crate::patindex::PatternIndex;
 use crate::transform::{Transform, TransformBufs};
 use crate::txview::TxView;
 
@@ -34,11 +33,7 @@ struct Source {
 struct ListGroup {
     /// None: the packet payload.
     source: Option<Source>,
-    ac: AhoCorasick,
-    pat_base: usize,
-    /// CSR: rules of pattern `i` are `pat_rules[pat_start[i]..pat_start[i+1]]`.
-    pat_start: Vec<u32>,
-    pat_rules: Vec<RuleId>,
+    patterns: PatternIndex,
 }
 
 #[derive(Debug, Default)]
@@ -205,35 +200,21 @@ impl TxIndex {
             let mut patterns: Vec<(usize, Vec<u8>)> =
                 index.into_iter().map(|(p, i)| (i, p)).collect();
             patterns.sort_unstable();
-            let built = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(patterns.iter().map(|(_, p)| p));
+            let patterns: Vec<Vec<u8>> = patterns.into_iter().map(|(_, p)| p).collect();
             let Some(gr) = groups.get_mut(g) else {
                 continue;
             };
-            let ac = match built {
-                Ok(ac) => ac,
+            match PatternIndex::build(&patterns, &by_pattern, npatterns) {
+                Ok(ix) => gr.lists.push(ListGroup {
+                    source,
+                    patterns: ix,
+                }),
                 Err(e) => {
                     tracing::warn!(error = %e, "tx prefilter automaton build failed; rules checked unfiltered");
                     gr.always.extend(by_pattern.iter().flatten());
                     continue;
                 }
-            };
-            let mut pat_start = Vec::with_capacity(by_pattern.len() + 1);
-            let mut pat_rules = Vec::new();
-            pat_start.push(0);
-            for rs in &by_pattern {
-                pat_rules.extend_from_slice(rs);
-                pat_start.push(u32::try_from(pat_rules.len()).unwrap_or(u32::MAX));
             }
-            gr.lists.push(ListGroup {
-                source,
-                ac,
-                pat_base: npatterns,
-                pat_start,
-                pat_rules,
-            });
             npatterns += by_pattern.len();
         }
         for g in &mut groups {
@@ -291,32 +272,20 @@ impl TxIndex {
 
 impl ListGroup {
     fn scan(&self, data: &[u8], st: &mut TxScratch, out: &mut Vec<RuleId>) {
-        if data.is_empty() {
-            return;
-        }
-        let Ok(iter) = self.ac.try_find_overlapping_iter(Input::new(data)) else {
-            return;
-        };
-        for m in iter {
-            let p = m.pattern().as_usize();
-            let Some(stamp) = st.pattern_stamp.get_mut(self.pat_base + p) else {
-                continue;
-            };
-            if *stamp == st.gen {
-                continue;
+        let TxScratch {
+            gen,
+            rule_stamp,
+            pattern_stamp,
+            ..
+        } = st;
+        self.patterns.scan(data, pattern_stamp, *gen, |id| {
+            if let Some(s) = rule_stamp.get_mut(id as usize) {
+                if *s != *gen {
+                    *s = *gen;
+                    out.push(id);
+                }
             }
-            *stamp = st.gen;
-            let (Some(&a), Some(&b)) = (self.pat_start.get(p), self.pat_start.get(p + 1)) else {
-                continue;
-            };
-            for &id in self
-                .pat_rules
-                .get(a as usize..b as usize)
-                .unwrap_or_default()
-            {
-                st.add(id, out);
-            }
-        }
+        });
     }
 }
 
