@@ -153,7 +153,7 @@ mod tests {
         assert!(unsupported_reason("filestore").contains("file extraction"));
         assert!(unsupported_reason("xbits").contains("across flows"));
         assert!(unsupported_reason("hostbits").contains("across flows"));
-        assert!(unsupported_reason("gunzip").contains("transformation gunzip"));
+        assert!(unsupported_reason("subslice").contains("transformation subslice"));
         assert_eq!(
             unsupported_reason("frobnicate"),
             "unknown or unsupported keyword"

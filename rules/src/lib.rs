@@ -81,6 +81,7 @@ mod program;
 mod requires;
 mod ruleset;
 mod threshold;
+mod tlskw;
 mod transform;
 mod txcheck;
 mod txprefilter;
@@ -88,6 +89,7 @@ pub mod txview;
 mod uint;
 mod vars;
 mod xform_ext;
+mod xform_zip;
 
 pub use addr::{IpSet, PortSet, ResolveError};
 pub use builder::{

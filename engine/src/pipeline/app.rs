@@ -352,6 +352,7 @@ impl TxRef<'_> {
                     | u64::from(t.complete(Side::ToServer))
                     | (u64::from(t.complete(Side::ToClient)) << 1)
                     | (u64::from(t.cert_chain_len() as u8) << 16)
+                    | ((t.events().len() as u64 & 0xff) << 24)
             }
             TxRef::Ssh(t, _) => {
                 (u64::from(t.complete(Side::ToServer)))
@@ -415,7 +416,7 @@ impl TxView for TxRef<'_> {
                 _ => t.buffer(b, out),
             },
             TxRef::Dns(..) => {}
-            TxRef::Tls(t, _) => t.buffer(b, out),
+            TxRef::Tls(t, _) => t.buffer_dir(b, dir, out),
             TxRef::Ssh(t, _) => t.buffer_dir(b, dir, out),
         }
     }
@@ -483,8 +484,7 @@ impl TxView for TxRef<'_> {
             TxRef::Http(t, _) => out.extend(t.events()),
             TxRef::Dns(t, _) => out.extend_from_slice(t.events()),
             TxRef::Ssh(t, _) => out.extend_from_slice(t.events()),
-            // TLS anomalies are kept on the flow, not the handshake tx.
-            TxRef::Tls(..) => {}
+            TxRef::Tls(t, _) => out.extend_from_slice(t.events()),
         }
     }
 

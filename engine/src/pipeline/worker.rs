@@ -524,13 +524,18 @@ impl Worker {
         }
     }
 
-    /// Flow end for the application layer: the rest of both streams is
-    /// parsed, transactions are inspected once more and all are logged.
+    /// Flow end for the application layer: as with Suricata's end-of-flow
+    /// pseudo packets (to the server, then to the client), each one
+    /// parses the rest of its own direction's stream and then inspects
+    /// the transactions; finally all transactions are logged.
     fn flow_end_app(&mut self, f: &mut Flow<FlowState>, key: EventKey) {
         let ports = (f.key.sport, f.key.dport);
         if let Some(sess) = f.data.tcp.as_deref_mut().filter(|s| s.is_reassembling()) {
             sess.flush_all();
-            for dir in [Direction::ToServer, Direction::ToClient] {
+        }
+        let base = (key.0, key.1, key.2, key.3.saturating_sub(1 << 21));
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            if let Some(sess) = f.data.tcp.as_deref().filter(|s| s.is_reassembling()) {
                 feed_app(
                     &mut f.data.app,
                     sess,
@@ -542,18 +547,15 @@ impl Worker {
                 );
                 f.data.app.close(dir);
             }
-        }
-        if f.data.app.proto().is_none() {
-            return;
-        }
-        let base = (key.0, key.1, key.2, key.3.saturating_sub(1 << 21));
-        if let (Some(rules), Some(scratch), false) = (
-            self.rules.as_deref(),
-            self.scratch.as_mut(),
-            f.data.flags.passed,
-        ) {
-            let vlan = f.data.vlan;
-            for dir in [Direction::ToServer, Direction::ToClient] {
+            if f.data.app.proto().is_none() {
+                continue;
+            }
+            if let (Some(rules), Some(scratch), false) = (
+                self.rules.as_deref(),
+                self.scratch.as_mut(),
+                f.data.flags.passed,
+            ) {
+                let vlan = f.data.vlan;
                 let ctx = flow_end_ctx(f, dir, vlan.as_slice());
                 let mut view = PacketView::new(ctx.src, ctx.dst, f.key.proto, &[]);
                 view.sport = ctx.sport;
@@ -589,6 +591,9 @@ impl Worker {
                     &mut sink,
                 );
             }
+        }
+        if f.data.app.proto().is_none() {
+            return;
         }
         let fmeta = flow_meta_of(f, Direction::ToServer);
         let mut logs = Vec::new();

@@ -99,3 +99,113 @@ fn unmet_requires_skips_the_rule_silently() {
     assert_eq!(report.requires_unmet, 2);
     assert!(report.unsupported.is_empty() && report.other_errors.is_empty());
 }
+
+fn tls_tx() -> Tx {
+    use Buffer::*;
+    Tx::new(
+        AppProto::Tls,
+        vec![
+            (
+                TlsRandom,
+                REQ,
+                b"\x01\x02\x03\x04client-random-bytes-28-long!",
+            ),
+            (TlsRandomTime, REQ, b"\x01\x02\x03\x04"),
+            (
+                TlsRandom,
+                RESP,
+                b"\x0a\x0b\x0c\x0dserver-random-bytes-28-long!",
+            ),
+            (TlsRandomTime, RESP, b"\x0a\x0b\x0c\x0d"),
+            (TlsRandomBytes, RESP, b"server-random-bytes-28-long!"),
+            (TlsCertSubject, RESP, b"C=FR, O=Stamus, CN=SELKS"),
+            (TlsCertIssuer, RESP, b"C=FR, O=Stamus, CN=CA"),
+            (TlsCertFingerprint, RESP, b"90:86:a4:3b"),
+            (TlsCerts, RESP, b"der-1"),
+            (TlsCerts, RESP, b"der-2"),
+        ],
+    )
+}
+
+#[test]
+fn tls_random_and_legacy_cert_keywords() {
+    let cases: &[Case] = &[
+        // The random buffers follow the packet's side.
+        (
+            "tls",
+            "tls.random_time; content:\"|01 02 03 04|\";",
+            true,
+            false,
+        ),
+        (
+            "tls",
+            "tls.random_time; content:\"|0a 0b 0c 0d|\";",
+            false,
+            true,
+        ),
+        (
+            "tls",
+            "tls.random_bytes; content:\"server-random\"; startswith;",
+            false,
+            true,
+        ),
+        (
+            "tls",
+            "tls.random; content:\"client-random\"; bsize:32;",
+            true,
+            false,
+        ),
+        // Legacy keywords read the server certificate (to the client).
+        ("tls", "tls.subject:\"CN=SELKS\";", false, true),
+        ("tls", "tls.subject:!\"CN=SELKS\";", false, false),
+        ("tls", "tls.issuerdn:!\"CN=Other\";", false, true),
+        ("tls", "tls.issuerdn:\"cn=ca\";", false, false),
+        ("tls", "tls.fingerprint:\"90:86:A4:3B\";", false, true),
+        ("tls", "tls.fingerprint:\"90:86:A4:3C\";", false, false),
+        ("tls", "tls.cert_chain_len:2;", false, true),
+        ("tls", "tls.cert_chain_len:>2;", false, false),
+    ];
+    run_table(&tls_tx(), cases, b"");
+}
+
+#[test]
+fn decompression_transforms() {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(b"hidden text").expect("in memory");
+    let gz: &'static [u8] = Box::leak(e.finish().expect("in memory").into_boxed_slice());
+    let tx = Tx::new(AppProto::Http, vec![(Buffer::HttpRequestBody, REQ, gz)]);
+    let cases: &[Case] = &[
+        (
+            "http",
+            "http.request_body; gunzip; content:\"hidden text\"; bsize:11;",
+            true,
+            false,
+        ),
+        (
+            "http",
+            "http.request_body; gunzip: max-size 6; content:\"hidden\"; endswith;",
+            true,
+            false,
+        ),
+        (
+            "http",
+            "http.request_body; zlib_deflate; content:\"hidden\";",
+            false,
+            false,
+        ),
+    ];
+    run_table(&tx, cases, b"");
+}
+
+#[test]
+fn legacy_tls_keywords_need_quotes() {
+    let (_, report) = build(
+        "alert tls any any -> any any (tls.subject:CN=x; sid:1;)\n\
+         alert tls any any -> any any (gunzip: max-size 0; sid:2;)\n\
+         alert tls any any -> any any (tls.sni; gunzip: size 3; content:\"x\"; sid:3;)\n",
+        true,
+    );
+    assert_eq!(report.compiled, 0);
+    assert_eq!(report.other_errors.len(), 3, "{report:#?}");
+}
