@@ -63,6 +63,7 @@ mod classification;
 mod compile;
 mod content;
 mod decoder_events;
+mod entropy;
 mod exprtext;
 mod flowkw;
 mod flowvars;

@@ -369,6 +369,7 @@ impl Worker {
                 key.proto,
                 self.outputs,
                 None,
+                None,
             );
             self.out.extend(logs);
             self.collect_ended(raw.pcap_cnt);
@@ -424,12 +425,16 @@ impl Worker {
         };
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
         let app_proto = flow.data.app.proto().map(|p| p.name());
+        let metadata = metadata_of(&flow.data.vars);
         let stop = sink.emit(
             &self.hits,
             &ctx,
             &mut flow.data.flags,
             view.ip_proto,
-            AppAlert::flow(app_proto),
+            AppAlert {
+                metadata: metadata.as_ref(),
+                ..AppAlert::flow(app_proto)
+            },
         );
         // Raw stream inspection of this packet's own direction: data the
         // peer acknowledged (or, inline, everything contiguous).
@@ -456,12 +461,16 @@ impl Worker {
                     &mut self.prefix_hits,
                 );
                 let before = sink.stats.alerts;
+                let metadata = metadata_of(&flow.data.vars);
                 sink.emit(
                     &self.hits,
                     &ctx,
                     &mut flow.data.flags,
                     view.ip_proto,
-                    AppAlert::flow(app_proto),
+                    AppAlert {
+                        metadata: metadata.as_ref(),
+                        ..AppAlert::flow(app_proto)
+                    },
                 );
                 sink.stats.stream_alerts += sink.stats.alerts - before;
             }
@@ -492,6 +501,7 @@ impl Worker {
         let FlowState {
             app, vars, flags, ..
         } = &mut flow.data;
+        let metadata = metadata_of(vars);
         let look = (!stop && !flags.passed).then_some(LastLook {
             rules,
             scratch,
@@ -511,6 +521,7 @@ impl Worker {
             key.proto,
             self.outputs,
             look,
+            metadata,
         );
         self.out.extend(logs);
         self.collect_ended(raw.pcap_cnt);
@@ -606,6 +617,7 @@ impl Worker {
             f.key.proto,
             self.outputs,
             None,
+            metadata_of(&f.data.vars),
         ));
         for (i, mut e) in logs.into_iter().enumerate() {
             e.key = (
@@ -695,12 +707,16 @@ impl Worker {
                 );
                 let before = sink.stats.alerts;
                 let app_proto = f.data.app.proto().map(|p| p.name());
+                let metadata = metadata_of(&f.data.vars);
                 sink.emit(
                     &self.hits,
                     &ctx,
                     &mut f.data.flags,
                     f.key.proto,
-                    AppAlert::flow(app_proto),
+                    AppAlert {
+                        metadata: metadata.as_ref(),
+                        ..AppAlert::flow(app_proto)
+                    },
                 );
                 sink.stats.stream_alerts += sink.stats.alerts - before;
                 let sd = sess.direction_mut(dir);
@@ -749,6 +765,7 @@ impl Worker {
                     .rules
                     .as_deref()
                     .and_then(|r| traffic_of(r, &f.data.vars)),
+                metadata: metadata_of(&f.data.vars),
                 tcp: tcp_state.map(|s| TcpRecord {
                     flags_ts: f.tcp_flags_toserver,
                     flags_tc: f.tcp_flags_toclient,
@@ -956,6 +973,8 @@ pub struct ThresholdKey {
 pub struct AppAlert<'a> {
     /// `traffic` object from `traffic/id/…` and `traffic/label/…` flowbits.
     pub traffic: Option<&'a serde_json::Value>,
+    /// Top-level `metadata` object (flow variables such as `entropy`).
+    pub metadata: Option<&'a serde_json::Value>,
     /// The flow's protocol, once known.
     pub app_proto: Option<&'static str>,
     /// The transaction, for transaction rules: id and its EVE object.
@@ -967,6 +986,7 @@ impl<'a> AppAlert<'a> {
     pub fn flow(app_proto: Option<&'static str>) -> Self {
         AppAlert {
             traffic: None,
+            metadata: None,
             app_proto,
             tx: None,
         }
@@ -979,6 +999,9 @@ impl<'a> AppAlert<'a> {
         }
         if let Some(t) = self.traffic {
             m.insert("traffic".into(), t.clone());
+        }
+        if let Some(md) = self.metadata {
+            m.insert("metadata".into(), md.clone());
         }
         if let Some((id, key, obj)) = self.tx {
             m.insert("tx_id".into(), id.into());
@@ -1120,8 +1143,10 @@ fn inspect_txs(
         }
         let (k, obj) = tx.eve();
         let traffic = traffic_of(rules, vars);
+        let metadata = metadata_of(vars);
         let alert = AppAlert {
             traffic: traffic.as_ref(),
+            metadata: metadata.as_ref(),
             app_proto,
             tx: Some((id, k, &obj)),
         };
@@ -1158,7 +1183,9 @@ fn log_txs(
     ip_proto: u8,
     outputs: WorkerOutputs,
     look: Option<LastLook<'_, '_>>,
+    metadata: Option<serde_json::Value>,
 ) -> Vec<OutEvent> {
+    let mut metadata = metadata;
     let mut out = Vec::new();
     let Some(proto) = app.proto() else {
         return out;
@@ -1191,8 +1218,10 @@ fn log_txs(
             }
             let (k, obj) = tv.eve();
             let traffic = traffic_of(l.rules, l.vars);
+            let metadata = metadata_of(l.vars);
             let alert = AppAlert {
                 traffic: traffic.as_ref(),
+                metadata: metadata.as_ref(),
                 app_proto,
                 tx: Some((id, k, &obj)),
             };
@@ -1200,6 +1229,7 @@ fn log_txs(
                 break;
             }
         }
+        metadata = metadata_of(l.vars);
     }
     if !outputs.eve {
         return out;
@@ -1228,6 +1258,9 @@ fn log_txs(
         if let Some(m) = body.as_object_mut() {
             m.insert("tx_id".into(), tx_id.into());
             m.insert("app_proto".into(), proto.name().into());
+            if let Some(md) = &metadata {
+                m.insert("metadata".into(), md.clone());
+            }
         }
         let mut line = Vec::new();
         if crate::output::eve::encode_event(&mut line, &ctx, event_type, &body).is_ok() {
@@ -1240,6 +1273,17 @@ fn log_txs(
         }
     }
     out
+}
+
+/// Suricata's top-level `metadata` object as far as Sigil fills it: the
+/// flow's float variables under `entropy` (values of `entropy` keywords,
+/// named after the inspected buffer). None when there is nothing to say.
+fn metadata_of(vars: &FlowVars) -> Option<serde_json::Value> {
+    let entropy: serde_json::Map<String, serde_json::Value> = vars
+        .floats()
+        .map(|(name, v)| (name.to_string(), serde_json::json!(v)))
+        .collect();
+    (!entropy.is_empty()).then(|| serde_json::json!({ "entropy": entropy }))
 }
 
 /// Suricata's `traffic` object: flowbits named `traffic/id/NAME` and

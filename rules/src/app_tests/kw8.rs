@@ -209,3 +209,63 @@ fn legacy_tls_keywords_need_quotes() {
     assert_eq!(report.compiled, 0);
     assert_eq!(report.other_errors.len(), 3, "{report:#?}");
 }
+
+#[test]
+fn entropy_matches_and_keeps_its_value_on_the_flow() {
+    // "abcdabcd": 2 bits per byte; from offset 4, "abcd": also 2.
+    let tx = Tx::new(AppProto::Http, vec![(Buffer::FileData, RESP, b"aaaaabcd")]);
+    let cases: &[Case] = &[
+        ("http", "file.data; entropy: value > 1.5;", false, true),
+        ("http", "file.data; entropy: value 1-1.5;", false, false),
+        (
+            "http",
+            "file.data; entropy: offset 4, value = 2;",
+            false,
+            true,
+        ),
+        (
+            "http",
+            "file.data; entropy: bytes 4, value = 0;",
+            false,
+            true,
+        ),
+        (
+            "http",
+            "file.data; entropy: bytes 9, value < 9;",
+            false,
+            false,
+        ),
+    ];
+    run_table(&tx, cases, b"");
+    // The last value computed is kept under Suricata's list name.
+    let (set, _) = load_all(
+        "alert http any any -> any any (file.data; entropy: value > 9; sid:1;)\n\
+         alert http any any -> any any (file.data; entropy: offset 4, value > 9; sid:2;)\n\
+         alert tcp any any -> any any (entropy: value >= 0; sid:3;)\n",
+        true,
+    );
+    let mut scratch = set.new_scratch();
+    let mut vars = FlowVars::default();
+    let mut out = Vec::new();
+    set.match_tx(
+        &pkt(RESP, b"", AppProto::Http),
+        &tx,
+        &mut vars,
+        &mut scratch,
+        &mut out,
+    );
+    assert!(out.is_empty());
+    assert_eq!(vars.floats().collect::<Vec<_>>(), [("file_data", 2.0)]);
+    // Packet payload values are named `content`.
+    set.match_flow_packet(
+        &pkt(REQ, b"zz", AppProto::Http),
+        &mut vars,
+        &mut scratch,
+        &mut out,
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        vars.floats().collect::<Vec<_>>(),
+        [("file_data", 2.0), ("content", 0.0)]
+    );
+}

@@ -549,9 +549,12 @@ impl Compiler<'_> {
         let mut payload = Vec::new();
         let mut per_list: Vec<Vec<Draft>> = (0..nlists).map(|_| Vec::new()).collect();
         let assigned = std::mem::take(&mut self.app.draft_list);
-        for (d, (list, span)) in drafts.into_iter().zip(assigned) {
+        for (mut d, (list, span)) in drafts.into_iter().zip(assigned) {
             match list.and_then(|i| per_list.get_mut(i).map(|v| (i, v))) {
                 Some((i, v)) => {
+                    if let (Draft::Entropy(e), Some(key)) = (&mut d, self.app.lists.get(i)) {
+                        e.name = crate::entropy::list_name(key.buffer);
+                    }
                     if let (Draft::Content(c), Some(key)) = (&d, self.app.lists.get(i)) {
                         if let Some(t) =
                             key.transforms.iter().find(|t| !t.accepts_content(&c.bytes))
