@@ -65,6 +65,7 @@ mod content;
 mod decoder_events;
 mod entropy;
 mod exprtext;
+mod filekw;
 mod flowkw;
 mod flowvars;
 mod header;
@@ -100,7 +101,7 @@ pub use builder::{
 pub use classification::{Classification, ClassificationError, Classifications};
 pub use compile::{compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IssueKind};
 pub use flowvars::FlowVars;
-pub use meta::{Action, RuleId, RuleMeta, Target};
+pub use meta::{Action, FileStore, RuleId, RuleMeta, StoreDir, StoreScope, Target};
 pub use prefilter::PrefilterStats;
 pub use ruleset::{RuleSet, Scratch};
 pub use threshold::{

@@ -7,6 +7,7 @@
 
 use crate::appevent::AppEvent;
 use crate::buffer::{AppProto, Buffer, Side};
+use crate::filekw::FileSize;
 use crate::keyword::KwError;
 use crate::tlskw::{CertField, CertMatch};
 use crate::txprefilter::TxScratch;
@@ -42,6 +43,8 @@ pub enum TxCheck {
     TlsCert(CertMatch),
     /// `tls.cert_chain_len`: certificates in the server's chain.
     CertChainLen(UintMatch),
+    /// `filesize`.
+    FileSize(FileSize),
 }
 
 /// DNS rcode names (RFC 1035/2136).
@@ -181,6 +184,8 @@ impl TxCheck {
             | TxCheck::CertChainLen(_) => AppProto::Tls,
             TxCheck::SshProto(_) | TxCheck::SshSoftware(_) => AppProto::Ssh,
             TxCheck::AppEvent(e) => e.proto(),
+            // Sigil extracts files from HTTP only.
+            TxCheck::FileSize(_) => AppProto::Http,
         }
     }
 
@@ -191,6 +196,11 @@ impl TxCheck {
             | TxCheck::CertValid
             | TxCheck::TlsCert(_)
             | TxCheck::CertChainLen(_) => Side::ToClient,
+            TxCheck::FileSize(f) => match f.side {
+                Some(true) => Side::ToServer,
+                Some(false) => Side::ToClient,
+                None => Side::Both,
+            },
             _ => Side::Both,
         }
     }
@@ -264,6 +274,7 @@ impl TxCheck {
                 st.give_back(vals);
                 (n > 0 || tx.side_complete(false)) && m.matches(n)
             }
+            TxCheck::FileSize(f) => f.eval(tx, to_server),
         }
     }
 }

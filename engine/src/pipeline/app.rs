@@ -293,6 +293,16 @@ impl AppFlow {
     }
 }
 
+impl AppState {
+    /// A `filestore` rule matched live transaction `tx_id` on a packet
+    /// travelling `to_server` (HTTP files only).
+    pub fn mark_filestore(&mut self, tx_id: u64, fs: sigil_rules::FileStore, to_server: bool) {
+        if let AppState::Http(s) = self {
+            s.mark_store(tx_id, fs, to_server);
+        }
+    }
+}
+
 /// One transaction as detection sees it.
 #[derive(Debug, Clone, Copy)]
 pub enum TxRef<'a> {
@@ -488,6 +498,20 @@ impl TxView for TxRef<'_> {
         }
     }
 
+    fn files(&self, to_server: bool, out: &mut Vec<sigil_rules::txview::FileMeta>) {
+        use sigil_rules::txview::{FileMeta, FileState};
+        if let TxRef::Http(t, _) = self {
+            out.extend(t.file_sizes(to_server).map(|(size, state)| FileMeta {
+                size,
+                state: match state {
+                    http::FileState::Open => FileState::Open,
+                    http::FileState::Closed => FileState::Closed,
+                    http::FileState::Truncated => FileState::Truncated,
+                },
+            }));
+        }
+    }
+
     fn packet_time(&self) -> Option<i64> {
         match self {
             TxRef::Http(_, ts) | TxRef::Dns(_, ts) | TxRef::Tls(_, ts) | TxRef::Ssh(_, ts) => {
@@ -518,6 +542,22 @@ impl OwnedTx {
             OwnedTx::Dns(t) => TxRef::Dns(t, ts),
             OwnedTx::Tls(t) => TxRef::Tls(t, ts),
             OwnedTx::Ssh(t) => TxRef::Ssh(t, ts),
+        }
+    }
+
+    /// A `filestore` rule matched this finished transaction on a packet
+    /// travelling `to_server`.
+    pub fn mark_filestore(&mut self, fs: sigil_rules::FileStore, to_server: bool) {
+        if let OwnedTx::Http(t) = self {
+            t.mark_store(fs, to_server);
+        }
+    }
+
+    /// Writes the files `filestore` rules asked for (before [`Self::records`],
+    /// which then says `stored`).
+    pub fn store_files(&mut self) {
+        if let OwnedTx::Http(t) = self {
+            t.write_stored_files();
         }
     }
 

@@ -1127,6 +1127,8 @@ fn inspect_txs(
             }
         }
     }
+    // `filestore` rules that matched: applied once the views are gone.
+    let mut stores = Vec::new();
     for tx in live {
         let id = sigil_rules::TxView::tx_id(&tx);
         let progress = tx.progress(view.flow.to_server) + 1;
@@ -1136,6 +1138,7 @@ fn inspect_txs(
         }
         seen[side] = progress;
         rules.match_tx(view, &tx, vars, scratch, hits);
+        stores.extend(filestores(rules, hits).map(|fs| (id, fs)));
         let side = tx.alert_side(view.flow.to_server);
         hits.retain(|r| alerted.insert((id, *r, side)));
         if hits.is_empty() {
@@ -1154,6 +1157,18 @@ fn inspect_txs(
             break;
         }
     }
+    for (id, fs) in stores {
+        state.mark_filestore(id, fs, view.flow.to_server);
+    }
+}
+
+/// The `filestore` actions of the matched rules `hits`.
+fn filestores<'a>(
+    rules: &'a RuleSet,
+    hits: &'a [RuleId],
+) -> impl Iterator<Item = sigil_rules::FileStore> + 'a {
+    hits.iter()
+        .filter_map(|&r| rules.get_meta(r).and_then(|m| m.filestore))
 }
 
 /// Detection that still has to see finished transactions before they go.
@@ -1190,7 +1205,7 @@ fn log_txs(
     let Some(proto) = app.proto() else {
         return out;
     };
-    let finished = app.take_finished(flow_end);
+    let mut finished = app.take_finished(flow_end);
     if finished.is_empty() {
         return out;
     }
@@ -1207,9 +1222,11 @@ fn log_txs(
             f.to_server = !f.to_server;
         }
         let app_proto = Some(proto.name());
-        for tx in &finished {
+        let mut stores = Vec::new();
+        for (i, tx) in finished.iter().enumerate() {
             let tv = tx.view(ts);
             l.rules.match_tx(&view, &tv, l.vars, l.scratch, l.hits);
+            stores.extend(filestores(l.rules, l.hits).map(|fs| (i, fs)));
             let id = sigil_rules::TxView::tx_id(&tv);
             l.hits
                 .retain(|r| app.alerted.insert((id, *r, view.flow.to_server)));
@@ -1230,6 +1247,14 @@ fn log_txs(
             }
         }
         metadata = metadata_of(l.vars);
+        for (i, fs) in stores {
+            if let Some(tx) = finished.get_mut(i) {
+                tx.mark_filestore(fs, view.flow.to_server);
+            }
+        }
+    }
+    for tx in &mut finished {
+        tx.store_files();
     }
     if !outputs.eve {
         return out;

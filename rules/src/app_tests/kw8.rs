@@ -269,3 +269,27 @@ fn entropy_matches_and_keeps_its_value_on_the_flow() {
         [("file_data", 2.0), ("content", 0.0)]
     );
 }
+
+#[test]
+fn file_keywords_compile() {
+    let (set, report) = build(
+        "alert http any any => any any (http.uri; content:\"/d\"; filesize: to_client, <100; sid:1;)\n\
+         alert http any any -> any any (filestore: response, flow; fileext:!\"mp4\"; sid:2;)\n\
+         alert http any any -> any any (filesize: to_client, <100; sid:3;)\n\
+         alert http any any -> any any (filestore; filestore; file.name; content:\"x\"; sid:4;)\n\
+         alert http any any -> any any (filestore: sideways; file.name; content:\"x\"; sid:5;)\n\
+         alert http any any -> any any (filemagic:\"PDF\"; sid:6;)\n",
+        true,
+    );
+    assert_eq!(report.compiled, 2, "{report:#?}");
+    assert_eq!(report.other_errors.len(), 3, "{report:#?}");
+    assert_eq!(report.unsupported.len(), 1, "{report:#?}");
+    let stores: Vec<_> = set.metas().filter_map(|(_, m)| m.filestore).collect();
+    assert_eq!(
+        stores,
+        [crate::FileStore {
+            dir: crate::StoreDir::ToClient,
+            scope: crate::StoreScope::Flow
+        }]
+    );
+}

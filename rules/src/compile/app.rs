@@ -25,6 +25,7 @@ use crate::applayer::{
     BufList, FastList, ListKey, RuleDir, StreamMode,
 };
 use crate::buffer::{AppProto, Buffer, Side};
+use crate::filekw::{FileSize, FileStore};
 use crate::header::Proto;
 use crate::transform::{unsupported_transform, Transform};
 use crate::txcheck::TxCheck;
@@ -135,6 +136,24 @@ impl Compiler<'_> {
         }
         if let Some(reason) = unsupported_transform(kw) {
             return Some(Err(KwError::unsupported(reason)));
+        }
+        if kw == "filesize" {
+            let fs = value
+                .ok_or_else(|| KwError::invalid("filesize needs a value"))
+                .and_then(|v| FileSize::parse(v, self.app.transactional));
+            return Some(fs.and_then(|f| {
+                self.app.set_proto(AppProto::Http)?;
+                self.app.checks.push(TxCheck::FileSize(f));
+                Ok(())
+            }));
+        }
+        if kw == "filestore" {
+            return Some(FileStore::parse(value).and_then(|f| {
+                if self.meta.filestore.replace(f).is_some() {
+                    return Err(KwError::invalid("filestore used twice"));
+                }
+                self.app.set_proto(AppProto::Http)
+            }));
         }
         if let Some(c) = TxCheck::parse(kw, value) {
             return Some(c.and_then(|c| {
