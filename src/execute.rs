@@ -140,6 +140,23 @@ pub fn execute(
     opts.app.ssh_hassh = ssh_hassh;
     opts.app.tls_ja3 = tls_ja3;
     opts.app.tls_ja4 = tls_ja4;
+    // `filestore` rules write files under OUTDIR/filestore (Suricata's
+    // file-store v2 `dir`, relative to the log directory) unless the
+    // configuration turns file-store off.
+    if used("filestore") && cfg.get_bool("outputs.file-store.enabled") != Some(false) {
+        let dir = cfg
+            .get_str("outputs.file-store.dir")
+            .unwrap_or_else(|| "filestore".to_string());
+        let depth = cfg
+            .get_u64("outputs.file-store.stream-depth")
+            .filter(|&n| n > 0)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(sigil_engine::applayer::http::FILE_STORE_DEFAULT_DEPTH);
+        opts.app.file_store = Some(sigil_engine::applayer::http::StoreConfig::new(
+            &req.outdir.join(dir),
+            depth,
+        ));
+    }
     opts.live = req.live.clone();
     if req.evidence && cfg.get_bool("evidence.enabled").unwrap_or(true) {
         let mut ev = sigil_engine::evidence::EvidenceConfig::default();

@@ -3,10 +3,10 @@
 //! `http.request_chunk_extension`, …).
 //!
 //! Suricata inspects a transaction's events in both directions, so the
-//! check is side-less. Events the engine keeps per flow rather than per
-//! transaction (TLS record anomalies, generic `applayer_*` events) cannot
-//! be seen through [`TxView`], so rules naming them are rejected instead
-//! of silently never matching.
+//! check is side-less. TLS anomalies belong to the flow's single TLS
+//! transaction, as in Suricata. Generic `applayer_*` events are kept per
+//! flow and cannot be seen through [`TxView`], so rules naming them are
+//! rejected instead of silently never matching.
 
 use crate::buffer::AppProto;
 use crate::keyword::KwError;
@@ -37,18 +37,11 @@ impl AppEvent {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(KwError::invalid(format!("invalid app-layer-event {v:?}")));
         }
-        let proto =
-            match AppProto::from_name(&proto.to_ascii_lowercase()) {
-                Some(p @ (AppProto::Http | AppProto::Dns | AppProto::Ssh)) => p,
-                Some(AppProto::Tls) => return Err(KwError::unsupported(
-                    "app-layer-event tls.*: TLS anomalies are kept per flow, not per transaction",
-                )),
-                None => {
-                    return Err(KwError::unsupported(format!(
-                        "app-layer-event {v:?}: protocol {proto} is not parsed"
-                    )))
-                }
-            };
+        let proto = AppProto::from_name(&proto.to_ascii_lowercase()).ok_or_else(|| {
+            KwError::unsupported(format!(
+                "app-layer-event {v:?}: protocol {proto} is not parsed"
+            ))
+        })?;
         Ok(AppEvent {
             proto,
             name: name.to_ascii_lowercase(),
@@ -118,13 +111,17 @@ mod tests {
     }
 
     #[test]
+    fn tls_events_are_per_transaction() {
+        let e = AppEvent::parse("tls.invalid_record_type").expect("valid");
+        assert_eq!(e.proto(), AppProto::Tls);
+        assert!(e.eval(&Tx(vec!["tls.invalid_record_type"])));
+        assert!(!e.eval(&Tx(vec!["tls.invalid_handshake_message"])));
+    }
+
+    #[test]
     fn rejects_what_is_not_per_transaction() {
         assert!(matches!(
             AppEvent::parse("applayer_mismatch_protocol_both_directions"),
-            Err(KwError::Unsupported(_))
-        ));
-        assert!(matches!(
-            AppEvent::parse("tls.invalid_record_type"),
             Err(KwError::Unsupported(_))
         ));
         assert!(matches!(

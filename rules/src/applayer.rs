@@ -267,6 +267,8 @@ pub fn depends_on_end(p: &Program, lengths: &[UintMatch]) -> bool {
             Step::Content(c) => c.negated || c.endswith,
             Step::Pcre(p) => p.re.negated,
             Step::IsDataAt(d) => d.negated,
+            // The value changes with every byte added.
+            Step::Entropy(_) => true,
             _ => false,
         })
 }

@@ -184,6 +184,13 @@ buffers! {
     TlsCerts = "tls.certs", ToClient, [];
     /// Subject alternative names (multi-buffer).
     TlsSubjectAltName = "tls.subjectaltname", ToClient, [];
+    /// The 32 random bytes of the hello sent on the packet's side
+    /// (ClientHello to the server, ServerHello to the client).
+    TlsRandom = "tls.random", Both, [];
+    /// The first 4 bytes of the hello random (`gmt_unix_time`).
+    TlsRandomTime = "tls.random_time", Both, [];
+    /// The last 28 bytes of the hello random.
+    TlsRandomBytes = "tls.random_bytes", Both, [];
     /// JA3 hash of the ClientHello.
     Ja3Hash = "ja3.hash", ToServer, ["ja3_hash"];
     /// JA3 string.

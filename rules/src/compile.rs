@@ -16,6 +16,7 @@ use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteTest, Val};
 use crate::checks::Check;
 use crate::classification::Classifications;
 use crate::content::{parse_content, pattern_strength, Needle};
+use crate::entropy::Entropy;
 use crate::flowkw::FlowKeywords;
 use crate::header::{Header, HeaderErrorKind};
 use crate::keyword::{unsupported_reason, KwError};
@@ -132,6 +133,7 @@ enum Draft {
     Base64Decode(Base64Decode),
     /// `base64_data`: the drafts after it inspect the decoded data.
     Base64Data,
+    Entropy(Entropy),
 }
 
 impl Draft {
@@ -145,7 +147,7 @@ impl Draft {
             Draft::ByteExtract(e) => e.relative(),
             Draft::ByteMath(m) => m.relative(),
             Draft::Base64Decode(d) => d.relative,
-            Draft::Base64Data => false,
+            Draft::Base64Data | Draft::Entropy(_) => false,
         }
     }
 }
@@ -360,6 +362,10 @@ impl Compiler<'_> {
                 self.drafts.push(Draft::Pcre(p));
             }
             "isdataat" => self.isdataat(need()?)?,
+            "entropy" => {
+                let e = Entropy::parse(need()?)?;
+                self.drafts.push(Draft::Entropy(e));
+            }
             "byte_test" => {
                 let t = ByteTest::parse(need()?, &|n| self.vars.get(n).copied())?;
                 self.drafts.push(Draft::ByteTest(t));
@@ -611,7 +617,12 @@ fn build_program(mut drafts: Vec<Draft>, nvars: usize) -> Program {
     // `base64_decode` step.
     let mut data = None;
     if let Some(p) = drafts.iter().position(|d| matches!(d, Draft::Base64Data)) {
-        let tail: Vec<Draft> = drafts.split_off(p).into_iter().skip(1).collect();
+        let mut tail: Vec<Draft> = drafts.split_off(p).into_iter().skip(1).collect();
+        for d in &mut tail {
+            if let Draft::Entropy(e) = d {
+                e.name = "base64_data";
+            }
+        }
         data = Some(build_program(tail, nvars));
     }
     let mut within_next = vec![false; drafts.len()];
@@ -659,6 +670,7 @@ fn build_program(mut drafts: Vec<Draft>, nvars: usize) -> Program {
             Draft::ByteJump(b) => Step::ByteJump(b),
             Draft::ByteExtract(e) => Step::ByteExtract(e),
             Draft::ByteMath(m) => Step::ByteMath(m),
+            Draft::Entropy(e) => Step::Entropy(Box::new(e)),
             Draft::Base64Decode(decode) => Step::Base64(Box::new(Base64Step {
                 decode,
                 data: Program::default(),

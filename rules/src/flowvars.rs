@@ -20,6 +20,9 @@ pub struct FlowVars {
     bits: Vec<u64>,
     /// (id, value); flows carry few integers, so a list beats a map.
     ints: Vec<(u32, u32)>,
+    /// Float variables (`entropy` values, named after the inspected
+    /// list) as (name, `f64` bits), in the order first set.
+    floats: Vec<(&'static str, u64)>,
 }
 
 impl FlowVars {
@@ -30,13 +33,14 @@ impl FlowVars {
 
     /// True when no bit and no integer is set.
     pub fn is_empty(&self) -> bool {
-        self.bits.iter().all(|&w| w == 0) && self.ints.is_empty()
+        self.bits.iter().all(|&w| w == 0) && self.ints.is_empty() && self.floats.is_empty()
     }
 
     /// Forgets everything (keeps the allocations).
     pub fn clear(&mut self) {
         self.bits.clear();
         self.ints.clear();
+        self.floats.clear();
     }
 
     /// Whether flowbit `id` is set.
@@ -85,6 +89,20 @@ impl FlowVars {
     /// The set flowints as (id, value), in the order they were first set.
     pub fn ints(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.ints.iter().copied()
+    }
+
+    /// Sets float variable `name` (the latest value wins, as in Suricata).
+    pub(crate) fn set_float(&mut self, name: &'static str, value: f64) {
+        match self.floats.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value.to_bits(),
+            None => self.floats.push((name, value.to_bits())),
+        }
+    }
+
+    /// The float variables as (name, value), in the order first set (EVE
+    /// `metadata.entropy`).
+    pub fn floats(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        self.floats.iter().map(|&(n, v)| (n, f64::from_bits(v)))
     }
 }
 

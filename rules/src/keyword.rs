@@ -96,10 +96,13 @@ pub fn unsupported_reason(keyword: &str) -> String {
             format!("{k} needs stream-engine events (not implemented; decode-event and app-layer-event are)")
         }
         "config" | "transforms" => format!("{k} is not implemented"),
-        "filestore" | "filemagic" | "filesize" | "filemd5" | "filesha1" | "filesha256"
-        | "file.magic" | "file.size" | "file.name.raw" => {
-            format!("{k}: file extraction keywords are not implemented")
+        "filemagic" | "file.magic" => format!(
+            "{k}: needs libmagic's file type descriptions (no compatible pure-Rust detector)"
+        ),
+        "filemd5" | "filesha1" | "filesha256" => {
+            format!("{k}: hash lists of files are not implemented")
         }
+        "file.size" | "file.name.raw" => format!("{k}: not implemented"),
         // HTTP/1, DNS, TLS and SSH buffers and keywords are compiled by
         // `compile/app.rs`; what reaches here belongs to other protocols
         // or to features of those four that Sigil lacks.
@@ -150,10 +153,10 @@ mod tests {
     fn reasons_name_the_missing_piece() {
         assert!(unsupported_reason("http2.header").contains("does not implement"));
         assert!(unsupported_reason("smb.share").contains("HTTP/1, DNS, TLS and SSH"));
-        assert!(unsupported_reason("filestore").contains("file extraction"));
+        assert!(unsupported_reason("filemagic").contains("libmagic"));
         assert!(unsupported_reason("xbits").contains("across flows"));
         assert!(unsupported_reason("hostbits").contains("across flows"));
-        assert!(unsupported_reason("gunzip").contains("transformation gunzip"));
+        assert!(unsupported_reason("subslice").contains("transformation subslice"));
         assert_eq!(
             unsupported_reason("frobnicate"),
             "unknown or unsupported keyword"

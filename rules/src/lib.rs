@@ -63,7 +63,9 @@ mod classification;
 mod compile;
 mod content;
 mod decoder_events;
+mod entropy;
 mod exprtext;
+mod filekw;
 mod flowkw;
 mod flowvars;
 mod header;
@@ -83,6 +85,7 @@ mod program;
 mod requires;
 mod ruleset;
 mod threshold;
+mod tlskw;
 mod transform;
 mod txcheck;
 mod txprefilter;
@@ -90,6 +93,7 @@ pub mod txview;
 mod uint;
 mod vars;
 mod xform_ext;
+mod xform_zip;
 
 pub use addr::{IpSet, PortSet, ResolveError};
 pub use builder::{
@@ -99,7 +103,7 @@ pub use builder::{
 pub use classification::{Classification, ClassificationError, Classifications};
 pub use compile::{compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IssueKind};
 pub use flowvars::FlowVars;
-pub use meta::{Action, RuleId, RuleMeta, Target};
+pub use meta::{Action, FileStore, RuleId, RuleMeta, StoreDir, StoreScope, Target};
 pub use prefilter::PrefilterStats;
 pub use ruleset::{RuleSet, Scratch};
 pub use threshold::{

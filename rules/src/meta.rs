@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::threshold::{DetectionFilter, ThresholdSpec};
 
+pub use crate::filekw::{FileStore, StoreDir, StoreScope};
+
 /// Index of a rule in a [`crate::RuleSet`]. Ids follow Suricata's inspection
 /// order, so sorting matches by id gives the order Suricata reports them in.
 pub type RuleId = u32;
@@ -116,6 +118,10 @@ pub struct RuleMeta {
     pub threshold: Option<ThresholdSpec>,
     /// `detection_filter:` (see [`crate::ThresholdState`]).
     pub detection_filter: Option<DetectionFilter>,
+    /// `filestore`: when the rule matches a transaction, the engine
+    /// writes its files to disk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filestore: Option<FileStore>,
 }
 
 impl RuleMeta {
@@ -137,6 +143,7 @@ impl RuleMeta {
             noalert: false,
             threshold: None,
             detection_filter: None,
+            filestore: None,
         }
     }
 }

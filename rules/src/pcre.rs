@@ -72,10 +72,16 @@ enum Compiled {
 }
 
 /// Per-packet cache of the latin-1 view of the buffer for the fallback engine.
+///
+/// It travels with every program evaluation, so it also carries out the
+/// values `entropy` keywords computed (drained by the rule set into the
+/// flow's variables).
 #[derive(Debug, Default)]
 pub struct Latin1 {
     text: String,
     valid: bool,
+    /// Entropy values computed since the last drain.
+    pub(crate) entropy: crate::entropy::EntropyLog,
 }
 
 impl Latin1 {

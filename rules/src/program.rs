@@ -15,6 +15,7 @@ use crate::b64kw::Base64Step;
 use crate::bytemath::ByteMath;
 use crate::bytes::{ByteExtract, ByteJump, ByteTest, Cursor, Val};
 use crate::content::Needle;
+use crate::entropy::Entropy;
 use crate::pcre::{Latin1, Pcre};
 
 /// Suricata's default `detect.inspection-recursion-limit`.
@@ -77,6 +78,8 @@ pub enum Step {
     ByteMath(ByteMath),
     /// `base64_decode` and its `base64_data` keywords.
     Base64(Box<Base64Step>),
+    /// `entropy` over the whole buffer.
+    Entropy(Box<Entropy>),
 }
 
 /// The payload keywords of a rule, in rule order.
@@ -166,6 +169,13 @@ impl State<'_> {
             }
             Step::ByteMath(m) => {
                 let ok = self.with_cursor(|buf, c| m.eval(buf, c));
+                self.then(i, ok)
+            }
+            Step::Entropy(e) => {
+                let (ok, value) = e.eval(self.buf);
+                if let Some(v) = value {
+                    self.latin1.entropy.push((e.name, v));
+                }
                 self.then(i, ok)
             }
             // Decoded data that fails its keywords is final: Suricata does

@@ -189,6 +189,12 @@ impl RuleSet {
                 }
                 out.push(id);
             }
+            // `entropy` values go to the flow whether the rule matched or not.
+            for (name, value) in scratch.latin1.entropy.drain(..) {
+                if let Some(v) = vars.as_deref_mut() {
+                    v.set_float(name, value);
+                }
+            }
         }
         scratch.candidates = cands;
     }

@@ -8,10 +8,10 @@
 //! space, hashes yield the raw digest bytes, not hex).
 //!
 //! Transforms that need data Sigil does not have (`domain`/`tld`: the
-//! public-suffix list) or engines it does not embed (`luaxform`, `gunzip`,
-//! `zlib_deflate`, `subslice`) are reported as unsupported by
-//! [`unsupported_transform`]. `pcrexform` and `from_base64` live in
-//! `xform_ext`.
+//! public-suffix list) or engines it does not embed (`luaxform`,
+//! `subslice`) are reported as unsupported by [`unsupported_transform`].
+//! `pcrexform` and `from_base64` live in `xform_ext`, `gunzip` and
+//! `zlib_deflate` in `xform_zip`.
 
 use md5::Md5;
 use sha1::Sha1;
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::keyword::KwError;
 use crate::xform_ext::{FromBase64, PcreXform};
+use crate::xform_zip::{Decompress, ZipFormat};
 
 /// One transformation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,6 +52,8 @@ pub enum Transform {
     Pcrexform(PcreXform),
     /// `from_base64`: base64 decoding.
     FromBase64(FromBase64),
+    /// `gunzip` / `zlib_deflate`: decompression.
+    Decompress(Decompress),
 }
 
 /// C `isspace`: space, `\t`, `\n`, `\v`, `\f`, `\r`.
@@ -64,7 +67,6 @@ pub fn unsupported_transform(kw: &str) -> Option<&'static str> {
     Some(match kw {
         "domain" | "tld" => "the domain/tld transforms need the public suffix list (not bundled)",
         "luaxform" => "lua transforms are not supported",
-        "gunzip" | "zlib_deflate" => "decompression transforms are not implemented",
         "subslice" => "the subslice transform is not implemented",
         _ => return None,
     })
@@ -93,6 +95,10 @@ impl Transform {
             "xor" => parse_xor(value),
             "pcrexform" => PcreXform::parse(value).map(Transform::Pcrexform),
             "from_base64" => FromBase64::parse(value).map(Transform::FromBase64),
+            "gunzip" => Decompress::parse(kw, ZipFormat::Gzip, value).map(Transform::Decompress),
+            "zlib_deflate" => {
+                Decompress::parse(kw, ZipFormat::Zlib, value).map(Transform::Decompress)
+            }
             _ => return None,
         })
     }
@@ -114,6 +120,7 @@ impl Transform {
             Transform::Xor(_) => "xor",
             Transform::Pcrexform(_) => "pcrexform",
             Transform::FromBase64(_) => "from_base64",
+            Transform::Decompress(d) => d.name(),
         }
     }
 
@@ -187,6 +194,7 @@ impl Transform {
             }
             Transform::Pcrexform(t) => t.apply(input, out),
             Transform::FromBase64(t) => t.apply(input, out),
+            Transform::Decompress(t) => t.apply(input, out),
         }
     }
 }

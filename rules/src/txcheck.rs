@@ -1,12 +1,15 @@
 //! App-layer keywords that test transaction fields rather than inspect a
 //! buffer: `dns.opcode`, `dns.rcode`, `dns.rrtype`, `tls.version`,
 //! `ssl_version`, `ssl_state`, `tls.cert_expired`, `tls.cert_valid`,
-//! `ssh.protoversion`, `ssh.softwareversion`, `app-layer-event`. Values come from
-//! [`TxView`]'s typed accessors.
+//! `ssh.protoversion`, `ssh.softwareversion`, `app-layer-event`, the legacy
+//! `tls.subject` / `tls.issuerdn` / `tls.fingerprint`, `tls.cert_chain_len`.
+//! Values come from [`TxView`]'s typed accessors.
 
 use crate::appevent::AppEvent;
 use crate::buffer::{AppProto, Buffer, Side};
+use crate::filekw::FileSize;
 use crate::keyword::KwError;
+use crate::tlskw::{CertField, CertMatch};
 use crate::txprefilter::TxScratch;
 use crate::txview::{ssl_state, tls_version, TxView};
 use crate::uint::{parse_uint, UintMatch};
@@ -36,6 +39,12 @@ pub enum TxCheck {
     SshSoftware(Vec<u8>),
     /// `app-layer-event:<proto>.<event>`.
     AppEvent(AppEvent),
+    /// `tls.subject:"…"`, `tls.issuerdn:"…"`, `tls.fingerprint:"…"`.
+    TlsCert(CertMatch),
+    /// `tls.cert_chain_len`: certificates in the server's chain.
+    CertChainLen(UintMatch),
+    /// `filesize`.
+    FileSize(FileSize),
 }
 
 /// DNS rcode names (RFC 1035/2136).
@@ -150,7 +159,15 @@ impl TxCheck {
                 Ok(TxCheck::SshSoftware(v.as_bytes().to_vec()))
             }),
             "app-layer-event" => need().and_then(|v| AppEvent::parse(v).map(TxCheck::AppEvent)),
-            _ => return None,
+            "tls.cert_chain_len" => need().and_then(|v| {
+                parse_uint(v, u64::from(u32::MAX))
+                    .map(TxCheck::CertChainLen)
+                    .map_err(|e| KwError::invalid(format!("tls.cert_chain_len: {e}")))
+            }),
+            _ => {
+                let field = CertField::from_keyword(kw)?;
+                need().and_then(|v| CertMatch::parse(kw, field, v).map(TxCheck::TlsCert))
+            }
         })
     }
 
@@ -162,16 +179,28 @@ impl TxCheck {
             | TxCheck::SslVersion(_)
             | TxCheck::SslState { .. }
             | TxCheck::CertExpired
-            | TxCheck::CertValid => AppProto::Tls,
+            | TxCheck::CertValid
+            | TxCheck::TlsCert(_)
+            | TxCheck::CertChainLen(_) => AppProto::Tls,
             TxCheck::SshProto(_) | TxCheck::SshSoftware(_) => AppProto::Ssh,
             TxCheck::AppEvent(e) => e.proto(),
+            // Sigil extracts files from HTTP only.
+            TxCheck::FileSize(_) => AppProto::Http,
         }
     }
 
     /// The side the keyword's value comes from.
     pub fn side(&self) -> Side {
         match self {
-            TxCheck::CertExpired | TxCheck::CertValid => Side::ToClient,
+            TxCheck::CertExpired
+            | TxCheck::CertValid
+            | TxCheck::TlsCert(_)
+            | TxCheck::CertChainLen(_) => Side::ToClient,
+            TxCheck::FileSize(f) => match f.side {
+                Some(true) => Side::ToServer,
+                Some(false) => Side::ToClient,
+                None => Side::Both,
+            },
             _ => Side::Both,
         }
     }
@@ -229,6 +258,23 @@ impl TxCheck {
                 v.starts_with(want)
             }),
             TxCheck::AppEvent(e) => e.eval(tx),
+            TxCheck::TlsCert(m) => {
+                let mut vals = st.lend();
+                tx.buffer(m.field().buffer(), false, &mut vals);
+                let ok = m.eval(vals.first().copied());
+                st.give_back(vals);
+                ok
+            }
+            TxCheck::CertChainLen(m) => {
+                // An empty chain is final only once the server's handshake
+                // is done (TLS 1.3 encrypts its certificates).
+                let mut vals = st.lend();
+                tx.buffer(Buffer::TlsCerts, false, &mut vals);
+                let n = vals.len() as u64;
+                st.give_back(vals);
+                (n > 0 || tx.side_complete(false)) && m.matches(n)
+            }
+            TxCheck::FileSize(f) => f.eval(tx, to_server),
         }
     }
 }

@@ -41,6 +41,26 @@ pub mod tls_version {
     pub const TLS13: u16 = 0x0304;
 }
 
+/// How far a file has come (for `filesize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// Still receiving data: its size is not final.
+    Open,
+    /// Ended normally: its size is final.
+    Closed,
+    /// Ended early (flow end, lost data): its size is a lower bound.
+    Truncated,
+}
+
+/// A file a transaction carries, as file keywords see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Bytes of file data seen (lost bytes included).
+    pub size: u64,
+    /// Open, closed or truncated.
+    pub state: FileState,
+}
+
 /// One application-layer transaction as detection sees it (implemented by
 /// the engine).
 ///
@@ -116,4 +136,8 @@ pub trait TxView {
     /// (`dns.z_flag_set` or `request_chunk_extension`)
     /// (`app-layer-event`).
     fn app_events(&self, _out: &mut Vec<&'static str>) {}
+
+    /// Appends the files the transaction carries on side `to_server`
+    /// (uploads to the server, downloads to the client) (`filesize`).
+    fn files(&self, _to_server: bool, _out: &mut Vec<FileMeta>) {}
 }

@@ -2,6 +2,7 @@ mod bad_input;
 mod common;
 mod demo;
 mod evidence;
+mod filestore;
 mod live;
 mod pipeline;
 mod reassembly;

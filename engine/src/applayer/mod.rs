@@ -72,6 +72,9 @@ pub struct AppConfig {
     pub tls_ja3: bool,
     /// JA4 logging.
     pub tls_ja4: bool,
+    /// Where `filestore` rules store files and how much of each file is
+    /// kept for it (None: no rule asks, and no file data is kept).
+    pub file_store: Option<http::StoreConfig>,
 }
 
 impl Default for AppConfig {
@@ -86,6 +89,7 @@ impl Default for AppConfig {
             ssh_hassh: false,
             tls_ja3: false,
             tls_ja4: false,
+            file_store: None,
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct FlowRecord<'a> {
     pub tcp: Option<TcpRecord<'a>>,
     /// `traffic` object (`id`/`label` from `traffic/…` flowbits).
     pub traffic: Option<serde_json::Value>,
+    /// Top-level `metadata` object (flow variables such as `entropy`).
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// The `tcp` object of a flow record.
@@ -123,6 +125,8 @@ struct FlowEvent<'a> {
     tcp: Option<TcpBody<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     traffic: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a serde_json::Value>,
 }
 
 fn tcp_body<'a>(t: &TcpRecord<'a>) -> TcpBody<'a> {
@@ -174,6 +178,7 @@ pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
         },
         tcp: r.tcp.as_ref().map(tcp_body),
         traffic: r.traffic.as_ref(),
+        metadata: r.metadata.as_ref(),
     };
     serde_json::to_writer(&mut *out, &ev).map_err(io::Error::other)?;
     out.push(b'\n');
@@ -209,6 +214,7 @@ mod tests {
                 state: "closed",
             }),
             traffic: None,
+            metadata: None,
         };
         let mut out = Vec::new();
         encode_flow(&mut out, &r).unwrap();

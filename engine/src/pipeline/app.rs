@@ -293,6 +293,16 @@ impl AppFlow {
     }
 }
 
+impl AppState {
+    /// A `filestore` rule matched live transaction `tx_id` on a packet
+    /// travelling `to_server` (HTTP files only).
+    pub fn mark_filestore(&mut self, tx_id: u64, fs: sigil_rules::FileStore, to_server: bool) {
+        if let AppState::Http(s) = self {
+            s.mark_store(tx_id, fs, to_server);
+        }
+    }
+}
+
 /// One transaction as detection sees it.
 #[derive(Debug, Clone, Copy)]
 pub enum TxRef<'a> {
@@ -352,6 +362,7 @@ impl TxRef<'_> {
                     | u64::from(t.complete(Side::ToServer))
                     | (u64::from(t.complete(Side::ToClient)) << 1)
                     | (u64::from(t.cert_chain_len() as u8) << 16)
+                    | ((t.events().len() as u64 & 0xff) << 24)
             }
             TxRef::Ssh(t, _) => {
                 (u64::from(t.complete(Side::ToServer)))
@@ -415,7 +426,7 @@ impl TxView for TxRef<'_> {
                 _ => t.buffer(b, out),
             },
             TxRef::Dns(..) => {}
-            TxRef::Tls(t, _) => t.buffer(b, out),
+            TxRef::Tls(t, _) => t.buffer_dir(b, dir, out),
             TxRef::Ssh(t, _) => t.buffer_dir(b, dir, out),
         }
     }
@@ -483,8 +494,21 @@ impl TxView for TxRef<'_> {
             TxRef::Http(t, _) => out.extend(t.events()),
             TxRef::Dns(t, _) => out.extend_from_slice(t.events()),
             TxRef::Ssh(t, _) => out.extend_from_slice(t.events()),
-            // TLS anomalies are kept on the flow, not the handshake tx.
-            TxRef::Tls(..) => {}
+            TxRef::Tls(t, _) => out.extend_from_slice(t.events()),
+        }
+    }
+
+    fn files(&self, to_server: bool, out: &mut Vec<sigil_rules::txview::FileMeta>) {
+        use sigil_rules::txview::{FileMeta, FileState};
+        if let TxRef::Http(t, _) = self {
+            out.extend(t.file_sizes(to_server).map(|(size, state)| FileMeta {
+                size,
+                state: match state {
+                    http::FileState::Open => FileState::Open,
+                    http::FileState::Closed => FileState::Closed,
+                    http::FileState::Truncated => FileState::Truncated,
+                },
+            }));
         }
     }
 
@@ -518,6 +542,22 @@ impl OwnedTx {
             OwnedTx::Dns(t) => TxRef::Dns(t, ts),
             OwnedTx::Tls(t) => TxRef::Tls(t, ts),
             OwnedTx::Ssh(t) => TxRef::Ssh(t, ts),
+        }
+    }
+
+    /// A `filestore` rule matched this finished transaction on a packet
+    /// travelling `to_server`.
+    pub fn mark_filestore(&mut self, fs: sigil_rules::FileStore, to_server: bool) {
+        if let OwnedTx::Http(t) = self {
+            t.mark_store(fs, to_server);
+        }
+    }
+
+    /// Writes the files `filestore` rules asked for (before [`Self::records`],
+    /// which then says `stored`).
+    pub fn store_files(&mut self) {
+        if let OwnedTx::Http(t) = self {
+            t.write_stored_files();
         }
     }
 

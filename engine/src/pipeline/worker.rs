@@ -369,6 +369,7 @@ impl Worker {
                 key.proto,
                 self.outputs,
                 None,
+                None,
             );
             self.out.extend(logs);
             self.collect_ended(raw.pcap_cnt);
@@ -424,12 +425,16 @@ impl Worker {
         };
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
         let app_proto = flow.data.app.proto().map(|p| p.name());
+        let metadata = metadata_of(&flow.data.vars);
         let stop = sink.emit(
             &self.hits,
             &ctx,
             &mut flow.data.flags,
             view.ip_proto,
-            AppAlert::flow(app_proto),
+            AppAlert {
+                metadata: metadata.as_ref(),
+                ..AppAlert::flow(app_proto)
+            },
         );
         // Raw stream inspection of this packet's own direction: data the
         // peer acknowledged (or, inline, everything contiguous).
@@ -456,12 +461,16 @@ impl Worker {
                     &mut self.prefix_hits,
                 );
                 let before = sink.stats.alerts;
+                let metadata = metadata_of(&flow.data.vars);
                 sink.emit(
                     &self.hits,
                     &ctx,
                     &mut flow.data.flags,
                     view.ip_proto,
-                    AppAlert::flow(app_proto),
+                    AppAlert {
+                        metadata: metadata.as_ref(),
+                        ..AppAlert::flow(app_proto)
+                    },
                 );
                 sink.stats.stream_alerts += sink.stats.alerts - before;
             }
@@ -492,6 +501,7 @@ impl Worker {
         let FlowState {
             app, vars, flags, ..
         } = &mut flow.data;
+        let metadata = metadata_of(vars);
         let look = (!stop && !flags.passed).then_some(LastLook {
             rules,
             scratch,
@@ -511,6 +521,7 @@ impl Worker {
             key.proto,
             self.outputs,
             look,
+            metadata,
         );
         self.out.extend(logs);
         self.collect_ended(raw.pcap_cnt);
@@ -524,13 +535,18 @@ impl Worker {
         }
     }
 
-    /// Flow end for the application layer: the rest of both streams is
-    /// parsed, transactions are inspected once more and all are logged.
+    /// Flow end for the application layer: as with Suricata's end-of-flow
+    /// pseudo packets (to the server, then to the client), each one
+    /// parses the rest of its own direction's stream and then inspects
+    /// the transactions; finally all transactions are logged.
     fn flow_end_app(&mut self, f: &mut Flow<FlowState>, key: EventKey) {
         let ports = (f.key.sport, f.key.dport);
         if let Some(sess) = f.data.tcp.as_deref_mut().filter(|s| s.is_reassembling()) {
             sess.flush_all();
-            for dir in [Direction::ToServer, Direction::ToClient] {
+        }
+        let base = (key.0, key.1, key.2, key.3.saturating_sub(1 << 21));
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            if let Some(sess) = f.data.tcp.as_deref().filter(|s| s.is_reassembling()) {
                 feed_app(
                     &mut f.data.app,
                     sess,
@@ -542,18 +558,15 @@ impl Worker {
                 );
                 f.data.app.close(dir);
             }
-        }
-        if f.data.app.proto().is_none() {
-            return;
-        }
-        let base = (key.0, key.1, key.2, key.3.saturating_sub(1 << 21));
-        if let (Some(rules), Some(scratch), false) = (
-            self.rules.as_deref(),
-            self.scratch.as_mut(),
-            f.data.flags.passed,
-        ) {
-            let vlan = f.data.vlan;
-            for dir in [Direction::ToServer, Direction::ToClient] {
+            if f.data.app.proto().is_none() {
+                continue;
+            }
+            if let (Some(rules), Some(scratch), false) = (
+                self.rules.as_deref(),
+                self.scratch.as_mut(),
+                f.data.flags.passed,
+            ) {
+                let vlan = f.data.vlan;
                 let ctx = flow_end_ctx(f, dir, vlan.as_slice());
                 let mut view = PacketView::new(ctx.src, ctx.dst, f.key.proto, &[]);
                 view.sport = ctx.sport;
@@ -590,6 +603,9 @@ impl Worker {
                 );
             }
         }
+        if f.data.app.proto().is_none() {
+            return;
+        }
         let fmeta = flow_meta_of(f, Direction::ToServer);
         let mut logs = Vec::new();
         logs.extend(log_txs(
@@ -601,6 +617,7 @@ impl Worker {
             f.key.proto,
             self.outputs,
             None,
+            metadata_of(&f.data.vars),
         ));
         for (i, mut e) in logs.into_iter().enumerate() {
             e.key = (
@@ -690,12 +707,16 @@ impl Worker {
                 );
                 let before = sink.stats.alerts;
                 let app_proto = f.data.app.proto().map(|p| p.name());
+                let metadata = metadata_of(&f.data.vars);
                 sink.emit(
                     &self.hits,
                     &ctx,
                     &mut f.data.flags,
                     f.key.proto,
-                    AppAlert::flow(app_proto),
+                    AppAlert {
+                        metadata: metadata.as_ref(),
+                        ..AppAlert::flow(app_proto)
+                    },
                 );
                 sink.stats.stream_alerts += sink.stats.alerts - before;
                 let sd = sess.direction_mut(dir);
@@ -744,6 +765,7 @@ impl Worker {
                     .rules
                     .as_deref()
                     .and_then(|r| traffic_of(r, &f.data.vars)),
+                metadata: metadata_of(&f.data.vars),
                 tcp: tcp_state.map(|s| TcpRecord {
                     flags_ts: f.tcp_flags_toserver,
                     flags_tc: f.tcp_flags_toclient,
@@ -951,6 +973,8 @@ pub struct ThresholdKey {
 pub struct AppAlert<'a> {
     /// `traffic` object from `traffic/id/…` and `traffic/label/…` flowbits.
     pub traffic: Option<&'a serde_json::Value>,
+    /// Top-level `metadata` object (flow variables such as `entropy`).
+    pub metadata: Option<&'a serde_json::Value>,
     /// The flow's protocol, once known.
     pub app_proto: Option<&'static str>,
     /// The transaction, for transaction rules: id and its EVE object.
@@ -962,6 +986,7 @@ impl<'a> AppAlert<'a> {
     pub fn flow(app_proto: Option<&'static str>) -> Self {
         AppAlert {
             traffic: None,
+            metadata: None,
             app_proto,
             tx: None,
         }
@@ -974,6 +999,9 @@ impl<'a> AppAlert<'a> {
         }
         if let Some(t) = self.traffic {
             m.insert("traffic".into(), t.clone());
+        }
+        if let Some(md) = self.metadata {
+            m.insert("metadata".into(), md.clone());
         }
         if let Some((id, key, obj)) = self.tx {
             m.insert("tx_id".into(), id.into());
@@ -1099,6 +1127,8 @@ fn inspect_txs(
             }
         }
     }
+    // `filestore` rules that matched: applied once the views are gone.
+    let mut stores = Vec::new();
     for tx in live {
         let id = sigil_rules::TxView::tx_id(&tx);
         let progress = tx.progress(view.flow.to_server) + 1;
@@ -1108,6 +1138,7 @@ fn inspect_txs(
         }
         seen[side] = progress;
         rules.match_tx(view, &tx, vars, scratch, hits);
+        stores.extend(filestores(rules, hits).map(|fs| (id, fs)));
         let side = tx.alert_side(view.flow.to_server);
         hits.retain(|r| alerted.insert((id, *r, side)));
         if hits.is_empty() {
@@ -1115,8 +1146,10 @@ fn inspect_txs(
         }
         let (k, obj) = tx.eve();
         let traffic = traffic_of(rules, vars);
+        let metadata = metadata_of(vars);
         let alert = AppAlert {
             traffic: traffic.as_ref(),
+            metadata: metadata.as_ref(),
             app_proto,
             tx: Some((id, k, &obj)),
         };
@@ -1124,6 +1157,18 @@ fn inspect_txs(
             break;
         }
     }
+    for (id, fs) in stores {
+        state.mark_filestore(id, fs, view.flow.to_server);
+    }
+}
+
+/// The `filestore` actions of the matched rules `hits`.
+fn filestores<'a>(
+    rules: &'a RuleSet,
+    hits: &'a [RuleId],
+) -> impl Iterator<Item = sigil_rules::FileStore> + 'a {
+    hits.iter()
+        .filter_map(|&r| rules.get_meta(r).and_then(|m| m.filestore))
 }
 
 /// Detection that still has to see finished transactions before they go.
@@ -1153,12 +1198,14 @@ fn log_txs(
     ip_proto: u8,
     outputs: WorkerOutputs,
     look: Option<LastLook<'_, '_>>,
+    metadata: Option<serde_json::Value>,
 ) -> Vec<OutEvent> {
+    let mut metadata = metadata;
     let mut out = Vec::new();
     let Some(proto) = app.proto() else {
         return out;
     };
-    let finished = app.take_finished(flow_end);
+    let mut finished = app.take_finished(flow_end);
     if finished.is_empty() {
         return out;
     }
@@ -1175,9 +1222,11 @@ fn log_txs(
             f.to_server = !f.to_server;
         }
         let app_proto = Some(proto.name());
-        for tx in &finished {
+        let mut stores = Vec::new();
+        for (i, tx) in finished.iter().enumerate() {
             let tv = tx.view(ts);
             l.rules.match_tx(&view, &tv, l.vars, l.scratch, l.hits);
+            stores.extend(filestores(l.rules, l.hits).map(|fs| (i, fs)));
             let id = sigil_rules::TxView::tx_id(&tv);
             l.hits
                 .retain(|r| app.alerted.insert((id, *r, view.flow.to_server)));
@@ -1186,8 +1235,10 @@ fn log_txs(
             }
             let (k, obj) = tv.eve();
             let traffic = traffic_of(l.rules, l.vars);
+            let metadata = metadata_of(l.vars);
             let alert = AppAlert {
                 traffic: traffic.as_ref(),
+                metadata: metadata.as_ref(),
                 app_proto,
                 tx: Some((id, k, &obj)),
             };
@@ -1195,6 +1246,15 @@ fn log_txs(
                 break;
             }
         }
+        metadata = metadata_of(l.vars);
+        for (i, fs) in stores {
+            if let Some(tx) = finished.get_mut(i) {
+                tx.mark_filestore(fs, view.flow.to_server);
+            }
+        }
+    }
+    for tx in &mut finished {
+        tx.store_files();
     }
     if !outputs.eve {
         return out;
@@ -1223,6 +1283,9 @@ fn log_txs(
         if let Some(m) = body.as_object_mut() {
             m.insert("tx_id".into(), tx_id.into());
             m.insert("app_proto".into(), proto.name().into());
+            if let Some(md) = &metadata {
+                m.insert("metadata".into(), md.clone());
+            }
         }
         let mut line = Vec::new();
         if crate::output::eve::encode_event(&mut line, &ctx, event_type, &body).is_ok() {
@@ -1235,6 +1298,17 @@ fn log_txs(
         }
     }
     out
+}
+
+/// Suricata's top-level `metadata` object as far as Sigil fills it: the
+/// flow's float variables under `entropy` (values of `entropy` keywords,
+/// named after the inspected buffer). None when there is nothing to say.
+fn metadata_of(vars: &FlowVars) -> Option<serde_json::Value> {
+    let entropy: serde_json::Map<String, serde_json::Value> = vars
+        .floats()
+        .map(|(name, v)| (name.to_string(), serde_json::json!(v)))
+        .collect();
+    (!entropy.is_empty()).then(|| serde_json::json!({ "entropy": entropy }))
 }
 
 /// Suricata's `traffic` object: flowbits named `traffic/id/NAME` and

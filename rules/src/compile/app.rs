@@ -25,6 +25,7 @@ use crate::applayer::{
     BufList, FastList, ListKey, RuleDir, StreamMode,
 };
 use crate::buffer::{AppProto, Buffer, Side};
+use crate::filekw::{FileSize, FileStore};
 use crate::header::Proto;
 use crate::transform::{unsupported_transform, Transform};
 use crate::txcheck::TxCheck;
@@ -135,6 +136,24 @@ impl Compiler<'_> {
         }
         if let Some(reason) = unsupported_transform(kw) {
             return Some(Err(KwError::unsupported(reason)));
+        }
+        if kw == "filesize" {
+            let fs = value
+                .ok_or_else(|| KwError::invalid("filesize needs a value"))
+                .and_then(|v| FileSize::parse(v, self.app.transactional));
+            return Some(fs.and_then(|f| {
+                self.app.set_proto(AppProto::Http)?;
+                self.app.checks.push(TxCheck::FileSize(f));
+                Ok(())
+            }));
+        }
+        if kw == "filestore" {
+            return Some(FileStore::parse(value).and_then(|f| {
+                if self.meta.filestore.replace(f).is_some() {
+                    return Err(KwError::invalid("filestore used twice"));
+                }
+                self.app.set_proto(AppProto::Http)
+            }));
         }
         if let Some(c) = TxCheck::parse(kw, value) {
             return Some(c.and_then(|c| {
@@ -549,9 +568,12 @@ impl Compiler<'_> {
         let mut payload = Vec::new();
         let mut per_list: Vec<Vec<Draft>> = (0..nlists).map(|_| Vec::new()).collect();
         let assigned = std::mem::take(&mut self.app.draft_list);
-        for (d, (list, span)) in drafts.into_iter().zip(assigned) {
+        for (mut d, (list, span)) in drafts.into_iter().zip(assigned) {
             match list.and_then(|i| per_list.get_mut(i).map(|v| (i, v))) {
                 Some((i, v)) => {
+                    if let (Draft::Entropy(e), Some(key)) = (&mut d, self.app.lists.get(i)) {
+                        e.name = crate::entropy::list_name(key.buffer);
+                    }
                     if let (Draft::Content(c), Some(key)) = (&d, self.app.lists.get(i)) {
                         if let Some(t) =
                             key.transforms.iter().find(|t| !t.accepts_content(&c.bytes))

@@ -68,6 +68,10 @@ impl RuleSet {
                 r.flow.apply(vars);
                 out.push(id);
             }
+            // `entropy` values go to the flow whether the rule matched or not.
+            for (name, value) in scratch.latin1.entropy.drain(..) {
+                vars.set_float(name, value);
+            }
         }
         scratch.tx.cands = cands;
         // The payload cache must not outlive this call's buffers.

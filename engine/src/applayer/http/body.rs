@@ -136,6 +136,15 @@ struct Hashers {
     sha256: Sha256,
 }
 
+/// How new files are tracked.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FileOpts {
+    /// Compute MD5, SHA-1 and SHA-256.
+    pub(crate) hashing: bool,
+    /// Bytes of data kept for `filestore` (0: none kept).
+    pub(crate) store_depth: usize,
+}
+
 /// A file being carried in a body (response body, POST/PUT body or a
 /// multipart part with a file name).
 #[derive(Debug, Clone)]
@@ -149,19 +158,27 @@ pub(crate) struct FileTracker {
     /// Content kept for `file.data` (request side), bounded.
     pub(crate) content: Vec<u8>,
     content_limit: usize,
+    /// Data kept for `filestore`, up to `store_depth` bytes.
+    pub(crate) stash: Vec<u8>,
+    store_depth: usize,
+    /// Written to disk by `filestore`.
+    pub(crate) stored: bool,
 }
 
 impl FileTracker {
-    pub(crate) fn new(name: Vec<u8>, hashing: bool, content_limit: usize) -> Self {
+    pub(crate) fn new(name: Vec<u8>, opts: FileOpts, content_limit: usize) -> Self {
         FileTracker {
             name,
             size: 0,
             gaps: false,
             state: FileState::Open,
-            hashers: hashing.then(Hashers::default),
+            hashers: opts.hashing.then(Hashers::default),
             digests: None,
             content: Vec::new(),
             content_limit,
+            stash: Vec::new(),
+            store_depth: opts.store_depth,
+            stored: false,
         }
     }
 
@@ -178,6 +195,8 @@ impl FileTracker {
         let room = self.content_limit.saturating_sub(self.content.len());
         self.content
             .extend_from_slice(&data[..room.min(data.len())]);
+        let room = self.store_depth.saturating_sub(self.stash.len());
+        self.stash.extend_from_slice(&data[..room.min(data.len())]);
     }
 
     pub(crate) fn gap(&mut self, len: u64) {
@@ -213,7 +232,7 @@ impl FileTracker {
             size: self.size,
             state: self.state,
             gaps: self.gaps,
-            stored: false,
+            stored: self.stored,
             tx_id,
             to_server,
             md5,
@@ -243,7 +262,7 @@ pub struct FileInfo {
     pub state: FileState,
     /// Data was missing.
     pub gaps: bool,
-    /// Always false: files are not extracted to disk.
+    /// Written to disk by a `filestore` rule.
     pub stored: bool,
     /// Transaction the file belongs to.
     pub tx_id: u64,
@@ -298,7 +317,11 @@ mod tests {
 
     #[test]
     fn file_hashes_when_closed_cleanly() {
-        let mut f = FileTracker::new(b"a.txt".to_vec(), true, 2);
+        let opts = FileOpts {
+            hashing: true,
+            store_depth: 0,
+        };
+        let mut f = FileTracker::new(b"a.txt".to_vec(), opts, 2);
         f.append(b"abc");
         f.close(FileState::Closed);
         let i = f.info(3, false);
@@ -309,7 +332,7 @@ mod tests {
             Some("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         );
         assert_eq!(f.content, b"ab");
-        let mut g = FileTracker::new(b"b".to_vec(), true, 0);
+        let mut g = FileTracker::new(b"b".to_vec(), opts, 0);
         g.append(b"x");
         g.gap(5);
         g.close(FileState::Truncated);

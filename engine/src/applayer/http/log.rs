@@ -114,7 +114,8 @@ impl Tx {
 
 /// The `"fileinfo": {…}` object for one file, as Suricata writes it
 /// (`magic` and `sid` are not produced; hashes only when `with_hashes`,
-/// which in Suricata needs `force-hash` or a rule using them).
+/// which in Suricata needs `force-hash` or a rule using them; a stored
+/// file has its `sha256`, which file-store v2 always computes).
 pub fn file_eve(f: &FileInfo, with_hashes: bool) -> Value {
     let mut m = Map::new();
     m.insert("filename".into(), Value::String(bytes_str(&f.filename)));
@@ -126,6 +127,8 @@ pub fn file_eve(f: &FileInfo, with_hashes: bool) -> Value {
                 m.insert(k.into(), Value::String(v.clone()));
             }
         }
+    } else if let (true, Some(h)) = (f.stored, &f.sha256) {
+        m.insert("sha256".into(), Value::String(h.clone()));
     }
     m.insert("stored".into(), Value::Bool(f.stored));
     m.insert("size".into(), json!(f.size));

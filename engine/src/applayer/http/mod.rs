@@ -60,6 +60,7 @@
 mod body;
 mod decompress;
 mod events;
+mod filestore;
 mod headers;
 mod log;
 mod multipart;
@@ -79,6 +80,7 @@ mod pcap_tests;
 mod tests;
 
 pub use body::{FileInfo, FileState};
+pub use filestore::{StoreConfig, DEFAULT_DEPTH as FILE_STORE_DEFAULT_DEPTH};
 pub use log::file_eve;
 pub use state::State;
 pub use tx::{Header, Headers, Progress, Tx};

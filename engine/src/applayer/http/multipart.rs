@@ -4,7 +4,7 @@
 //! Form fields without a file name are not files. The carry-over buffer is
 //! bounded by the boundary length and a cap on part headers.
 
-use super::body::{FileState, FileTracker};
+use super::body::{FileOpts, FileState, FileTracker};
 use super::parser::disposition_param;
 use super::util::contains_nocase;
 
@@ -58,7 +58,7 @@ impl Multipart {
         &mut self,
         data: &[u8],
         files: &mut Vec<FileTracker>,
-        hashing: bool,
+        opts: FileOpts,
         limit: usize,
     ) {
         if self.state == Mp::Done {
@@ -69,7 +69,7 @@ impl Multipart {
             let progressed = match self.state {
                 Mp::Preamble => self.preamble(),
                 Mp::AfterDelimiter => self.after_delimiter(files),
-                Mp::Headers => self.headers(files, hashing, limit),
+                Mp::Headers => self.headers(files, opts, limit),
                 Mp::Data => self.data(files),
                 Mp::Done => {
                     self.buf.clear();
@@ -130,7 +130,7 @@ impl Multipart {
         }
     }
 
-    fn headers(&mut self, files: &mut Vec<FileTracker>, hashing: bool, limit: usize) -> bool {
+    fn headers(&mut self, files: &mut Vec<FileTracker>, opts: FileOpts, limit: usize) -> bool {
         let end = find(&self.buf, b"\r\n\r\n")
             .map(|p| (p, 4))
             .or_else(|| find(&self.buf, b"\n\n").map(|p| (p, 2)));
@@ -164,7 +164,7 @@ impl Multipart {
                 // All parts share one content budget: the body limit.
                 let used: usize = files.iter().map(|f| f.content.len()).sum();
                 let budget = limit.saturating_sub(used);
-                files.push(FileTracker::new(name.to_vec(), hashing, budget));
+                files.push(FileTracker::new(name.to_vec(), opts, budget));
                 self.file = Some(files.len() - 1);
             }
         }
@@ -221,7 +221,7 @@ mod tests {
             let mut mp = Multipart::new(b"XyZ");
             let mut files = Vec::new();
             for piece in BODY.chunks(step) {
-                mp.feed(piece, &mut files, false, 1000);
+                mp.feed(piece, &mut files, FileOpts::default(), 1000);
             }
             assert_eq!(files.len(), 1, "step {step}");
             assert_eq!(files[0].name, b"e.txt");
@@ -234,7 +234,7 @@ mod tests {
     fn garbage_is_bounded() {
         let mut mp = Multipart::new(b"b");
         let mut files = Vec::new();
-        mp.feed(&vec![b'x'; 100_000], &mut files, false, 10);
+        mp.feed(&vec![b'x'; 100_000], &mut files, FileOpts::default(), 10);
         assert!(mp.buf.len() < 16);
         assert!(files.is_empty());
     }

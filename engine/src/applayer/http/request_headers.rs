@@ -121,7 +121,7 @@ impl State {
     /// Request body bytes (de-chunked): stored, decoded, and filed for
     /// POST and PUT (multipart parts with a file name, or the whole body).
     pub(crate) fn req_body_data(&mut self, data: &[u8]) {
-        let hashing = self.limits.hashing;
+        let opts = self.limits.file_opts();
         let limit = self.limits.req_body;
         let mut bomb = false;
         if let Some(tx) = self.tx(self.req.index) {
@@ -136,11 +136,11 @@ impl State {
                 ..
             } = tx;
             req.body.data(data, &mut |d| match upload {
-                Some(Upload::Multipart(mp)) => mp.feed(d, files, hashing, limit),
+                Some(Upload::Multipart(mp)) => mp.feed(d, files, opts, limit),
                 Some(Upload::Whole) => {
                     if files.is_empty() {
                         let name = uri.path.clone().unwrap_or_default();
-                        files.push(FileTracker::new(name, hashing, limit));
+                        files.push(FileTracker::new(name, opts, limit));
                     }
                     if let Some(f) = files.last_mut() {
                         f.append(d);

@@ -215,7 +215,7 @@ impl State {
 
     /// Response body bytes (de-chunked): decoded, stored, filed.
     pub(crate) fn resp_body_data(&mut self, data: &[u8]) {
-        let hashing = self.limits.hashing;
+        let opts = self.limits.file_opts();
         let mut bomb = false;
         if let Some(tx) = self.tx(self.resp.index) {
             let name = response_file_name(tx);
@@ -225,7 +225,7 @@ impl State {
             resp.body.data(data, &mut |d| {
                 if resp_file.is_none() {
                     match &name {
-                        Some(n) => *resp_file = Some(FileTracker::new(n.clone(), hashing, 0)),
+                        Some(n) => *resp_file = Some(FileTracker::new(n.clone(), opts, 0)),
                         None => return,
                     }
                 }

@@ -17,6 +17,8 @@
 
 use std::collections::VecDeque;
 
+use sigil_rules::{FileStore, StoreScope};
+
 use super::body::FileState;
 use super::events::Event;
 use super::parser::Method;
@@ -101,6 +103,18 @@ pub(crate) struct Limits {
     pub(crate) max_tx: usize,
     pub(crate) layer_limit: usize,
     pub(crate) hashing: bool,
+    /// Bytes of each file kept for `filestore` (0: storing is off).
+    pub(crate) store_depth: usize,
+}
+
+impl Limits {
+    /// How new files are tracked.
+    pub(crate) fn file_opts(&self) -> super::body::FileOpts {
+        super::body::FileOpts {
+            hashing: self.hashing,
+            store_depth: self.store_depth,
+        }
+    }
 }
 
 /// Most pending anomaly names kept between two `events()` calls.
@@ -119,6 +133,11 @@ pub struct State {
     pub(crate) resp: super::response::RespSide,
     new_events: Vec<&'static str>,
     pub(crate) ts: Timestamp,
+    /// Where `filestore` writes files.
+    store_dir: Option<&'static std::path::Path>,
+    /// A `filestore` rule with flow scope asked for every file of a side
+    /// (`[uploads, downloads]`), later transactions included.
+    store_all: [bool; 2],
 }
 
 impl State {
@@ -132,6 +151,7 @@ impl State {
                 max_tx: cfg.max_tx.max(1),
                 layer_limit: 2,
                 hashing: true,
+                store_depth: cfg.file_store.as_ref().map_or(0, |s| s.depth),
             },
             txs: VecDeque::new(),
             base: 0,
@@ -140,7 +160,42 @@ impl State {
             resp: Default::default(),
             new_events: Vec::new(),
             ts: Timestamp::default(),
+            store_dir: cfg.file_store.map(|s| s.dir),
+            store_all: [false; 2],
         }
+    }
+
+    /// A `filestore` rule matched transaction `id` on a packet travelling
+    /// `pkt_to_server`: its files in the rule's direction(s) are stored
+    /// when the transaction is done (and, for flow scope, the files of
+    /// every later transaction too). Nothing happens when storing is off.
+    pub fn mark_store(&mut self, id: u64, fs: FileStore, pkt_to_server: bool) {
+        if self.store_dir.is_none() {
+            return;
+        }
+        if fs.scope == StoreScope::Flow {
+            for (i, side) in [true, false].into_iter().enumerate() {
+                if fs.stores(pkt_to_server, side) {
+                    if let Some(s) = self.store_all.get_mut(i) {
+                        *s = true;
+                    }
+                }
+            }
+            let all = self.store_all;
+            for tx in &mut self.txs {
+                tx.store_sides(all);
+            }
+        }
+        let dir = self.store_dir;
+        if let Some(tx) = self.tx_mut(id) {
+            tx.mark_store(fs, pkt_to_server);
+            tx.store_dir = dir;
+        }
+    }
+
+    fn tx_mut(&mut self, id: u64) -> Option<&mut Tx> {
+        let idx = usize::try_from(id.checked_sub(self.base)?).ok()?;
+        self.txs.get_mut(idx)
     }
 
     /// Most `Content-Encoding` layers decoded (Suricata's
@@ -238,12 +293,14 @@ impl State {
             return None;
         }
         while self.next_id <= id {
-            let tx = Tx::new(
+            let mut tx = Tx::new(
                 self.next_id,
                 self.limits.req_body,
                 self.limits.resp_body,
                 self.ts,
             );
+            tx.store_dir = self.store_dir;
+            tx.store_sides(self.store_all);
             self.txs.push_back(tx);
             self.next_id += 1;
             self.evict();

@@ -7,7 +7,7 @@
 
 use sigil_rules::buffer::{Buffer, Side};
 
-use super::body::{Body, FileInfo, FileTracker};
+use super::body::{Body, FileInfo, FileState, FileTracker};
 use super::events::Event;
 use super::normalize::NormalizedUri;
 use super::parser::Method;
@@ -256,6 +256,10 @@ pub struct Tx {
     pub(crate) upload: Option<super::request_headers::Upload>,
     pub(crate) first_ts: Timestamp,
     pub(crate) last_ts: Timestamp,
+    /// `filestore` asked for the files of `[uploads, downloads]`.
+    pub(crate) store: [bool; 2],
+    /// Where `filestore` writes them (None: storing is off).
+    pub(crate) store_dir: Option<&'static std::path::Path>,
 }
 
 /// libhtp's per-transaction "warn once" guards: invalid folding.
@@ -308,6 +312,8 @@ impl Tx {
             upload: None,
             first_ts: ts,
             last_ts: ts,
+            store: [false; 2],
+            store_dir: None,
         }
     }
 
@@ -401,6 +407,17 @@ impl Tx {
             out.push(f.info(self.id, false));
         }
         out
+    }
+
+    /// Size and state of each file on one side (uploads when `to_server`),
+    /// without copying names or hashes (`filesize`).
+    pub fn file_sizes(&self, to_server: bool) -> impl Iterator<Item = (u64, FileState)> + '_ {
+        let (up, down) = if to_server {
+            (&self.req_files[..], None)
+        } else {
+            (&[][..], self.resp_file.as_ref())
+        };
+        up.iter().chain(down).map(|f| (f.size, f.state))
     }
 
     /// Values of sticky buffer `b`. Buffers that exist on both sides

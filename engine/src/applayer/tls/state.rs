@@ -230,6 +230,7 @@ impl Core {
         if self.events.len() < MAX_PENDING_EVENTS {
             self.events.push(e);
         }
+        self.tx.add_event(e);
     }
 
     fn set_done(&mut self, dir: Direction) {

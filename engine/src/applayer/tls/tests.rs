@@ -354,6 +354,10 @@ fn fatal_anomalies_stop_the_flow() {
     feed(&mut st, ToServer, TLS12_C);
     assert_eq!(st.events(), ["tls.invalid_handshake_message"]);
     assert!(tx(&st).client_random().is_some());
+    // The transaction keeps its anomalies (for `app-layer-event`) after
+    // the flow-level queue was drained, each once.
+    feed(&mut st, ToServer, &[22, 3, 1, 0, 4, 0x63, 0, 0, 0]);
+    assert_eq!(tx(&st).events(), ["tls.invalid_handshake_message"]);
 }
 
 #[test]

@@ -115,6 +115,8 @@ pub struct Tx {
     pub(super) ssl_state: SslStateFlags,
     pub(super) encrypted_bytes: [u64; 2],
     pub(super) logging: FingerprintLogging,
+    /// Anomalies raised on the flow, each once (`app-layer-event:tls.…`).
+    pub(super) events: Vec<&'static str>,
 }
 
 pub(super) fn side_index(d: Direction) -> usize {
@@ -213,9 +215,40 @@ impl Tx {
         self.server_certs.chain.len()
     }
 
+    /// Anomalies the parser raised while this transaction was live, each
+    /// listed once (Suricata keeps TLS events on its single transaction).
+    pub fn events(&self) -> &[&'static str] {
+        &self.events
+    }
+
+    /// Records anomaly `e` once.
+    pub(super) fn add_event(&mut self, e: &'static str) {
+        if !self.events.contains(&e) {
+            self.events.push(e);
+        }
+    }
+
     /// Encrypted (application data) bytes seen from one side.
     pub fn encrypted_bytes(&self, dir: Direction) -> u64 {
         self.encrypted_bytes[side_index(dir)]
+    }
+
+    /// Sticky-buffer values as seen from a packet travelling `dir`: the
+    /// hello random buffers (`tls.random`, `tls.random_time`,
+    /// `tls.random_bytes`) come from that side's hello, the others as
+    /// [`Tx::buffer`] gives them.
+    pub fn buffer_dir<'a>(&'a self, b: Buffer, dir: Direction, out: &mut Vec<&'a [u8]>) {
+        let random = match dir {
+            Direction::ToServer => self.client_random.as_deref(),
+            Direction::ToClient => self.server_random.as_deref(),
+        };
+        let part = match b {
+            Buffer::TlsRandom => random,
+            Buffer::TlsRandomTime => random.and_then(|r| r.get(..4)),
+            Buffer::TlsRandomBytes => random.and_then(|r| r.get(4..)),
+            _ => return self.buffer(b, out),
+        };
+        out.extend(part);
     }
 
     /// Sticky-buffer values. The server-certificate buffers come from the
@@ -376,6 +409,34 @@ mod tests {
         let mut out = Vec::new();
         tx.buffer(Buffer::TlsSni, &mut out);
         tx.buffer(Buffer::TlsCerts, &mut out);
+        tx.buffer_dir(Buffer::TlsRandom, Direction::ToServer, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn random_buffers_follow_the_packet_side() {
+        let tx = Tx {
+            client_random: Some((0u8..32).collect()),
+            server_random: Some((100u8..132).collect()),
+            ..Tx::default()
+        };
+        let get = |b, dir| {
+            let mut out = Vec::new();
+            tx.buffer_dir(b, dir, &mut out);
+            out.concat()
+        };
+        assert_eq!(
+            get(Buffer::TlsRandom, Direction::ToServer),
+            (0u8..32).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            get(Buffer::TlsRandomTime, Direction::ToClient),
+            vec![100, 101, 102, 103]
+        );
+        assert_eq!(
+            get(Buffer::TlsRandomBytes, Direction::ToServer),
+            (4u8..32).collect::<Vec<_>>()
+        );
+        assert_eq!(get(Buffer::TlsSni, Direction::ToServer), Vec::<u8>::new());
     }
 }
