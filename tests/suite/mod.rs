@@ -1,3 +1,4 @@
+mod applayer_e2e;
 mod bad_input;
 mod common;
 mod demo;

@@ -315,8 +315,10 @@ impl Worker {
         }
         // Application layer: IDS mode parses a direction's bytes once the
         // peer acknowledged them (on the peer's packet); inline on arrival.
+        // Only the stream engine drops bad checksums: as in Suricata, UDP
+        // parsers see every datagram (loopback captures have partial ones).
         let udp = key.proto == ipproto::UDP;
-        if !bad_csum {
+        if !bad_csum || udp {
             feed_packet(
                 &mut flow.data,
                 flow.key,
