@@ -25,6 +25,11 @@ const HASHED_MIN_PATTERNS: usize = 160;
 /// Sets whose patterns total at most this many bytes may use a DFA.
 const DFA_MAX_PATTERN_BYTES: usize = 20_000;
 
+/// An aho-corasick automaton larger than this is replaced by the hashed
+/// filter: past about a megabyte the DFA no longer stays in cache, and
+/// several such groups cost real memory (UDP's ~150 patterns made 1.5 MB).
+const AC_MAX_BYTES: usize = 1 << 20;
+
 /// Why a set could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("literal set: {0}")]
@@ -45,7 +50,7 @@ enum Imp {
 /// Which engine to use; `Auto` picks by size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// By pattern count.
+    /// By pattern count and automaton size.
     Auto,
     /// aho-corasick (DFA while small enough).
     AhoCorasick,
@@ -70,14 +75,21 @@ impl LiteralSet {
             return Err(BuildError("empty pattern".into()));
         }
         let hashed = match engine {
-            Engine::Auto => patterns.len() > HASHED_MIN_PATTERNS,
+            Engine::Auto => {
+                patterns.len() > HASHED_MIN_PATTERNS || dfa_estimate(patterns) > 2 * AC_MAX_BYTES
+            }
             Engine::AhoCorasick => false,
             Engine::Hashed => true,
         };
         let imp = if hashed {
             Imp::Hashed(Box::new(Hashed::build(patterns)?))
         } else {
-            Imp::Ac(build_ac(patterns)?)
+            let ac = build_ac(patterns)?;
+            if engine == Engine::Auto && ac.memory_usage() > AC_MAX_BYTES {
+                Imp::Hashed(Box::new(Hashed::build(patterns)?))
+            } else {
+                Imp::Ac(ac)
+            }
         };
         Ok(LiteralSet { imp })
     }
@@ -114,6 +126,25 @@ impl LiteralSet {
     pub fn is_hashed(&self) -> bool {
         matches!(self.imp, Imp::Hashed(_))
     }
+}
+
+/// A rough upper bound of a case-insensitive DFA's size: one state per
+/// pattern byte (the trie before prefix sharing), one 4-byte transition per
+/// byte class, classes being the distinct bytes in either case. Saves
+/// building an automaton only to throw it away.
+fn dfa_estimate<P: AsRef<[u8]>>(patterns: &[P]) -> usize {
+    let mut seen = [false; 256];
+    let mut states = 1usize;
+    for p in patterns {
+        let p = p.as_ref();
+        states += p.len();
+        for &b in p {
+            seen[usize::from(b.to_ascii_lowercase())] = true;
+            seen[usize::from(b.to_ascii_uppercase())] = true;
+        }
+    }
+    let classes = seen.iter().filter(|&&s| s).count() + 1;
+    states.saturating_mul(classes).saturating_mul(4)
 }
 
 fn build_ac<P: AsRef<[u8]>>(patterns: &[P]) -> Result<AhoCorasick, BuildError> {

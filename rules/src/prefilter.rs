@@ -7,6 +7,10 @@
 //! family's any-port group (`<>` rules are filed under both maps). `ip`
 //! rules go into every family's any-port group. A packet therefore meets at
 //! most three groups: any-port, its destination port, its source port.
+//! Each port group with patterns also carries a matcher over its patterns
+//! merged with the any-port ones (as Suricata's per-port signature groups
+//! hold the any-port rules), so the usual packet — one well-known port, one
+//! ephemeral — is scanned once, not twice.
 //!
 //! Each group runs one case-insensitive literal matcher
 //! ([`crate::litset`]: aho-corasick, or a hashed filter for large sets) over the
@@ -36,6 +40,9 @@ const MAX_INDEXED_PORTS: u32 = 64;
 #[derive(Debug, Default)]
 pub struct Group {
     patterns: Option<PatternIndex>,
+    /// For a port group: its patterns and its family's any-port patterns
+    /// in one matcher, so a packet meeting both is scanned once.
+    with_any: Option<PatternIndex>,
     always: Vec<RuleId>,
     /// Pattern-less rules filed under the packet's source / destination.
     by_src: Option<AddrIndex>,
@@ -58,8 +65,10 @@ struct FamilyDraft {
 #[derive(Debug, Default)]
 pub struct Family {
     any: Group,
-    by_dport: HashMap<u16, Group>,
-    by_sport: HashMap<u16, Group>,
+    /// Ports whose rules are the same share one group (a `$HTTP_PORTS`
+    /// rule is filed under each HTTP port).
+    by_dport: HashMap<u16, Arc<Group>>,
+    by_sport: HashMap<u16, Arc<Group>>,
 }
 
 const FAMILIES: usize = 5;
@@ -184,15 +193,39 @@ impl Prefilter {
         }
         let mut npatterns = 0;
         let mut stats = PrefilterStats::default();
-        let mut build = |g: GroupDraft| build_group(g, rules, &mut npatterns, &mut stats);
-        let families = drafts
-            .into_iter()
-            .map(|d| Family {
-                any: build(d.any),
-                by_dport: d.by_dport.into_iter().map(|(p, g)| (p, build(g))).collect(),
-                by_sport: d.by_sport.into_iter().map(|(p, g)| (p, build(g))).collect(),
-            })
-            .collect();
+        let mut families = Vec::with_capacity(FAMILIES);
+        for d in drafts {
+            let any_table = PatternTable::collect(&d.any.members, rules);
+            let any = build_group(d.any, rules, None, &mut npatterns, &mut stats);
+            let mut built: HashMap<Vec<RuleId>, Arc<Group>> = HashMap::new();
+            let mut build = |g: GroupDraft| {
+                if let Some(shared) = built.get(&g.members) {
+                    return Arc::clone(shared);
+                }
+                let members = g.members.clone();
+                let group = Arc::new(build_group(
+                    g,
+                    rules,
+                    Some(&any_table),
+                    &mut npatterns,
+                    &mut stats,
+                ));
+                built.insert(members, Arc::clone(&group));
+                group
+            };
+            // Sorted ports: the same layout (and pattern numbering) each run.
+            let mut dports: Vec<_> = d.by_dport.into_iter().collect();
+            dports.sort_unstable_by_key(|(p, _)| *p);
+            let mut sports: Vec<_> = d.by_sport.into_iter().collect();
+            sports.sort_unstable_by_key(|(p, _)| *p);
+            let by_dport = dports.into_iter().map(|(p, g)| (p, build(g))).collect();
+            let by_sport = sports.into_iter().map(|(p, g)| (p, build(g))).collect();
+            families.push(Family {
+                any,
+                by_dport,
+                by_sport,
+            });
+        }
         Prefilter::Grouped {
             families,
             npatterns,
@@ -240,27 +273,97 @@ impl Prefilter {
         let Some(fam) = families.get(f) else {
             return;
         };
-        fam.any.scan(p, st, out);
-        if f == TCP || f == UDP {
-            if let Some(g) = fam.by_dport.get(&p.dport) {
-                g.scan(p, st, out);
+        let (dg, sg) = if f == TCP || f == UDP {
+            (
+                fam.by_dport.get(&p.dport).map(Arc::as_ref),
+                fam.by_sport.get(&p.sport).map(Arc::as_ref),
+            )
+        } else {
+            (None, None)
+        };
+        fam.any.scan_lists(p, st, out);
+        // One port group's merged matcher covers the any-port patterns too;
+        // the other port group (if any) then adds only its own.
+        let merged = [(dg, sg), (sg, dg)]
+            .into_iter()
+            .find_map(|(g, other)| g.and_then(|g| g.with_any.as_ref().map(|ix| (g, ix, other))));
+        match merged {
+            Some((g, ix, other)) => {
+                g.scan_lists(p, st, out);
+                Group::scan_patterns(ix, p, st, out);
+                if let Some(o) = other {
+                    o.scan(p, st, out);
+                }
             }
-            if let Some(g) = fam.by_sport.get(&p.sport) {
-                g.scan(p, st, out);
+            None => {
+                if let Some(ix) = &fam.any.patterns {
+                    Group::scan_patterns(ix, p, st, out);
+                }
+                for g in [dg, sg].into_iter().flatten() {
+                    g.scan(p, st, out);
+                }
             }
         }
     }
 }
 
+/// Distinct lower-cased fast patterns of a set of rules, with the rules
+/// filed under each.
+#[derive(Debug, Default, Clone)]
+struct PatternTable {
+    index: HashMap<Vec<u8>, usize>,
+    patterns: Vec<Vec<u8>>,
+    by_pattern: Vec<Vec<RuleId>>,
+}
+
+impl PatternTable {
+    fn add(&mut self, pattern: &[u8], id: RuleId) {
+        let key = pattern.to_ascii_lowercase();
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.patterns.push(key.clone());
+                self.by_pattern.push(Vec::new());
+                self.index.insert(key, self.patterns.len() - 1);
+                self.patterns.len() - 1
+            }
+        };
+        if let Some(v) = self.by_pattern.get_mut(i) {
+            v.push(id);
+        }
+    }
+
+    /// The fast patterns of `members` (rules without one are left out).
+    fn collect(members: &[RuleId], rules: &[CompiledRule]) -> PatternTable {
+        let mut t = PatternTable::default();
+        for &id in members {
+            if let Some(fp) = rules.get(id as usize).and_then(|r| r.fast.as_ref()) {
+                if !fp.bytes.is_empty() {
+                    t.add(&fp.bytes, id);
+                }
+            }
+        }
+        t
+    }
+
+    /// Builds the matcher, global pattern indices from `*npatterns`.
+    fn build(&self, npatterns: &mut usize) -> Result<PatternIndex, crate::litset::BuildError> {
+        let ix = PatternIndex::build(&self.patterns, &self.by_pattern, *npatterns)?;
+        *npatterns += ix.len();
+        Ok(ix)
+    }
+}
+
+/// Builds one group; `any` (for port groups) is the family's any-port
+/// pattern table, merged into [`Group::with_any`].
 fn build_group(
     g: GroupDraft,
     rules: &[CompiledRule],
+    any: Option<&PatternTable>,
     npatterns: &mut usize,
     stats: &mut PrefilterStats,
 ) -> Group {
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut patterns: Vec<Vec<u8>> = Vec::new();
-    let mut by_pattern: Vec<Vec<RuleId>> = Vec::new();
+    let mut table = PatternTable::default();
     let mut always = Vec::new();
     let mut src_keyed = Vec::new();
     let mut dst_keyed = Vec::new();
@@ -269,15 +372,7 @@ fn build_group(
             continue;
         };
         match &r.fast {
-            Some(fp) if !fp.bytes.is_empty() => {
-                let key = fp.bytes.to_ascii_lowercase();
-                let i = *index.entry(key.clone()).or_insert_with(|| {
-                    patterns.push(key);
-                    by_pattern.push(Vec::new());
-                    patterns.len() - 1
-                });
-                by_pattern[i].push(id);
-            }
+            Some(fp) if !fp.bytes.is_empty() => table.add(&fp.bytes, id),
             _ => match (key_side(&r.header), &r.header.src, &r.header.dst) {
                 (Some(Side::Src), Some(s), _) => src_keyed.push((id, s.as_ref())),
                 (Some(Side::Dst), _, Some(d)) => dst_keyed.push((id, d.as_ref())),
@@ -298,36 +393,49 @@ fn build_group(
     };
     let by_src = index_side(src_keyed);
     let by_dst = index_side(dst_keyed);
-    let index = if patterns.is_empty() {
-        None
-    } else {
-        match PatternIndex::build(&patterns, &by_pattern, *npatterns) {
-            Ok(ix) => Some(ix),
+    let mut patterns = None;
+    if !table.patterns.is_empty() {
+        match table.build(npatterns) {
+            Ok(ix) => {
+                stats.patterns += ix.len();
+                patterns = Some(ix);
+            }
             Err(e) => {
                 // Cannot happen for byte patterns of sane size; degrade to
                 // checking these rules on every packet rather than losing them.
                 tracing::warn!(error = %e, "prefilter automaton build failed; rules checked unfiltered");
-                always.extend(by_pattern.iter().flatten());
-                None
+                always.extend(table.by_pattern.iter().flatten());
             }
         }
+    }
+    // The merged matcher only pays when both halves have patterns; when it
+    // cannot be built the two separate scans still find everything.
+    let with_any = match any {
+        Some(any) if patterns.is_some() && !any.patterns.is_empty() => {
+            let mut merged = any.clone();
+            for (p, ids) in table.patterns.iter().zip(&table.by_pattern) {
+                for &id in ids {
+                    merged.add(p, id);
+                }
+            }
+            merged.build(npatterns).ok()
+        }
+        _ => None,
     };
-    let npat = index.as_ref().map_or(0, PatternIndex::len);
-    let group = Group {
-        patterns: index,
+    stats.groups += 1;
+    stats.always += always.len();
+    Group {
+        patterns,
+        with_any,
         always,
         by_src,
         by_dst,
-    };
-    *npatterns += npat;
-    stats.groups += 1;
-    stats.patterns += npat;
-    stats.always += group.always.len();
-    group
+    }
 }
 
 impl Group {
-    fn scan(&self, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
+    /// Candidates from the always-list and the address indexes.
+    fn scan_lists(&self, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
         for &id in &self.always {
             st.add(id, out);
         }
@@ -341,16 +449,26 @@ impl Group {
                 st.add(id, out);
             }
         }
-        if let Some(ix) = &self.patterns {
-            let Stamps { gen, rule, pattern } = st;
-            ix.scan(p.payload, pattern, *gen, |id| {
-                if let Some(s) = rule.get_mut(id as usize) {
-                    if *s != *gen {
-                        *s = *gen;
-                        out.push(id);
-                    }
+    }
+
+    /// Candidates from a pattern matcher over the payload.
+    fn scan_patterns(ix: &PatternIndex, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
+        let Stamps { gen, rule, pattern } = st;
+        ix.scan(p.payload, pattern, *gen, |id| {
+            if let Some(s) = rule.get_mut(id as usize) {
+                if *s != *gen {
+                    *s = *gen;
+                    out.push(id);
                 }
-            });
+            }
+        });
+    }
+
+    /// All candidates of this group alone.
+    fn scan(&self, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
+        self.scan_lists(p, st, out);
+        if let Some(ix) = &self.patterns {
+            Group::scan_patterns(ix, p, st, out);
         }
     }
 }

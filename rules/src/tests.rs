@@ -788,3 +788,59 @@ fn et_open_prefilter_agrees_with_brute_force() {
     println!("{} payloads, {hits} matches", payloads.len());
     assert!(hits > 50, "the sample should trigger real rules ({hits})");
 }
+
+/// Port groups carry a matcher merged with the any-port patterns; a packet
+/// meeting a destination-port group, a source-port group, both or neither
+/// must get exactly what the unfiltered reference gets.
+#[test]
+fn merged_port_groups_agree_with_the_unfiltered_reference() {
+    let mut rules = String::new();
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+    ];
+    let ports = ["any", "80", "[80,8080]", "443", "53", "![80,443]"];
+    let mut sid = 1;
+    for (i, w) in words.iter().enumerate() {
+        for (j, sp) in ports.iter().enumerate() {
+            for dp in &ports {
+                let arrow = if (i + j) % 3 == 0 { "<>" } else { "->" };
+                let proto = if j % 2 == 0 { "tcp" } else { "ip" };
+                rules.push_str(&format!(
+                    "alert {proto} any {sp} {arrow} any {dp} (msg:\"{w}\"; content:\"{w}{i}\"; nocase; sid:{sid};)\n"
+                ));
+                sid += 1;
+            }
+        }
+    }
+    // Enough any-port patterns that the merged matchers take the hashed
+    // filter, as ET Open's do.
+    for k in 0..300 {
+        rules.push_str(&format!(
+            "alert tcp any any -> any any (msg:\"bulk\"; content:\"bulk-{k:03}\"; sid:{};)\n",
+            10_000 + k
+        ));
+    }
+    let (on, report) = build(&rules, true);
+    assert_eq!(report.compiled, report.parsed);
+    let (off, _) = build(&rules, false);
+    let a = v4(10, 0, 0, 1);
+    let b = v4(10, 0, 0, 2);
+    let payload = b"xx ALPHA0 charlie2 DELTA3 bulk-007 golf6 bulk-299 foxtrot5 zz";
+    let mut checked = 0;
+    for (sp, dp) in [
+        (80, 1234),
+        (1234, 80),
+        (443, 80),
+        (80, 443),
+        (8080, 53),
+        (5555, 6666),
+        (53, 53),
+    ] {
+        let p = tcp(a, sp, b, dp, payload);
+        let got = sids(&on, &p);
+        assert_eq!(got, sids(&off, &p), "ports {sp} -> {dp}");
+        assert!(got.len() > 10, "ports {sp} -> {dp}: {got:?}");
+        checked += got.len();
+    }
+    assert!(checked > 100);
+}
