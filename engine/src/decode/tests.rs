@@ -260,10 +260,14 @@ fn ipv6_extension_headers() {
     let mut t = Tcp::new(1234, 443, tcp_flags::SYN);
     t.options = vec![2, 4, 0x05, 0xa0];
     let seg = pkt::tcp_segment(src.into(), dst.into(), &t, b"");
+    // Router alert; routing type 2 with one segment left; a home address
+    // option; AH.
+    let mut hao = vec![0xc9, 16];
+    hao.extend_from_slice(&[0xfe; 16]);
     let exts = vec![
-        (0, vec![1, 4, 0, 0, 0, 0]),
-        (43, vec![0, 0]),
-        (60, vec![]),
+        (0, vec![5, 2, 0, 0]),
+        (43, vec![2, 1]),
+        (60, hao),
         (51, vec![]),
     ];
     let bytes = pkt::ipv6(src, dst, &exts, 6, &seg);
@@ -349,7 +353,10 @@ fn ipv6_errors() {
     let (src, dst) = (v6(1), v6(2));
     let good = pkt::ipv6(src, dst, &[(0, vec![0; 14])], 59, &[]);
     let d = decode(&raw(LinkType::Raw, &good));
-    assert!(d.events.is_empty());
+    assert_eq!(
+        d.events.iter().collect::<Vec<_>>(),
+        vec![DecodeEvent::Ipv6HopOptsOnlyPadding]
+    );
     assert_eq!(d.ip.unwrap().proto, 59);
 
     // Payload length says 16 (the hop-by-hop header) but only 8 bytes follow
