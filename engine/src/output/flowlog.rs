@@ -104,9 +104,11 @@ struct FlowEvent<'a> {
     event_type: &'static str,
     #[serde(skip_serializing_if = "<[u16]>::is_empty")]
     vlan: &'a [u16],
+    #[serde(serialize_with = "super::serialize_ip")]
     src_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_port: Option<u16>,
+    #[serde(serialize_with = "super::serialize_ip")]
     dest_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     dest_port: Option<u16>,
