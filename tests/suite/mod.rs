@@ -8,3 +8,4 @@ mod reassembly;
 mod rulepack;
 mod rules_check;
 mod run;
+mod tunnels;
