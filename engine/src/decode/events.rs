@@ -305,9 +305,11 @@ impl DecodeStats {
         } else {
             self.packets += 1;
         }
-        for (slot, layer) in self.layers.iter_mut().zip(Layer::ALL) {
-            if d.layers.contains(layer) {
-                *slot += 1;
+        if !d.layers.is_empty() {
+            for (slot, layer) in self.layers.iter_mut().zip(Layer::ALL) {
+                if d.layers.contains(layer) {
+                    *slot += 1;
+                }
             }
         }
         if let Some(ip) = &d.ip {

@@ -281,6 +281,11 @@ impl Layers {
         self.seen |= 1 << (layer as u8);
     }
 
+    /// True when no counted layer was met (most packets).
+    pub fn is_empty(&self) -> bool {
+        self.seen == 0
+    }
+
     /// True when `layer` was met.
     pub fn contains(&self, layer: Layer) -> bool {
         self.seen & (1 << (layer as u8)) != 0
@@ -387,9 +392,10 @@ fn decode_start<'a>(d: &mut Decoded<'a>, encap: Encap<'a>, cfg: &super::DecodeCo
     network_or_other(d, link, cfg)
 }
 
-/// Continues after a link layer: IP is decoded (and must be sound for the
-/// packet to be kept only when the link layer named IP); anything else is
-/// a packet without a network layer, which is kept.
+/// Continues after a link layer. Only a broken link layer drops the
+/// packet: behind a sound one, a packet that is not IP, or whose IP header
+/// is broken, is kept without a network layer (Suricata's Ethernet and
+/// VLAN decoders do not fail on what follows them).
 fn network_or_other<'a>(
     d: &mut Decoded<'a>,
     link: Option<(link::Net, &'a [u8])>,
