@@ -596,10 +596,10 @@ fn auto_mode_keeps_checking_with_few_bad_packets() {
 const AUTO_SAMPLE: u64 = checksum::AUTO_SAMPLE_PACKETS;
 
 /// Deterministic xorshift so the fuzz corpus is reproducible.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -611,18 +611,31 @@ impl Rng {
     }
 }
 
-fn exercise(linktype: LinkType, data: &[u8], origlen: u32) {
+/// Decodes `data` and every packet tunnelled in it, using every view of
+/// each; checks that slices stay inside the frame and nesting is bounded.
+pub(super) fn exercise(linktype: LinkType, data: &[u8], origlen: u32) {
     let mut p = raw(linktype, data);
     p.origlen = origlen.max(p.caplen);
-    let d = decode(&p);
-    let _ = verify(&d);
-    let _ = d.view(FlowInfo::default());
-    let _ = crate::flow::FlowKey::from_decoded(&d);
+    let mut d = decode(&p);
     let mut stats = DecodeStats::default();
-    stats.record(&d);
-    if let Some(ip) = &d.ip {
-        assert!(ip.payload.len() <= data.len());
-        assert!(d.payload.len() <= ip.payload.len());
+    let mut levels = 0;
+    loop {
+        let inner = decode_tunnel(&mut d, &DecodeConfig::default());
+        let _ = verify(&d);
+        let _ = d.view(FlowInfo::default());
+        let _ = crate::flow::FlowKey::from_decoded(&d);
+        stats.record(&d);
+        assert!(d.frame.len() <= data.len());
+        if let Some(ip) = &d.ip {
+            assert!(ip.payload.len() <= data.len());
+            assert!(d.payload.len() <= ip.payload.len());
+        }
+        let Some(inner) = inner else {
+            break;
+        };
+        levels += 1;
+        assert!(levels < usize::from(MAX_LAYERS));
+        d = inner;
     }
 }
 

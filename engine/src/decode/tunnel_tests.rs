@@ -400,3 +400,56 @@ fn config_reads_ports_and_switches() {
     assert!(DecodeConfig::from_config(&c).is_err());
     assert!(PortSet::parse("any").unwrap().contains(9));
 }
+
+#[test]
+fn fuzz_tunnel_frames_never_panic() {
+    use super::tests::{exercise, Rng};
+    let body = inner_ipv4();
+    let mirrored = pkt::ethernet(ETH_IPV4, &body);
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 7, 0];
+    vx.extend_from_slice(&mirrored);
+    let vxlan = pkt::udp_datagram(a4(5).into(), a4(6).into(), 1, 4789, &vx);
+    let teredo = pkt::udp_datagram(a4(5).into(), a4(6).into(), 3544, 1, &inner_ipv6());
+    let mut e2 = vec![0x10, 0x17, 0, 0, 0, 0, 0, 0];
+    e2.extend_from_slice(&mirrored);
+    let mut ppp = vec![0x30, 0x81, 0x88, 0x0b, 0, 60, 0, 9, 0, 0, 0, 1, 0, 0, 0, 2];
+    ppp.extend_from_slice(&[0xff, 0x03, 0x00, 0x21]);
+    ppp.extend_from_slice(&body);
+    let mut pppoe = vec![0x11, 0x00, 0x12, 0x34, 0, 62, 0x00, 0x21];
+    pppoe.extend_from_slice(&body);
+    let routed = gre(
+        0x40,
+        ETH_IPV4,
+        &[0, 0, 0, 0, 0x08, 0, 0, 4, 1, 2, 3, 4, 0, 0, 0, 0],
+        &body,
+    );
+    let samples = [
+        over_ipv4(47, &gre(0xb0, ETH_IPV4, &[0; 12], &body)),
+        over_ipv4(47, &routed),
+        over_ipv4(47, &gre(0x10, 0x88be, &[0, 0, 0, 1], &e2)),
+        over_ipv4(47, &gre(0, 0x6558, &[], &mirrored)),
+        over_ipv4(47, &ppp),
+        over_ipv4(17, &vxlan),
+        over_ipv4(17, &teredo),
+        over_ipv4(4, &over_ipv4(47, &gre(0, ETH_IPV4, &[], &body))[14..]),
+        over_ipv6(41, &[], &inner_ipv6()),
+        over_ipv6(4, &[(60, vec![0x1e, 2, 0, 0])], &body),
+        pkt::ethernet(0x8864, &pppoe),
+        pkt::ethernet(0x8863, &[0x11, 0x07, 0, 0, 0, 4, 1, 1, 0, 0]),
+    ];
+    let mut rng = Rng(0x7e55_e1a7_0bad_cafe);
+    for sample in &samples {
+        for cut in 0..=sample.len() {
+            exercise(LinkType::Ethernet, &sample[..cut], sample.len() as u32);
+            exercise(LinkType::Ethernet, &sample[..cut], 0);
+        }
+        for _ in 0..500 {
+            let mut m = sample.clone();
+            for _ in 0..1 + rng.next() % 3 {
+                let at = (rng.next() as usize) % m.len();
+                m[at] = rng.next() as u8;
+            }
+            exercise(LinkType::Ethernet, &m, 0);
+        }
+    }
+}
