@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use sigil_engine::config::Config;
-use sigil_engine::decode::ChecksumMode;
+use sigil_engine::decode::{ChecksumMode, DecodeConfig};
 use sigil_engine::pipeline::{run_offline, RunOptions, RunSummary};
 use sigil_rules::LoadReport;
 
@@ -157,6 +157,8 @@ pub fn execute(
             depth,
         ));
     }
+    opts.decoder =
+        DecodeConfig::from_config(cfg).map_err(|e| anyhow::anyhow!("configuration {e}"))?;
     opts.live = req.live.clone();
     if req.evidence && cfg.get_bool("evidence.enabled").unwrap_or(true) {
         let mut ev = sigil_engine::evidence::EvidenceConfig::default();

@@ -235,7 +235,8 @@ alert pkthdr any any -> any any (decode-event:ipv4.opt_invalid_len; sid:2;)
     p.events
         .insert(DecoderEvent::from_name("tcp.opt_invalid_len").unwrap());
     expect(rules, &p, &[1]);
-    let (kind, why) = rejected("alert ip any any -> any any (decode-event:ppp.wrong_type; sid:1;)");
+    let (kind, why) =
+        rejected("alert ip any any -> any any (decode-event:mpls.pkt_too_small; sid:1;)");
     assert_eq!(kind, IssueKind::Unsupported);
     assert!(why.contains("never raised"), "{why}");
     let (kind, _) = rejected("alert ip any any -> any any (decode-event:ipv4.bogus; sid:1;)");

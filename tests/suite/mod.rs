@@ -10,3 +10,4 @@ mod reassembly;
 mod rulepack;
 mod rules_check;
 mod run;
+mod tunnels;

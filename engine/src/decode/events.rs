@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use super::tunnel::Layer;
+
 macro_rules! decode_events {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
         /// A malformed or unsupported layer found while decoding.
@@ -79,15 +81,117 @@ decode_events! {
     /// wrong size for MSS).
     TcpOptionBadLength => "tcp.opt_invalid_len",
     /// Fewer bytes than a UDP header.
-    UdpPacketTooSmall => "udp.pkt_too_small",
+    UdpPacketTooSmall => "udp.hlen_too_small",
     /// UDP length field larger than the IP payload.
-    UdpLengthTooLarge => "udp.hlen_too_small",
-    /// UDP length field below 8 or smaller than the IP payload.
+    UdpLengthTooLarge => "udp.pkt_too_small",
+    /// UDP length field below 8.
     UdpBadLength => "udp.hlen_invalid",
     /// Fewer bytes than an ICMP header.
     Icmpv4TooSmall => "icmpv4.pkt_too_small",
     /// Fewer bytes than an ICMPv6 header.
     Icmpv6TooSmall => "icmpv6.pkt_too_small",
+    /// IPv4 announcing ICMPv6 as its protocol.
+    Ipv4WithIcmpv6 => "ipv4.icmpv6",
+    /// IPv6 announcing ICMPv4 as its next header.
+    Ipv6WithIcmpv4 => "ipv6.icmpv4",
+    /// A Fragment header with offset 0 and no more fragments.
+    Ipv6UselessFragmentHeader => "ipv6.exthdr_useless_fh",
+    /// More than one routing header.
+    Ipv6DuplicateRoutingHeader => "ipv6.exthdr_dupl_rh",
+    /// More than one hop-by-hop options header.
+    Ipv6DuplicateHopByHop => "ipv6.exthdr_dupl_hh",
+    /// More than two destination options headers.
+    Ipv6DuplicateDestOpts => "ipv6.exthdr_dupl_dh",
+    /// More than one authentication header.
+    Ipv6DuplicateAuthHeader => "ipv6.exthdr_dupl_ah",
+    /// An option inside a hop-by-hop or destination options header whose
+    /// length runs past the header or is too short for its type.
+    Ipv6InvalidOptionLength => "ipv6.exthdr_invalid_optlen",
+    /// Authentication header with a non-zero reserved field.
+    Ipv6AuthReservedNotZero => "ipv6.exthdr_ah_res_not_null",
+    /// Hop-by-hop option of a type the decoder does not know.
+    Ipv6HopOptsUnknownOption => "ipv6.hopopts_unknown_opt",
+    /// Hop-by-hop header holding nothing but padding.
+    Ipv6HopOptsOnlyPadding => "ipv6.hopopts_only_padding",
+    /// Destination option of a type the decoder does not know (a known
+    /// covert channel).
+    Ipv6DestOptsUnknownOption => "ipv6.dstopts_unknown_opt",
+    /// Destination options header holding nothing but padding.
+    Ipv6DestOptsOnlyPadding => "ipv6.dstopts_only_padding",
+    /// Type 0 routing header (deprecated by RFC 5095).
+    Ipv6RoutingType0 => "ipv6.rh_type_0",
+    /// PadN option of length 0.
+    Ipv6ZeroLengthPadN => "ipv6.zero_len_padn",
+    /// Fragment header with a non-zero reserved byte.
+    Ipv6FragmentReservedNotZero => "ipv6.fh_non_zero_reserved_field",
+    /// Bytes after a "no next header" (59).
+    Ipv6DataAfterNoneHeader => "ipv6.data_after_none_header",
+    /// A next-header value the decoder does not know.
+    Ipv6UnknownNextHeader => "ipv6.unknown_next_header",
+    /// IPv4-in-IPv6 payload shorter than an IPv4 header.
+    Ipv4InIpv6TooSmall => "ipv6.ipv4_in_ipv6_too_small",
+    /// IPv4-in-IPv6 payload whose version is not 4.
+    Ipv4InIpv6WrongVersion => "ipv6.ipv4_in_ipv6_wrong_version",
+    /// IPv6-in-IPv6 payload shorter than an IPv6 header.
+    Ipv6InIpv6TooSmall => "ipv6.ipv6_in_ipv6_too_small",
+    /// IPv6-in-IPv6 payload whose version is not 6.
+    Ipv6InIpv6WrongVersion => "ipv6.ipv6_in_ipv6_wrong_version",
+    /// Fewer bytes than a GRE header.
+    GreTooSmall => "gre.pkt_too_small",
+    /// GRE version other than 0 and 1.
+    GreWrongVersion => "gre.wrong_version",
+    /// GRE version 0 with the recursion control bits set.
+    GreV0Recursion => "gre.version0_recur",
+    /// GRE version 0 with reserved flag bits set.
+    GreV0Flags => "gre.version0_flags",
+    /// GRE version 0 whose optional fields run past the packet.
+    GreV0HeaderTooBig => "gre.version0_hdr_too_big",
+    /// GRE version 0 source route entry running past the packet.
+    GreV0MalformedSre => "gre.version0_malformed_sre_hdr",
+    /// Enhanced GRE (version 1) with the checksum bit set.
+    GreV1Checksum => "gre.version1_chksum",
+    /// Enhanced GRE with the routing bit set.
+    GreV1Route => "gre.version1_route",
+    /// Enhanced GRE with the strict source route bit set.
+    GreV1StrictSourceRoute => "gre.version1_ssr",
+    /// Enhanced GRE with recursion control bits set.
+    GreV1Recursion => "gre.version1_recur",
+    /// Enhanced GRE with reserved flag bits set.
+    GreV1Flags => "gre.version1_flags",
+    /// Enhanced GRE without the (mandatory) key bit.
+    GreV1NoKey => "gre.version1_no_key",
+    /// Enhanced GRE carrying something else than PPP.
+    GreV1WrongProtocol => "gre.version1_wrong_protocol",
+    /// Enhanced GRE whose optional fields run past the packet.
+    GreV1HeaderTooBig => "gre.version1_hdr_too_big",
+    /// Fewer bytes than an ERSPAN type II/III header.
+    ErspanTooSmall => "erspan.header_too_small",
+    /// ERSPAN version the decoder does not know.
+    ErspanUnsupportedVersion => "erspan.unsupported_version",
+    /// The ERSPAN VLAN would exceed the VLAN stack.
+    ErspanTooManyVlans => "erspan.too_many_vlan_layers",
+    /// VXLAN carrying an Ethernet type other than IPv4, IPv6, VLAN or ARP.
+    VxlanUnknownPayload => "vxlan.unknown_payload_type",
+    /// PPP frame too short for its protocol field.
+    PppTooSmall => "ppp.pkt_too_small",
+    /// PPP Van Jacobson uncompressed frame too short for an IPv4 header.
+    PppVjuTooSmall => "ppp.vju_pkt_too_small",
+    /// PPP IPv4 frame too short for an IPv4 header.
+    PppIpv4TooSmall => "ppp.ip4_pkt_too_small",
+    /// PPP IPv6 frame too short for an IPv6 header.
+    PppIpv6TooSmall => "ppp.ip6_pkt_too_small",
+    /// PPP protocol number that is not assigned.
+    PppWrongType => "ppp.wrong_type",
+    /// PPP network protocol the decoder does not handle (IPX, MPLS, ...).
+    PppUnsupportedProtocol => "ppp.unsup_proto",
+    /// Fewer bytes than a PPPoE header.
+    PppoeTooSmall => "pppoe.pkt_too_small",
+    /// PPPoE discovery code that is not PADI/PADO/PADR/PADS/PADT.
+    PppoeWrongCode => "pppoe.wrong_code",
+    /// PPPoE discovery length beyond the packet.
+    PppoeMalformedTags => "pppoe.malformed_tags",
+    /// More nested layers than the decoder follows.
+    TooManyLayers => "too_many_layers",
 }
 
 impl DecodeEvent {
@@ -106,22 +210,27 @@ impl fmt::Display for DecodeEvent {
 
 /// The events of one packet (a bit set over [`DecodeEvent`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DecodeEvents(u64);
+pub struct DecodeEvents(u128);
 
 impl DecodeEvents {
     /// Records an event.
     pub fn push(&mut self, ev: DecodeEvent) {
-        self.0 |= 1u64 << (ev as u8);
+        self.0 |= 1u128 << (ev as u8);
     }
 
     /// True when `ev` was recorded.
     pub fn contains(&self, ev: DecodeEvent) -> bool {
-        self.0 & (1u64 << (ev as u8)) != 0
+        self.0 & (1u128 << (ev as u8)) != 0
     }
 
     /// True when no event was recorded.
     pub fn is_empty(&self) -> bool {
         self.0 == 0
+    }
+
+    /// Adds every event of `other`.
+    pub fn extend(&mut self, other: DecodeEvents) {
+        self.0 |= other.0;
     }
 
     /// The recorded events in declaration order.
@@ -158,7 +267,10 @@ pub struct DecodeStats {
     pub snapped: u64,
     /// Packets with at least one decoder event.
     pub with_events: u64,
-    events: [u64; 64],
+    /// Packets decoded from tunnels (not counted in `packets`).
+    pub tunnel_packets: u64,
+    events: [u64; 128],
+    layers: [u64; Layer::ALL.len()],
 }
 
 impl Default for DecodeStats {
@@ -175,16 +287,31 @@ impl Default for DecodeStats {
             fragments: 0,
             snapped: 0,
             with_events: 0,
-            events: [0; 64],
+            tunnel_packets: 0,
+            events: [0; 128],
+            layers: [0; Layer::ALL.len()],
         }
     }
 }
 
 impl DecodeStats {
-    /// Counts one decoded packet.
+    /// Counts one decoded packet: a captured one, or one decoded from a
+    /// tunnel (which Suricata's `decoder.pkts` does not count but its
+    /// per-protocol counters do).
     pub fn record(&mut self, d: &super::Decoded<'_>) {
         use super::Transport;
-        self.packets += 1;
+        if d.tunnel.is_some() {
+            self.tunnel_packets += 1;
+        } else {
+            self.packets += 1;
+        }
+        if !d.layers.is_empty() {
+            for (slot, layer) in self.layers.iter_mut().zip(Layer::ALL) {
+                if d.layers.contains(layer) {
+                    *slot += 1;
+                }
+            }
+        }
         if let Some(ip) = &d.ip {
             if ip.v4.is_some() {
                 self.ipv4 += 1;
@@ -223,6 +350,16 @@ impl DecodeStats {
         self.events.get(usize::from(ev as u8)).copied().unwrap_or(0)
     }
 
+    /// How many packets went through `layer`.
+    pub fn layer_count(&self, layer: Layer) -> u64 {
+        self.layers.get(layer as usize).copied().unwrap_or(0)
+    }
+
+    /// Every encapsulation counter by Suricata name (`gre`, `vxlan`, ...).
+    pub fn layers(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Layer::ALL.iter().map(|l| (l.name(), self.layer_count(*l)))
+    }
+
     /// Non-zero event counters by Suricata name.
     pub fn events(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
         DecodeEvent::ALL
@@ -244,7 +381,11 @@ impl DecodeStats {
         self.fragments += other.fragments;
         self.snapped += other.snapped;
         self.with_events += other.with_events;
+        self.tunnel_packets += other.tunnel_packets;
         for (a, b) in self.events.iter_mut().zip(other.events.iter()) {
+            *a += b;
+        }
+        for (a, b) in self.layers.iter_mut().zip(other.layers.iter()) {
             *a += b;
         }
     }
@@ -256,7 +397,7 @@ mod tests {
 
     #[test]
     fn all_events_fit_the_bit_set_and_names_are_unique() {
-        assert!(DecodeEvent::ALL.len() <= 64);
+        assert!(DecodeEvent::ALL.len() <= 128);
         for (i, e) in DecodeEvent::ALL.iter().enumerate() {
             assert_eq!(*e as usize, i);
         }

@@ -8,14 +8,14 @@
 use std::net::IpAddr;
 
 use etherparse::err::{ipv4, ipv6};
-use etherparse::{IpAuthHeaderSlice, Ipv4HeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice};
+use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
 use sigil_rules::packet::{IpOpt, Ipv4Fields};
 
-use super::{DecodeEvent, DecodeEvents, FragmentInfo, IpLayer, Ipv6Exts, Ipv6Fields};
+use super::{ipv6ext, DecodeEvent, DecodeEvents, FragmentInfo, IpLayer, Ipv6Fields};
 
 const IPV4_MIN_HEADER: usize = 20;
 const IPV6_HEADER: usize = 40;
-const IPV6_FRAGMENT_HEADER: usize = 8;
+const IPPROTO_ICMPV6: u8 = 58;
 
 /// Decodes an IPv4 header starting at `data[0]`.
 ///
@@ -76,6 +76,9 @@ pub(super) fn decode_ipv4<'a>(
         frag_offset,
         options: parse_options(hdr.options(), events),
     };
+    if hdr.protocol().0 == IPPROTO_ICMPV6 {
+        events.push(DecodeEvent::Ipv4WithIcmpv6);
+    }
     let fragment = (more || frag_offset > 0).then_some(FragmentInfo {
         id: u32::from(hdr.identification()),
         offset: frag_offset,
@@ -177,7 +180,7 @@ pub(super) fn decode_ipv6<'a>(
         events.push(DecodeEvent::Ipv6TruncatedPacket);
         return None;
     };
-    let walk = walk_extensions(next, payload, payload_truncated, events);
+    let walk = ipv6ext::walk(next, payload, payload_truncated, events);
     let flow_label = hdr.flow_label().value();
     Some(IpLayer {
         src: IpAddr::V6(hdr.source_addr()),
@@ -196,97 +199,6 @@ pub(super) fn decode_ipv6<'a>(
         }),
         fragment: walk.fragment,
     })
-}
-
-/// Result of walking an IPv6 extension header chain.
-struct ExtWalk<'a> {
-    /// Upper-layer protocol (or the header type the walk stopped at).
-    proto: u8,
-    /// Bytes after the last header walked.
-    rest: &'a [u8],
-    exts: Ipv6Exts,
-    count: u8,
-    fragment: Option<FragmentInfo>,
-}
-
-/// Follows the extension header chain. Each header is at least 8 bytes, so
-/// the walk ends after at most `payload.len() / 8` steps.
-fn walk_extensions<'a>(
-    mut next: u8,
-    payload: &'a [u8],
-    truncated: bool,
-    events: &mut DecodeEvents,
-) -> ExtWalk<'a> {
-    let mut w = ExtWalk {
-        proto: next,
-        rest: payload,
-        exts: Ipv6Exts::default(),
-        count: 0,
-        fragment: None,
-    };
-    loop {
-        w.proto = next;
-        let parsed: Option<(u8, usize)> = match next {
-            44 => parse_fragment_header(w.rest).map(|(following, frag)| {
-                if w.exts.contains(Ipv6Exts::FRAGMENT) {
-                    events.push(DecodeEvent::Ipv6DuplicateFragmentHeader);
-                }
-                w.exts.insert(Ipv6Exts::FRAGMENT);
-                if frag.offset > 0 || frag.more {
-                    w.fragment = Some(frag);
-                }
-                (following, IPV6_FRAGMENT_HEADER)
-            }),
-            51 => IpAuthHeaderSlice::from_slice(w.rest).ok().map(|a| {
-                w.exts.insert(Ipv6Exts::AUTH);
-                (a.next_header().0, a.slice().len())
-            }),
-            0 | 43 | 60 | 135 | 139 | 140 => {
-                Ipv6RawExtHeaderSlice::from_slice(w.rest).ok().map(|e| {
-                    w.exts.insert(match next {
-                        0 => Ipv6Exts::HOP_BY_HOP,
-                        43 => Ipv6Exts::ROUTING,
-                        60 => Ipv6Exts::DEST_OPTS,
-                        _ => Ipv6Exts::OTHER,
-                    });
-                    (e.next_header().0, e.slice().len())
-                })
-            }
-            _ => return w,
-        };
-        let Some((following, len)) = parsed else {
-            // A header cut by the capture's snap length is expected, not an anomaly.
-            if !truncated {
-                events.push(DecodeEvent::Ipv6TruncatedExtHeader);
-            }
-            return w;
-        };
-        w.count = w.count.saturating_add(1);
-        w.rest = w.rest.get(len..).unwrap_or(&[]);
-        next = following;
-        w.proto = next;
-        // After a non-first fragment header the rest is fragment data, not headers.
-        if w.fragment.is_some_and(|f| f.offset > 0) {
-            return w;
-        }
-    }
-}
-
-/// Reads an IPv6 fragment header: next header, and the fragment fields.
-///
-/// Parsed by hand because etherparse 0.16's `Ipv6FragmentHeaderSlice` reads
-/// the offset and M bits from the wrong positions (etherparse issue #150,
-/// fixed in 0.20): bytes 2..4 are a big-endian word, offset = word >> 3,
-/// M = bit 0 (RFC 8200 section 4.5).
-fn parse_fragment_header(b: &[u8]) -> Option<(u8, FragmentInfo)> {
-    let h: &[u8; IPV6_FRAGMENT_HEADER] = b.get(..IPV6_FRAGMENT_HEADER)?.try_into().ok()?;
-    let word = u16::from_be_bytes([h[2], h[3]]);
-    let frag = FragmentInfo {
-        id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-        offset: word >> 3,
-        more: word & 1 != 0,
-    };
-    Some((h[0], frag))
 }
 
 #[cfg(test)]
@@ -318,19 +230,6 @@ mod tests {
         let (bits, _) = opts(&[0x89, 3, 0, 0x88, 4, 0, 1]);
         assert_ne!(bits & IpOpt::Ssrr as u16, 0);
         assert_ne!(bits & IpOpt::Satid as u16, 0);
-    }
-
-    #[test]
-    fn fragment_header_follows_rfc_8200_bit_layout() {
-        // next=58, offset 0, M=1, id 0x59ad9b98 (the bytes from etherparse issue #150)
-        let (next, f) =
-            parse_fragment_header(&[0x3a, 0, 0x00, 0x01, 0x59, 0xad, 0x9b, 0x98]).unwrap();
-        assert_eq!(next, 58);
-        assert_eq!((f.offset, f.more, f.id), (0, true, 0x59ad_9b98));
-        // offset 185 (1480 bytes), M=0
-        let (_, f) = parse_fragment_header(&[17, 0, 0x05, 0xc8, 0, 0, 0, 1]).unwrap();
-        assert_eq!((f.offset, f.more), (185, false));
-        assert!(parse_fragment_header(&[17, 0, 0, 1, 0, 0, 0]).is_none());
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //!
 //! Ethernet and VLAN tags go through etherparse's header slices; the Linux
 //! cooked and loopback headers are a few fixed bytes and are read directly.
+//! PPPoE sits between the link and the network layer and is followed here.
 
 use etherparse::{Ethernet2HeaderSlice, SingleVlanHeaderSlice};
 
-use super::{DecodeEvent, Decoded};
+use super::{ppp, DecodeEvent, Decoded};
 use crate::capture::LinkType;
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_PPPOE_DISCOVERY: u16 = 0x8863;
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
 /// 802.1Q, 802.1ad (QinQ) and the pre-standard QinQ tag.
 const VLAN_TPIDS: [u16; 3] = [0x8100, 0x88a8, 0x9100];
 
@@ -34,14 +37,7 @@ pub(super) fn decode_link<'a>(
     d: &mut Decoded<'a>,
 ) -> Option<(Net, &'a [u8])> {
     match linktype {
-        LinkType::Ethernet => {
-            let Ok(eth) = Ethernet2HeaderSlice::from_slice(data) else {
-                d.events.push(DecodeEvent::EthernetTooSmall);
-                return None;
-            };
-            let rest = data.get(eth.slice().len()..).unwrap_or(&[]);
-            ethertype_dispatch(eth.ether_type().0, rest, d)
-        }
+        LinkType::Ethernet => ethernet(data, d),
         LinkType::LinuxSll => {
             if data.len() < SLL_HEADER_LEN {
                 d.events.push(DecodeEvent::SllTooSmall);
@@ -114,6 +110,16 @@ pub(super) fn decode_link<'a>(
     }
 }
 
+/// An Ethernet frame: its header, VLAN tags and what follows.
+pub(super) fn ethernet<'a>(data: &'a [u8], d: &mut Decoded<'a>) -> Option<(Net, &'a [u8])> {
+    let Ok(eth) = Ethernet2HeaderSlice::from_slice(data) else {
+        d.events.push(DecodeEvent::EthernetTooSmall);
+        return None;
+    };
+    let rest = data.get(eth.slice().len()..).unwrap_or(&[]);
+    ethertype_dispatch(eth.ether_type().0, rest, d)
+}
+
 /// DLT_NULL stores the family in the byte order of the machine that
 /// captured, which we don't know. Families are small numbers, so a value
 /// with its high half set was written the other way round.
@@ -126,8 +132,9 @@ fn host_order_family(b: [u8; 4]) -> u32 {
     }
 }
 
-/// Follows VLAN tags, then classifies the ethertype.
-fn ethertype_dispatch<'a>(
+/// Follows VLAN tags, then classifies the ethertype; PPPoE is decoded
+/// here, down to the IP packet its PPP frame carries.
+pub(super) fn ethertype_dispatch<'a>(
     mut ethertype: u16,
     mut rest: &'a [u8],
     d: &mut Decoded<'a>,
@@ -137,6 +144,9 @@ fn ethertype_dispatch<'a>(
             d.events.push(DecodeEvent::VlanHeaderTooSmall);
             return None;
         };
+        if !d.layers.enter(&mut d.events) {
+            return None;
+        }
         if !d.vlan.push(tag.vlan_identifier().value()) {
             d.events.push(DecodeEvent::VlanTooManyLayers);
             return None;
@@ -148,6 +158,13 @@ fn ethertype_dispatch<'a>(
     let net = match ethertype {
         ETHERTYPE_IPV4 => Net::Ipv4,
         ETHERTYPE_IPV6 => Net::Ipv6,
+        ETHERTYPE_PPPOE_SESSION => {
+            return Some(ppp::pppoe_session(rest, d).unwrap_or((Net::Other, &[])));
+        }
+        ETHERTYPE_PPPOE_DISCOVERY => {
+            ppp::pppoe_discovery(rest, d);
+            Net::Other
+        }
         _ => Net::Other,
     };
     Some((net, rest))

@@ -1,20 +1,31 @@
 //! Packet decoding: from captured bytes to the fields detection needs.
 //!
-//! [`decode`] walks the layers of a [`RawPacket`] (link, VLAN tags, IPv4 or
-//! IPv6 with extension headers, TCP/UDP/ICMP) using etherparse's zero-copy
-//! header slices, so a [`Decoded`] borrows the packet's bytes and decoding
-//! allocates nothing. A layer that is malformed stops the walk at that layer
-//! and records a [`DecodeEvent`]; decoding never panics on hostile input.
+//! [`decode`] walks the layers of a [`RawPacket`] (link, VLAN tags, PPPoE,
+//! IPv4 or IPv6 with extension headers, TCP/UDP/ICMP) using etherparse's
+//! zero-copy header slices, so a [`Decoded`] borrows the packet's bytes and
+//! decoding allocates nothing. A layer that is malformed stops the walk at
+//! that layer and records a [`DecodeEvent`]; decoding never panics on
+//! hostile input.
+//!
+//! A packet carrying another (GRE, ERSPAN, VXLAN, Teredo, IP in IP, PPTP)
+//! records it in [`Decoded::encap`]; [`decode_tunnel`] decodes it as a
+//! packet of its own, borrowing the same bytes (see [`tunnel`]).
 //!
 //! Events carry Suricata's decoder event names so that `decode-event` rules
 //! and stats can use them unchanged. IP fragments are flagged but not
 //! reassembled here: a non-first fragment has no transport header.
 
 pub mod checksum;
+mod erspan;
 mod events;
+mod gre;
 mod ip;
+mod ipv6ext;
 mod link;
+mod ppp;
 mod transport;
+pub mod tunnel;
+mod udp_tunnels;
 
 use std::net::IpAddr;
 
@@ -27,6 +38,10 @@ use crate::capture::{LinkType, RawPacket};
 
 pub use checksum::{ChecksumMode, ChecksumStats, ChecksumValidator, ChecksumVerdict};
 pub use events::{DecodeEvent, DecodeEvents, DecodeStats};
+pub use tunnel::{
+    decode_tunnel, DecodeConfig, Encap, Layer, Layers, PortSet, Start, TunnelInfo, TunnelKind,
+    MAX_LAYERS,
+};
 
 /// The most VLAN tags we decode; a deeper stack is a decoder event.
 pub const MAX_VLAN_LAYERS: usize = 3;
@@ -281,52 +296,162 @@ pub struct Decoded<'a> {
     /// without a network layer. Lets the view borrow IPv6 extension
     /// headers, which lie between the fixed header and the payload.
     pub network: &'a [u8],
+    /// The bytes this packet was decoded from: the captured frame, or for
+    /// a tunnel packet the encapsulated bytes (its length is what flow
+    /// byte counters count, as Suricata counts its tunnel packets).
+    pub frame: &'a [u8],
+    /// A packet encapsulated in this one, for [`decode_tunnel`].
+    pub encap: Option<Encap<'a>>,
+    /// For a packet decoded from a tunnel: the tunnel and nesting level.
+    pub tunnel: Option<TunnelInfo>,
+    /// Layers met (for the decoder counters) and the nesting depth.
+    pub layers: Layers,
 }
 
-/// Decodes one packet. Never fails: what could not be decoded is absent and
-/// the reason is in [`Decoded::events`].
+/// Decodes one packet with the default [`DecodeConfig`]. Never fails: what
+/// could not be decoded is absent and the reason is in
+/// [`Decoded::events`].
 pub fn decode<'a>(pkt: &RawPacket<'a>) -> Decoded<'a> {
-    let mut d = Decoded {
-        linktype: pkt.linktype,
-        vlan: VlanIds::default(),
-        ethertype: None,
-        ip: None,
-        transport: None,
-        payload: &[],
-        events: DecodeEvents::default(),
-        snapped: pkt.caplen < pkt.origlen,
-        network: &[],
-    };
-    let Some((net, bytes)) = link::decode_link(pkt.linktype, pkt.data, &mut d) else {
-        return d;
-    };
+    decode_with(pkt, &DecodeConfig::default())
+}
+
+/// Decodes one packet; `cfg` says which UDP tunnels to recognise. An
+/// encapsulated packet is recorded in [`Decoded::encap`], not decoded:
+/// [`decode_tunnel`] does that.
+pub fn decode_with<'a>(pkt: &RawPacket<'a>, cfg: &DecodeConfig) -> Decoded<'a> {
+    let mut d = Decoded::empty(pkt.linktype, pkt.data, pkt.caplen < pkt.origlen);
+    if let Some((net, bytes)) = link::decode_link(pkt.linktype, pkt.data, &mut d) {
+        decode_network(&mut d, net, bytes, cfg);
+    }
+    d
+}
+
+/// Decodes the network layer starting at `bytes` and what follows it
+/// (transport, encapsulated packet). True when the IP header was sound.
+fn decode_network<'a>(
+    d: &mut Decoded<'a>,
+    net: link::Net,
+    bytes: &'a [u8],
+    cfg: &DecodeConfig,
+) -> bool {
+    if net == link::Net::Other {
+        return false;
+    }
     d.network = bytes;
+    if !d.layers.enter(&mut d.events) {
+        return false;
+    }
     let ip = match net {
         link::Net::Ipv4 => ip::decode_ipv4(bytes, d.snapped, &mut d.events),
         link::Net::Ipv6 => ip::decode_ipv6(bytes, d.snapped, &mut d.events),
         link::Net::Other => None,
     };
     let Some(ip) = ip else {
-        return d;
+        return false;
     };
     d.ip = Some(ip);
     d.payload = ip.payload;
-    let first_fragment = ip.fragment.is_none_or(|f| f.is_first());
-    if first_fragment {
-        // A first fragment may end inside the transport header or datagram;
-        // that is fragmentation, not a malformed header.
-        let truncated = ip.payload_truncated || ip.fragment.is_some();
-        if let Some((t, payload)) =
-            transport::decode_transport(ip.proto, ip.payload, truncated, &mut d.events)
-        {
-            d.transport = Some(t);
-            d.payload = payload;
+    if !ip.fragment.is_none_or(|f| f.is_first()) {
+        return true;
+    }
+    // A first fragment may end inside the transport header or datagram;
+    // that is fragmentation, not a malformed header.
+    let truncated = ip.payload_truncated || ip.fragment.is_some();
+    if let Some((t, payload)) =
+        transport::decode_transport(ip.proto, ip.payload, truncated, &mut d.events)
+    {
+        d.transport = Some(t);
+        d.payload = payload;
+        if let (Transport::Udp(u), None) = (t, ip.fragment) {
+            d.encap = udp_tunnels::find(u.sport, u.dport, payload, cfg, d);
+        }
+    } else if ip.fragment.is_none() {
+        d.encap = ip_tunnel(ip, d);
+    }
+    true
+}
+
+/// A tunnel carried directly by IP: GRE, or IP in IP.
+fn ip_tunnel<'a>(ip: IpLayer<'a>, d: &mut Decoded<'a>) -> Option<Encap<'a>> {
+    const IPIP: u8 = 4;
+    const IPV6: u8 = 41;
+    const GRE: u8 = 47;
+    let v6 = ip.v6.is_some();
+    // After IPv6 extension headers Suricata follows only IPv4 in IPv6 (the
+    // walk reported the others as unknown next headers).
+    let direct = ip.v6.is_none_or(|f| f.ext_count == 0);
+    let carried = match ip.proto {
+        GRE if direct => {
+            // GRE's bytes are the tunnel, never payload.
+            d.payload = &[];
+            return gre::decode(ip.payload, d);
+        }
+        IPIP => Start::Ipv4,
+        IPV6 if direct => Start::Ipv6,
+        _ => return None,
+    };
+    d.payload = &[];
+    let (kind, counter) = match (v6, carried) {
+        (false, Start::Ipv4) => (TunnelKind::Ipv4, Layer::Ipv4InIpv4),
+        (false, _) => (TunnelKind::Ipv4, Layer::Ipv6InIpv4),
+        (true, Start::Ipv4) => (TunnelKind::Ipv6, Layer::Ipv4InIpv6),
+        (true, _) => (TunnelKind::Ipv6, Layer::Ipv6InIpv6),
+    };
+    if v6 {
+        // Suricata checks an IPv6 carrier's inner header before setting up
+        // the tunnel packet, and reports problems on the carrier.
+        let (min, version, small, wrong) = if carried == Start::Ipv4 {
+            (
+                20,
+                4,
+                DecodeEvent::Ipv4InIpv6TooSmall,
+                DecodeEvent::Ipv4InIpv6WrongVersion,
+            )
+        } else {
+            (
+                40,
+                6,
+                DecodeEvent::Ipv6InIpv6TooSmall,
+                DecodeEvent::Ipv6InIpv6WrongVersion,
+            )
+        };
+        if ip.payload.len() < min {
+            d.events.push(small);
+            return None;
+        }
+        if ip.payload.first().map(|b| b >> 4) != Some(version) {
+            d.events.push(wrong);
+            return None;
         }
     }
-    d
+    Some(Encap {
+        kind,
+        start: carried,
+        bytes: ip.payload,
+        counter: Some(counter),
+    })
 }
 
 impl<'a> Decoded<'a> {
+    /// A packet with nothing decoded yet.
+    pub(crate) fn empty(linktype: LinkType, frame: &'a [u8], snapped: bool) -> Decoded<'a> {
+        Decoded {
+            linktype,
+            vlan: VlanIds::default(),
+            ethertype: None,
+            ip: None,
+            transport: None,
+            payload: &[],
+            events: DecodeEvents::default(),
+            snapped,
+            network: &[],
+            frame,
+            encap: None,
+            tunnel: None,
+            layers: Layers::default(),
+        }
+    }
+
     /// Source and destination port (0, 0 without TCP/UDP).
     pub fn ports(&self) -> (u16, u16) {
         self.transport.map_or((0, 0), |t| t.ports())
@@ -469,6 +594,9 @@ fn icmpv4_header_len(msg: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tunnel_tests;
 
 #[cfg(test)]
 mod view_tests {

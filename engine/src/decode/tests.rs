@@ -260,10 +260,14 @@ fn ipv6_extension_headers() {
     let mut t = Tcp::new(1234, 443, tcp_flags::SYN);
     t.options = vec![2, 4, 0x05, 0xa0];
     let seg = pkt::tcp_segment(src.into(), dst.into(), &t, b"");
+    // Router alert; routing type 2 with one segment left; a home address
+    // option; AH.
+    let mut hao = vec![0xc9, 16];
+    hao.extend_from_slice(&[0xfe; 16]);
     let exts = vec![
-        (0, vec![1, 4, 0, 0, 0, 0]),
-        (43, vec![0, 0]),
-        (60, vec![]),
+        (0, vec![5, 2, 0, 0]),
+        (43, vec![2, 1]),
+        (60, hao),
         (51, vec![]),
     ];
     let bytes = pkt::ipv6(src, dst, &exts, 6, &seg);
@@ -349,7 +353,10 @@ fn ipv6_errors() {
     let (src, dst) = (v6(1), v6(2));
     let good = pkt::ipv6(src, dst, &[(0, vec![0; 14])], 59, &[]);
     let d = decode(&raw(LinkType::Raw, &good));
-    assert!(d.events.is_empty());
+    assert_eq!(
+        d.events.iter().collect::<Vec<_>>(),
+        vec![DecodeEvent::Ipv6HopOptsOnlyPadding]
+    );
     assert_eq!(d.ip.unwrap().proto, 59);
 
     // Payload length says 16 (the hop-by-hop header) but only 8 bytes follow
@@ -589,10 +596,10 @@ fn auto_mode_keeps_checking_with_few_bad_packets() {
 const AUTO_SAMPLE: u64 = checksum::AUTO_SAMPLE_PACKETS;
 
 /// Deterministic xorshift so the fuzz corpus is reproducible.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -604,18 +611,31 @@ impl Rng {
     }
 }
 
-fn exercise(linktype: LinkType, data: &[u8], origlen: u32) {
+/// Decodes `data` and every packet tunnelled in it, using every view of
+/// each; checks that slices stay inside the frame and nesting is bounded.
+pub(super) fn exercise(linktype: LinkType, data: &[u8], origlen: u32) {
     let mut p = raw(linktype, data);
     p.origlen = origlen.max(p.caplen);
-    let d = decode(&p);
-    let _ = verify(&d);
-    let _ = d.view(FlowInfo::default());
-    let _ = crate::flow::FlowKey::from_decoded(&d);
+    let mut d = decode(&p);
     let mut stats = DecodeStats::default();
-    stats.record(&d);
-    if let Some(ip) = &d.ip {
-        assert!(ip.payload.len() <= data.len());
-        assert!(d.payload.len() <= ip.payload.len());
+    let mut levels = 0;
+    loop {
+        let inner = decode_tunnel(&mut d, &DecodeConfig::default());
+        let _ = verify(&d);
+        let _ = d.view(FlowInfo::default());
+        let _ = crate::flow::FlowKey::from_decoded(&d);
+        stats.record(&d);
+        assert!(d.frame.len() <= data.len());
+        if let Some(ip) = &d.ip {
+            assert!(ip.payload.len() <= data.len());
+            assert!(d.payload.len() <= ip.payload.len());
+        }
+        let Some(inner) = inner else {
+            break;
+        };
+        levels += 1;
+        assert!(levels < usize::from(MAX_LAYERS));
+        d = inner;
     }
 }
 

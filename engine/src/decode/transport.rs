@@ -163,10 +163,8 @@ fn decode_udp<'a>(
         }
         segment.len()
     } else {
-        if length < segment.len() && !partial {
-            event(DecodeEvent::UdpBadLength);
-            return None;
-        }
+        // Bytes after the datagram (trailing data inside the IP packet)
+        // are not part of it; Suricata decodes the datagram as usual.
         length
     };
     let info = UdpInfo {
@@ -231,8 +229,14 @@ mod tests {
         assert_eq!(p, b"hi");
         assert!(ev.is_empty());
 
+        // Trailing bytes after the datagram: ignored, no event.
+        let mut ev = DecodeEvents::default();
         let short = [0, 53, 0, 54, 0, 9, 0, 0, b'h', b'i'];
-        assert!(decode_transport(17, &short, false, &mut ev).is_none());
+        let (t, p) = decode_transport(17, &short, false, &mut ev).unwrap();
+        assert_eq!((t.ports(), p), ((53, 54), &b"h"[..]));
+        assert!(ev.is_empty());
+        let bad = [0, 53, 0, 54, 0, 7, 0, 0, b'h', b'i'];
+        assert!(decode_transport(17, &bad, false, &mut ev).is_none());
         assert!(ev.contains(DecodeEvent::UdpBadLength));
     }
 }

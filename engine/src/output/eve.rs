@@ -46,7 +46,9 @@ struct FlowJson {
     bytes_toserver: u64,
     bytes_toclient: u64,
     start: String,
+    #[serde(serialize_with = "super::serialize_ip")]
     src_ip: IpAddr,
+    #[serde(serialize_with = "super::serialize_ip")]
     dest_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_port: Option<u16>,
@@ -77,9 +79,11 @@ struct EventJson<'a, T: Serialize> {
     event_type: &'a str,
     #[serde(skip_serializing_if = "<[u16]>::is_empty")]
     vlan: &'a [u16],
+    #[serde(serialize_with = "super::serialize_ip")]
     src_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_port: Option<u16>,
+    #[serde(serialize_with = "super::serialize_ip")]
     dest_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     dest_port: Option<u16>,

@@ -20,6 +20,8 @@ pub struct FlowRecord<'a> {
     pub ip_proto: u8,
     /// ICMP type/code of the first packet, for ICMP flows.
     pub icmp: Option<(u8, u8)>,
+    /// ICMP type/code of the first reply, for ICMP flows that saw one.
+    pub response_icmp: Option<(u8, u8)>,
     /// Outer VLAN ids.
     pub vlan: &'a [u16],
     /// Application protocol, once detected.
@@ -106,9 +108,11 @@ struct FlowEvent<'a> {
     event_type: &'static str,
     #[serde(skip_serializing_if = "<[u16]>::is_empty")]
     vlan: &'a [u16],
+    #[serde(serialize_with = "super::serialize_ip")]
     src_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_port: Option<u16>,
+    #[serde(serialize_with = "super::serialize_ip")]
     dest_ip: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     dest_port: Option<u16>,
@@ -118,6 +122,10 @@ struct FlowEvent<'a> {
     icmp_type: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     icmp_code: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_icmp_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_icmp_code: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     app_proto: Option<&'a str>,
     flow: FlowBody<'a>,
@@ -163,6 +171,8 @@ pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
         proto: proto_name(r.ip_proto),
         icmp_type: r.icmp.map(|i| i.0),
         icmp_code: r.icmp.map(|i| i.1),
+        response_icmp_type: r.response_icmp.map(|i| i.0),
+        response_icmp_code: r.response_icmp.map(|i| i.1),
         app_proto: r.app_proto,
         flow: FlowBody {
             pkts_toserver: r.pkts_toserver,
@@ -197,6 +207,7 @@ mod tests {
             server: ("208.69.36.231".parse().unwrap(), 80),
             ip_proto: 6,
             icmp: None,
+            response_icmp: None,
             vlan: &[],
             app_proto: None,
             pkts_toserver: 8,
@@ -231,5 +242,28 @@ mod tests {
         assert_eq!(v["tcp"]["syn"], true);
         assert!(v["tcp"].get("fin").is_none());
         assert_eq!(v["tcp"]["state"], "closed");
+        assert!(v.get("response_icmp_type").is_none());
+
+        // An ICMPv6 echo that was answered, between IPv6 hosts.
+        let icmp = FlowRecord {
+            client: ("fd01::1".parse().unwrap(), 0),
+            server: ("fd01::2".parse().unwrap(), 0),
+            ip_proto: 58,
+            icmp: Some((128, 0)),
+            response_icmp: Some((129, 0)),
+            tcp: None,
+            ..r
+        };
+        let mut out = Vec::new();
+        encode_flow(&mut out, &icmp).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            (v["icmp_type"].as_u64(), v["icmp_code"].as_u64()),
+            (Some(128), Some(0))
+        );
+        assert_eq!(v["response_icmp_type"], 129);
+        assert_eq!(v["response_icmp_code"], 0);
+        assert_eq!(v["src_ip"], "fd01:0000:0000:0000:0000:0000:0000:0001");
+        assert!(v.get("src_port").is_none());
     }
 }

@@ -14,6 +14,33 @@ use std::net::IpAddr;
 
 pub use time::Ts;
 
+/// An address as Suricata writes it in EVE: IPv4 dotted, IPv6 with all
+/// eight groups as four hex digits (`2001:0db8:0000:…`), never compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EveAddr(pub IpAddr);
+
+impl std::fmt::Display for EveAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => {
+                for (i, g) in v6.segments().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(":")?;
+                    }
+                    write!(f, "{g:04x}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Serde field serializer writing an [`IpAddr`] as [`EveAddr`].
+pub(crate) fn serialize_ip<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&EveAddr(*ip))
+}
+
 /// Where an event's packet came from and which flow it belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct EventCtx<'a> {
@@ -87,4 +114,20 @@ pub fn proto_name(p: u8) -> std::borrow::Cow<'static, str> {
 /// Whether the protocol carries ports in EVE (`src_port`/`dest_port`).
 pub fn has_ports(p: u8) -> bool {
     matches!(p, 6 | 17 | 132)
+}
+
+#[cfg(test)]
+mod addr_tests {
+    use super::EveAddr;
+
+    #[test]
+    fn ipv6_is_written_expanded_like_suricata() {
+        let a = |s: &str| EveAddr(s.parse().unwrap()).to_string();
+        assert_eq!(
+            a("fd01::101:101"),
+            "fd01:0000:0000:0000:0000:0000:0101:0101"
+        );
+        assert_eq!(a("::"), "0000:0000:0000:0000:0000:0000:0000:0000");
+        assert_eq!(a("192.0.2.1"), "192.0.2.1");
+    }
 }

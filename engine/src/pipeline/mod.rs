@@ -72,6 +72,8 @@ pub struct RunOptions {
     pub stream: StreamSettings,
     /// Application-layer parser limits.
     pub app: crate::applayer::AppConfig,
+    /// Which tunnels the decoder follows.
+    pub decoder: decode::DecodeConfig,
     /// Evidence pcaps of alerting flows (`None`: off).
     pub evidence: Option<crate::evidence::EvidenceConfig>,
     /// Key signing the evidence manifest.
@@ -105,6 +107,7 @@ impl RunOptions {
                 inline: false,
             },
             app: crate::applayer::AppConfig::default(),
+            decoder: decode::DecodeConfig::default(),
             evidence: None,
             sign_key: None,
             live: None,
@@ -287,6 +290,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             opts.app,
             recorder,
         );
+        w.set_decoder(opts.decoder);
         let pool = pool_tx.clone();
         let handle = thread::Builder::new()
             .name(format!("sigil-worker-{i}"))
@@ -642,8 +646,13 @@ fn stats_record(
             "snapped": d.snapped,
             "non_ip": w.non_ip,
             "invalid_checksum": w.invalid_checksum,
+            "tunnel_pkts": d.tunnel_packets,
             "event": events,
         });
+        // Encapsulation counters under Suricata's names (`decoder.gre`, ...).
+        for (name, n) in d.layers() {
+            decoder[name] = n.into();
+        }
     }
     let mut stats = serde_json::json!({
         "decoder": decoder,

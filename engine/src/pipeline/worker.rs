@@ -15,7 +15,7 @@ use super::app::{txs, AppFlow};
 use super::batch::{EventKey, OutEvent, RoundBuf};
 use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
-use crate::decode::{self, ChecksumVerdict, DecodeStats, VlanIds};
+use crate::decode::{self, ChecksumVerdict, DecodeConfig, DecodeStats, Decoded, VlanIds};
 use crate::evidence::{EvidenceRecorder, EvidenceReport};
 use crate::flow::{
     self, Direction, EndReason, Flow, FlowConfig, FlowKey, FlowStats, FlowTable, TcpState,
@@ -29,6 +29,9 @@ use crate::stream::{Segment, StreamConfig, StreamMemcap, StreamStats, TcpSession
 /// Per-flow transaction bookkeeping entries kept before pruning.
 const TX_BOOKKEEPING_MAX: usize = 1024;
 
+/// GRE, whose packets Suricata tracks no flow for.
+const IPPROTO_GRE: u8 = 47;
+
 /// Suricata's default `detect.packet-alert-max`: alerts kept per packet.
 pub const PACKET_ALERT_MAX: usize = 15;
 
@@ -41,6 +44,8 @@ pub struct FlowState {
     pub app: AppFlow,
     /// ICMP type/code of the first packet (for the flow record).
     pub icmp: Option<(u8, u8)>,
+    /// ICMP type/code of the first reply (for the flow record).
+    pub icmp_response: Option<(u8, u8)>,
     /// VLAN ids of the first packet.
     pub vlan: VlanIds,
     /// flowbits and flowints.
@@ -139,6 +144,10 @@ pub struct Worker {
     defrag: crate::defrag::Defragmenter,
     /// Defrag events of the fragment being processed.
     frag_events: Vec<&'static str>,
+    /// Which tunnels to decode.
+    decoder: DecodeConfig,
+    /// EVE `tunnel` object of the tunnel packet being processed.
+    tunnel: Option<serde_json::Value>,
     evidence: Option<EvidenceRecorder>,
     /// Evidence write errors (the run goes on; they are reported).
     pub evidence_errors: Vec<String>,
@@ -179,9 +188,17 @@ impl Worker {
             app_cfg,
             defrag: crate::defrag::Defragmenter::new(crate::defrag::DefragConfig::default()),
             frag_events: Vec::new(),
+            decoder: DecodeConfig::default(),
+            tunnel: None,
             evidence,
             evidence_errors: Vec::new(),
         }
+    }
+
+    /// Sets which tunnels the decoder follows (default: all, VXLAN on port
+    /// 4789 and Teredo on 3544).
+    pub fn set_decoder(&mut self, cfg: DecodeConfig) {
+        self.decoder = cfg;
     }
 
     /// Handles one round and returns its output events (unsorted).
@@ -228,8 +245,32 @@ impl Worker {
 
     fn packet(&mut self, raw: &RawPacket<'_>, verdict: ChecksumVerdict) {
         self.stats.packets += 1;
-        let d = decode::decode(raw);
+        let d = decode::decode_with(raw, &self.decoder);
+        self.handle(raw, d, verdict, None);
+    }
+
+    /// Processes a decoded packet (captured, or carried by a tunnel whose
+    /// outermost packet `root` describes), the datagrams its fragments
+    /// complete, and then the packet it carries, as Suricata processes its
+    /// tunnel pseudo packets: with the carrier's packet number, in flows of
+    /// their own. Nesting is bounded by the decoder's layer limit.
+    fn handle(
+        &mut self,
+        raw: &RawPacket<'_>,
+        mut d: Decoded<'_>,
+        verdict: ChecksumVerdict,
+        root: Option<&serde_json::Value>,
+    ) {
+        let carried = decode::decode_tunnel(&mut d, &self.decoder);
         self.decode_stats.record(&d);
+        let tunnel = match (root, d.tunnel) {
+            (Some(r), Some(t)) => {
+                let mut obj = r.clone();
+                obj["depth"] = t.depth.into();
+                Some(obj)
+            }
+            _ => None,
+        };
         // Fragments are inspected as they are; a datagram they complete is
         // then processed as one more packet (Suricata's pseudo packet),
         // carrying the packet number of the fragment that completed it.
@@ -237,7 +278,7 @@ impl Worker {
         let mut frag_events = Vec::new();
         if d.ip.is_some_and(|ip| ip.fragment.is_some()) {
             self.defrag.expire(raw.ts);
-            let r = self.defrag.insert(raw.ts, raw.data, &d);
+            let r = self.defrag.insert(raw.ts, d.frame, &d);
             // The fragment itself carries the defrag events (as in Suricata).
             frag_events.extend(r.events.iter().map(|e| e.name()));
             if let crate::defrag::DefragStatus::Reassembled(bytes) = r.status {
@@ -245,13 +286,15 @@ impl Worker {
             }
         }
         self.frag_events = frag_events;
+        self.tunnel.clone_from(&tunnel);
         self.process(raw, &d, verdict, false);
         self.frag_events.clear();
         // A rebuilt datagram may itself be a fragment (nested fragment
         // headers): reassemble a bounded number of times.
         let mut depth = 0;
         while let Some(bytes) = rebuilt.take() {
-            let inner = crate::defrag::reassembled_view(&bytes, d.vlan);
+            let mut inner = crate::defrag::reassembled_view(&bytes, d.vlan);
+            inner.tunnel = d.tunnel;
             if depth < 3 && inner.ip.is_some_and(|ip| ip.fragment.is_some()) {
                 if let crate::defrag::DefragStatus::Reassembled(b) =
                     self.defrag.insert(raw.ts, &bytes, &inner).status
@@ -261,7 +304,18 @@ impl Worker {
                 depth += 1;
                 continue;
             }
+            let in_datagram = decode::decode_tunnel(&mut inner, &self.decoder);
+            self.tunnel.clone_from(&tunnel);
             self.process(raw, &inner, ChecksumVerdict::Unchecked, true);
+            if let Some(t) = in_datagram {
+                let base = root.cloned().or_else(|| tunnel_root(raw, &inner));
+                self.handle(raw, t, ChecksumVerdict::Unchecked, base.as_ref());
+            }
+        }
+        self.tunnel = None;
+        if let Some(t) = carried {
+            let base = root.cloned().or_else(|| tunnel_root(raw, &d));
+            self.handle(raw, t, ChecksumVerdict::Unchecked, base.as_ref());
         }
     }
 
@@ -273,25 +327,37 @@ impl Worker {
         rebuilt: bool,
     ) {
         let d = *d;
+        if d.ip.is_some_and(|ip| ip.proto == IPPROTO_GRE) {
+            // Suricata tracks no flow for GRE: its packets are inspected
+            // on their own, the packets they carry in flows of their own.
+            self.inspect_flowless(raw, &d, verdict);
+            return;
+        }
         let Some(key) = FlowKey::from_decoded(&d) else {
             self.stats.non_ip += 1;
             return;
         };
-        let meta = flow::PacketMeta::from_decoded(raw.ts, &d, raw.caplen);
+        // A tunnel packet counts its own bytes, as Suricata's do.
+        let len = match d.tunnel {
+            Some(_) if !rebuilt => u32::try_from(d.frame.len()).unwrap_or(u32::MAX),
+            _ => raw.caplen,
+        };
+        let meta = flow::PacketMeta::from_decoded(raw.ts, &d, len);
         let (flow, mut dir) = self.flows.lookup_or_create(&key, &meta);
         if let Some(rec) = self.evidence.as_mut().filter(|_| !rebuilt) {
             if let Err(e) = rec.packet(flow.flow_id, &flow.key, raw) {
                 self.evidence_errors.push(e.to_string());
             }
         }
+        let icmp = d.transport.and_then(|t| match t {
+            decode::Transport::Icmpv4(i) | decode::Transport::Icmpv6(i) => Some((i.itype, i.icode)),
+            _ => None,
+        });
         if flow.pkts_toserver + flow.pkts_toclient == 1 {
             flow.data.vlan = d.vlan;
-            flow.data.icmp = d.transport.and_then(|t| match t {
-                decode::Transport::Icmpv4(i) | decode::Transport::Icmpv6(i) => {
-                    Some((i.itype, i.icode))
-                }
-                _ => None,
-            });
+            flow.data.icmp = icmp;
+        } else if dir == Direction::ToClient && flow.data.icmp_response.is_none() {
+            flow.data.icmp_response = icmp;
         }
         let mut info = flow.info(dir);
         let mut flow_meta = flow_meta_of(flow, dir);
@@ -424,6 +490,7 @@ impl Worker {
             stats: &mut self.stats,
             emitted: 0,
             base_key: (raw.pcap_cnt, 0, 0, 0),
+            tunnel: self.tunnel.as_ref(),
         };
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
         let app_proto = flow.data.app.proto().map(|p| p.name());
@@ -529,6 +596,56 @@ impl Worker {
         self.collect_ended(raw.pcap_cnt);
     }
 
+    /// Inspects a packet that belongs to no flow (GRE): packet rules only,
+    /// `flowbits` checks fail and flow keywords see no flow.
+    fn inspect_flowless(&mut self, raw: &RawPacket<'_>, d: &Decoded<'_>, verdict: ChecksumVerdict) {
+        let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
+            return;
+        };
+        let Some(mut view) = d.view(sigil_rules::packet::FlowInfo::default()) else {
+            return;
+        };
+        view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
+        for name in &self.frag_events {
+            if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
+                view.events.insert(ev);
+            }
+        }
+        self.stats.inspected += 1;
+        let ctx = EventCtx {
+            ts: raw.ts,
+            pcap_cnt: raw.pcap_cnt,
+            pcap_filename: self.filenames.get(raw.file_index).map(String::as_str),
+            src: view.src,
+            dst: view.dst,
+            sport: view.sport,
+            dport: view.dport,
+            ip_proto: view.ip_proto,
+            icmp: view.icmp.map(|i| (i.itype, i.icode)),
+            vlan: d.vlan.as_slice(),
+            flow: None,
+        };
+        let mut sink = AlertSink {
+            rules,
+            evidence: None,
+            flow_key: None,
+            outputs: self.outputs,
+            out: &mut self.out,
+            stats: &mut self.stats,
+            emitted: 0,
+            base_key: (raw.pcap_cnt, 0, 0, 0),
+            tunnel: self.tunnel.as_ref(),
+        };
+        rules.match_packet(&view, scratch, &mut self.hits);
+        sink.emit(
+            &self.hits,
+            &ctx,
+            &mut FlowFlags::default(),
+            view.ip_proto,
+            AppAlert::flow(None),
+        );
+    }
+
     /// Flows the table ended while handling packet `cnt`.
     fn collect_ended(&mut self, cnt: u64) {
         let ended = self.flows.take_ended();
@@ -587,6 +704,7 @@ impl Worker {
                     stats: &mut self.stats,
                     emitted: 0,
                     base_key: base,
+                    tunnel: None,
                 };
                 let FlowState {
                     app, vars, flags, ..
@@ -685,6 +803,7 @@ impl Worker {
                 stats: &mut self.stats,
                 emitted: 0,
                 base_key: (key.0, key.1, key.2, key.3.saturating_sub(1 << 20)),
+                tunnel: None,
             };
             loop {
                 let sd = sess.direction_mut(dir);
@@ -752,6 +871,7 @@ impl Worker {
                 server: (f.key.dst, f.key.dport),
                 ip_proto: f.key.proto,
                 icmp: f.data.icmp,
+                response_icmp: f.data.icmp_response,
                 vlan: f.data.vlan.as_slice(),
                 app_proto: f.data.app.proto().map(|p| p.name()),
                 pkts_toserver: f.pkts_toserver,
@@ -811,6 +931,8 @@ struct AlertSink<'a> {
     emitted: u64,
     /// Merge key of this packet's first alert.
     base_key: EventKey,
+    /// EVE `tunnel` object, for packets decoded from a tunnel.
+    tunnel: Option<&'a serde_json::Value>,
 }
 
 impl AlertSink<'_> {
@@ -873,6 +995,9 @@ impl AlertSink<'_> {
             let mut extras = app.extras();
             if let Some(name) = evidence_file {
                 extras.insert("evidence".into(), name.into());
+            }
+            if let Some(t) = self.tunnel {
+                extras.insert("tunnel".into(), t.clone());
             }
             if self.outputs.eve && encode_alert(&mut eve, ctx, &alert, &extras).is_err() {
                 eve.clear();
@@ -1011,6 +1136,23 @@ impl<'a> AppAlert<'a> {
         }
         m
     }
+}
+
+/// The EVE `tunnel` object of packets carried by `root` (the outermost
+/// packet), without the nesting depth: its addresses, ports, protocol and
+/// packet number.
+fn tunnel_root(raw: &RawPacket<'_>, root: &Decoded<'_>) -> Option<serde_json::Value> {
+    let ip = root.ip?;
+    let (sport, dport) = root.ports();
+    Some(serde_json::json!({
+        "src_ip": crate::output::EveAddr(ip.src).to_string(),
+        "src_port": sport,
+        "dest_ip": crate::output::EveAddr(ip.dst).to_string(),
+        "dest_port": dport,
+        "proto": crate::output::proto_name(ip.proto),
+        "pcap_cnt": raw.pcap_cnt,
+        "pkt_src": "wire/pcap",
+    }))
 }
 
 /// The stream part of the `flow` keyword's view.
