@@ -179,6 +179,21 @@ pub fn execute(
     ) {
         opts.app.http_decompress_layers = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    // Suricata reads `app-layer.protocols.dns.detection-ports` first and
+    // the per-transport `….dns.tcp.detection-ports` / `….udp…` otherwise.
+    for (ipproto, slot) in [
+        ("tcp", &mut opts.app.dns_tcp_ports),
+        ("udp", &mut opts.app.dns_udp_ports),
+    ] {
+        let keys = [
+            "app-layer.protocols.dns.detection-ports.dp".to_string(),
+            format!("app-layer.protocols.dns.{ipproto}.detection-ports.dp"),
+        ];
+        if let Some((key, text)) = keys.iter().find_map(|k| cfg.get_str(k).map(|v| (k, v))) {
+            *slot = sigil_engine::applayer::DetectionPorts::parse(&text)
+                .map_err(|e| anyhow::anyhow!("configuration {key}: {e}"))?;
+        }
+    }
     let summary = run_offline(&opts, rules)?;
     Ok(Outcome {
         report,

@@ -3,10 +3,12 @@
 //! `http.request_chunk_extension`, …).
 //!
 //! Suricata inspects a transaction's events in both directions, so the
-//! check is side-less. TLS anomalies belong to the flow's single TLS
-//! transaction, as in Suricata. Generic `applayer_*` events are kept per
-//! flow and cannot be seen through [`TxView`], so rules naming them are
-//! rejected instead of silently never matching.
+//! check is side-less (a one-direction transaction such as a DNS message
+//! is still only inspected from its own side, see
+//! [`TxView::inspected_from`]). TLS anomalies belong to the flow's single
+//! TLS transaction, as in Suricata. Generic `applayer_*` events belong to
+//! packets: the compiler makes them packet checks
+//! (`crate::applayer_events`) before this parser sees them.
 
 use crate::buffer::AppProto;
 use crate::keyword::KwError;

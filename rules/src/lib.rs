@@ -52,6 +52,7 @@ mod addr;
 mod addrindex;
 mod appevent;
 mod applayer;
+mod applayer_events;
 mod b64kw;
 mod base64;
 pub mod buffer;

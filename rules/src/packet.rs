@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+pub use crate::applayer_events::{AppLayerEvent, AppLayerEvents};
 pub use crate::decoder_events::DecoderEvent;
 pub use crate::pktfields::{Checksums, DecoderEvents, PacketHeaders, Vlans, MAX_VLANS};
 
@@ -101,6 +102,9 @@ pub struct PacketView<'a> {
     pub checksums: Checksums,
     /// Decoder events raised for this packet (`decode-event`).
     pub events: DecoderEvents,
+    /// Generic app-layer events protocol detection raised while handling
+    /// this packet (`app-layer-event:applayer_*`).
+    pub app_events: AppLayerEvents,
 }
 
 /// What the flow tracker knows about the packet's flow.
@@ -159,6 +163,7 @@ impl<'a> PacketView<'a> {
             vlan: Vlans::default(),
             checksums: Checksums::default(),
             events: DecoderEvents::default(),
+            app_events: AppLayerEvents::default(),
         }
     }
 }

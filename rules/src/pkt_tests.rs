@@ -244,6 +244,31 @@ alert pkthdr any any -> any any (decode-event:ipv4.opt_invalid_len; sid:2;)
 }
 
 #[test]
+fn generic_app_layer_events_are_packet_checks() {
+    use crate::packet::AppLayerEvent;
+    let rules = r#"
+alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)
+alert ip any any -> any any (app-layer-event:APPLAYER_PROTO_DETECTION_SKIPPED; sid:2;)
+"#;
+    let mut p = tcp(v4(1, 1, 1, 1), 1, v4(2, 2, 2, 2), 2, b"");
+    expect(rules, &p, &[]);
+    p.app_events
+        .insert(AppLayerEvent::MISMATCH_PROTOCOL_BOTH_DIRECTIONS);
+    expect(rules, &p, &[1]);
+    // A stream chunk is no packet: the event is not on it.
+    p.flow.from_stream = true;
+    expect(rules, &p, &[]);
+    let (kind, why) = rejected(
+        "alert ip any any -> any any (app-layer-event:applayer_no_tls_after_starttls; sid:1;)",
+    );
+    assert_eq!(kind, IssueKind::Unsupported);
+    assert!(why.contains("never raised"), "{why}");
+    let (kind, _) =
+        rejected("alert ip any any -> any any (app-layer-event:applayer_bogus; sid:1;)");
+    assert_eq!(kind, IssueKind::Invalid);
+}
+
+#[test]
 fn suricata_8_tcp_names_and_ip_version_protocols() {
     let rules = r#"
 alert tcp any any -> any any (tcp.flags:R,A; sid:1;)

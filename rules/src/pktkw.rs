@@ -3,6 +3,7 @@
 //! `tcpv4-csum`, `tcpv6-csum`, `udpv4-csum`, `udpv6-csum`, `icmpv4-csum`,
 //! `icmpv6-csum`), `icmpv6.mtu` and `decode-event`.
 
+use crate::applayer_events::{AppLayerEvent, AppLayerEventError};
 use crate::decoder_events::DecoderEvent;
 use crate::keyword::KwError;
 use crate::packet::{ipproto, PacketView};
@@ -86,6 +87,8 @@ pub enum PktCheck {
     DecodeEvent(DecoderEvent),
     /// `icmpv6.mtu:[op]n`: the MTU of an ICMPv6 Packet Too Big message.
     Icmpv6Mtu(UintMatch),
+    /// `app-layer-event:applayer_*`: a generic app-layer event of the packet.
+    AppLayerEvent(AppLayerEvent),
 }
 
 /// True for the keywords [`PktCheck::parse`] handles.
@@ -114,6 +117,7 @@ impl PktCheck {
                 .map(PktCheck::VlanLayers)
                 .map_err(|e| KwError::invalid(format!("vlan.layers: {e}"))),
             "decode-event" => decode_event(v),
+            "app-layer-event" => app_layer_event(v),
             "icmpv6.mtu" => parse_uint(v, u64::from(u32::MAX))
                 .map(PktCheck::Icmpv6Mtu)
                 .map_err(|e| KwError::invalid(format!("icmpv6.mtu: {e}"))),
@@ -126,7 +130,10 @@ impl PktCheck {
     pub fn packet_only(&self) -> bool {
         matches!(
             self,
-            PktCheck::Csum { .. } | PktCheck::DecodeEvent(_) | PktCheck::Icmpv6Mtu(_)
+            PktCheck::Csum { .. }
+                | PktCheck::DecodeEvent(_)
+                | PktCheck::Icmpv6Mtu(_)
+                | PktCheck::AppLayerEvent(_)
         )
     }
 
@@ -153,6 +160,7 @@ impl PktCheck {
                 ok.is_some_and(|ok| ok == valid)
             }
             PktCheck::DecodeEvent(ev) => p.events.contains(ev),
+            PktCheck::AppLayerEvent(ev) => !p.flow.from_stream && p.app_events.contains(ev),
             PktCheck::Icmpv6Mtu(cmp) => icmpv6_mtu(p).is_some_and(|m| cmp.matches(u64::from(m))),
         }
     }
@@ -248,6 +256,21 @@ fn decode_event(v: &str) -> Result<PktCheck, KwError> {
         ));
     }
     Err(KwError::invalid(format!("unknown decoder event {name:?}")))
+}
+
+/// `app-layer-event:applayer_*` (the protocol events are transaction
+/// checks, see `crate::appevent`).
+fn app_layer_event(v: &str) -> Result<PktCheck, KwError> {
+    let name = v.trim_matches('"').trim();
+    match AppLayerEvent::from_name(name) {
+        Ok(ev) => Ok(PktCheck::AppLayerEvent(ev)),
+        Err(AppLayerEventError::NotRaised) => Err(KwError::unsupported(format!(
+            "app-layer event {name} is never raised by Sigil's protocol detection"
+        ))),
+        Err(AppLayerEventError::Unknown) => Err(KwError::invalid(format!(
+            "unknown app-layer event {name:?}"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod evidence;
 mod filestore;
 mod live;
 mod pipeline;
+mod protodetect;
 mod reassembly;
 mod rulepack;
 mod rules_check;

@@ -33,9 +33,11 @@
 use crate::flow::Direction;
 pub mod dns;
 pub mod http;
+pub mod ports;
 pub mod ssh;
 pub mod tls;
 
+pub use ports::DetectionPorts;
 pub use sigil_rules::buffer::AppProto;
 
 /// A probe's verdict on the first bytes of one direction.
@@ -75,6 +77,10 @@ pub struct AppConfig {
     /// Where `filestore` rules store files and how much of each file is
     /// kept for it (None: no rule asks, and no file data is kept).
     pub file_store: Option<http::StoreConfig>,
+    /// Ports DNS is probed on over TCP (`app-layer.protocols.dns.tcp.detection-ports.dp`).
+    pub dns_tcp_ports: DetectionPorts,
+    /// Ports DNS is probed on over UDP (`….dns.udp.detection-ports.dp`).
+    pub dns_udp_ports: DetectionPorts,
 }
 
 impl Default for AppConfig {
@@ -90,6 +96,10 @@ impl Default for AppConfig {
             tls_ja3: false,
             tls_ja4: false,
             file_store: None,
+            dns_tcp_ports: DetectionPorts::of(&[53]),
+            // 5353 too: mDNS is DNS on the wire and Sigil has probed it
+            // there from the start.
+            dns_udp_ports: DetectionPorts::of(&[53, 5353]),
         }
     }
 }

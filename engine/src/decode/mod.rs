@@ -537,6 +537,7 @@ impl<'a> Decoded<'a> {
                 ignored: false,
             },
             events: self.rule_events(),
+            app_events: Default::default(),
         })
     }
 

@@ -26,6 +26,11 @@ pub struct FlowRecord<'a> {
     pub vlan: &'a [u16],
     /// Application protocol, once detected.
     pub app_proto: Option<&'a str>,
+    /// Protocol detected from the client's data; logged when it differs
+    /// from `app_proto` (Suricata's `app_proto_ts`).
+    pub app_proto_ts: Option<&'a str>,
+    /// The same for the server's data (`app_proto_tc`).
+    pub app_proto_tc: Option<&'a str>,
     /// Packets and bytes each way.
     pub pkts_toserver: u64,
     /// Packets from the server.
@@ -128,6 +133,10 @@ struct FlowEvent<'a> {
     response_icmp_code: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     app_proto: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_proto_ts: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_proto_tc: Option<&'a str>,
     flow: FlowBody<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tcp: Option<TcpBody<'a>>,
@@ -174,6 +183,8 @@ pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
         response_icmp_type: r.response_icmp.map(|i| i.0),
         response_icmp_code: r.response_icmp.map(|i| i.1),
         app_proto: r.app_proto,
+        app_proto_ts: r.app_proto_ts.filter(|p| Some(*p) != r.app_proto),
+        app_proto_tc: r.app_proto_tc.filter(|p| Some(*p) != r.app_proto),
         flow: FlowBody {
             pkts_toserver: r.pkts_toserver,
             pkts_toclient: r.pkts_toclient,
@@ -210,6 +221,8 @@ mod tests {
             response_icmp: None,
             vlan: &[],
             app_proto: None,
+            app_proto_ts: None,
+            app_proto_tc: None,
             pkts_toserver: 8,
             pkts_toclient: 5,
             bytes_toserver: 607,
@@ -265,5 +278,39 @@ mod tests {
         assert_eq!(v["response_icmp_code"], 0);
         assert_eq!(v["src_ip"], "fd01:0000:0000:0000:0000:0000:0000:0001");
         assert!(v.get("src_port").is_none());
+    }
+
+    #[test]
+    fn direction_protocols_are_logged_only_when_they_differ() {
+        let base = FlowRecord {
+            flow_id: 1,
+            client: ("10.16.1.11".parse().unwrap(), 32928),
+            server: ("10.16.1.1".parse().unwrap(), 22),
+            ip_proto: 6,
+            icmp: None,
+            response_icmp: None,
+            vlan: &[],
+            app_proto: Some("http"),
+            app_proto_ts: Some("http"),
+            app_proto_tc: Some("ssh"),
+            pkts_toserver: 1,
+            pkts_toclient: 1,
+            bytes_toserver: 60,
+            bytes_toclient: 60,
+            start: Ts::new(0, 0),
+            end: Ts::new(0, 0),
+            state: "established",
+            reason: "shutdown",
+            alerted: false,
+            tcp: None,
+            traffic: None,
+            metadata: None,
+        };
+        let mut out = Vec::new();
+        encode_flow(&mut out, &base).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["app_proto"], "http");
+        assert_eq!(v["app_proto_tc"], "ssh");
+        assert!(v.get("app_proto_ts").is_none());
     }
 }

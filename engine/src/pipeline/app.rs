@@ -14,6 +14,7 @@ use serde_json::Value;
 use sigil_rules::buffer::{AppProto, Buffer, Side};
 use sigil_rules::{RuleId, TxView};
 
+use super::protodetect::{self, DirProtos};
 use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
 use crate::capture::Timestamp;
 use crate::flow::Direction;
@@ -62,6 +63,8 @@ pub struct AppFlow {
     /// (`[to_server, to_client]`): a side is inspected again only when it
     /// moved on (see [`TxRef::progress`]).
     pub inspected: std::collections::HashMap<u64, [u64; 2]>,
+    /// Detection per direction (the second direction is still probed).
+    pub dirs: DirProtos,
 }
 
 /// Bytes of one direction probed before giving up on detection.
@@ -95,36 +98,7 @@ impl AppFlow {
         ports: (u16, u16),
         cfg: &AppConfig,
     ) {
-        let probes: [(AppProto, Probe); 4] = if tcp {
-            [
-                (AppProto::Http, http::probe(data, dir)),
-                (AppProto::Tls, tls::probe(data, dir)),
-                (AppProto::Ssh, ssh::probe(data, dir)),
-                (
-                    AppProto::Dns,
-                    if ports.0 == 53 || ports.1 == 53 {
-                        dns::probe_tcp(data, dir)
-                    } else {
-                        Probe::NoMatch
-                    },
-                ),
-            ]
-        } else {
-            let dns_port = matches!(ports.0, 53 | 5353) || matches!(ports.1, 53 | 5353);
-            [
-                (AppProto::Http, Probe::NoMatch),
-                (AppProto::Tls, Probe::NoMatch),
-                (AppProto::Ssh, Probe::NoMatch),
-                (
-                    AppProto::Dns,
-                    if dns_port {
-                        dns::probe(data, dir)
-                    } else {
-                        Probe::NoMatch
-                    },
-                ),
-            ]
-        };
+        let probes = protodetect::probes(data, dir, tcp, ports, cfg);
         // A capture that starts with the server's data: the "client" sends
         // a response. Detect the protocol from the other side's view and
         // have the flow turned round.
@@ -137,7 +111,7 @@ impl AppFlow {
             } else {
                 false
             };
-            let dns_response = (ports.0 == 53 || ports.1 == 53 || !tcp)
+            let dns_response = (!tcp || cfg.dns_tcp_ports.either(ports))
                 && dns::probe_direction(data, tcp) == Some(Direction::ToClient);
             if response || dns_response {
                 self.swap_pending = true;
@@ -145,6 +119,14 @@ impl AppFlow {
             }
         }
         if let Some((p, _)) = probes.iter().find(|(_, r)| *r == Probe::Match) {
+            // A flow turned round was picked up midstream: Suricata does not
+            // hold the direction of its first data against it.
+            let no_client_data = !self.reversed && self.probed[0] == 0 && self.parsed[0] == 0;
+            if tcp && !self.dirs.decided(dir, *p, no_client_data) {
+                // Suricata turns the application layer off.
+                self.state = AppState::Failed;
+                return;
+            }
             self.state = match p {
                 AppProto::Http => {
                     let mut st = http::State::new(cfg);
@@ -193,11 +175,17 @@ impl AppFlow {
         if data.is_empty() {
             return;
         }
+        if tcp && matches!(self.state, AppState::Detecting | AppState::Failed) {
+            self.dirs.unknown_data(dir, data.len());
+        }
         if matches!(self.state, AppState::Detecting) {
             self.detect(data, dir, tcp, ports, cfg);
             if self.swap_pending {
                 return;
             }
+        }
+        if let (Some(proto), true) = (self.proto(), tcp) {
+            self.dirs.second_direction(proto, dir, data, ports, cfg);
         }
         match &mut self.state {
             AppState::Http(s) => s.input(dir, data, ts),
@@ -214,6 +202,7 @@ impl AppFlow {
         self.reversed = true;
         self.parsed.swap(0, 1);
         self.probed.swap(0, 1);
+        self.dirs.swap();
     }
 
     /// Bytes lost in `dir`.
@@ -438,6 +427,13 @@ impl TxView for TxRef<'_> {
             TxRef::Dns(t, _) => t.complete(side),
             TxRef::Tls(t, _) => t.complete(side),
             TxRef::Ssh(t, _) => t.complete(side),
+        }
+    }
+
+    fn inspected_from(&self, to_server: bool) -> bool {
+        match self {
+            TxRef::Dns(t, _) => t.direction() == dir_of(to_server),
+            _ => true,
         }
     }
 

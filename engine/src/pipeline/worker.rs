@@ -422,6 +422,8 @@ impl Worker {
             flow_meta = flow_meta_of(flow, dir);
         }
         info.app_proto = flow.data.app.proto();
+        // Protocol detection's generic events belong to this packet.
+        let app_events = flow.data.app.dirs.take_events();
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
             // Without rules nothing reads the stream: keep it drained.
             if let Some(sess) = flow.data.tcp.as_mut() {
@@ -459,6 +461,7 @@ impl Worker {
             return;
         };
         view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
+        view.app_events = app_events;
         for name in &self.frag_events {
             if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
                 view.events.insert(ev);
@@ -874,6 +877,8 @@ impl Worker {
                 response_icmp: f.data.icmp_response,
                 vlan: f.data.vlan.as_slice(),
                 app_proto: f.data.app.proto().map(|p| p.name()),
+                app_proto_ts: f.data.app.dirs.proto(Direction::ToServer).map(|d| d.name()),
+                app_proto_tc: f.data.app.dirs.proto(Direction::ToClient).map(|d| d.name()),
                 pkts_toserver: f.pkts_toserver,
                 pkts_toclient: f.pkts_toclient,
                 bytes_toserver: f.bytes_toserver,
@@ -1203,7 +1208,7 @@ fn feed_app(
     ports: (u16, u16),
     cfg: &AppConfig,
 ) {
-    if matches!(app.state, super::app::AppState::Failed) {
+    if matches!(app.state, super::app::AppState::Failed) && app.dirs.settled() {
         return;
     }
     let i = usize::from(dir == Direction::ToClient);

@@ -24,6 +24,7 @@ use crate::applayer::{
     buffer_proto, depends_on_end, fast_priority, is_streaming, Absent, AlprotoCheck, AppRule,
     BufList, FastList, ListKey, RuleDir, StreamMode,
 };
+use crate::applayer_events::AppLayerEvent;
 use crate::buffer::{AppProto, Buffer, Side};
 use crate::filekw::{FileSize, FileStore};
 use crate::header::Proto;
@@ -154,6 +155,10 @@ impl Compiler<'_> {
                 }
                 self.app.set_proto(AppProto::Http)
             }));
+        }
+        if kw == "app-layer-event" && value.is_some_and(AppLayerEvent::is_generic) {
+            // Raised on packets by protocol detection: a packet keyword.
+            return None;
         }
         if let Some(c) = TxCheck::parse(kw, value) {
             return Some(c.and_then(|c| {

@@ -71,7 +71,9 @@ impl Compiler<'_> {
             self.pkt.lists.select(Some(b));
             return Some(Ok(()));
         }
-        if is_pkt_keyword(kw) {
+        // The generic `applayer_*` events are packet events; the compiler
+        // sent `app-layer-event` here only for those.
+        if is_pkt_keyword(kw) || kw == "app-layer-event" {
             return Some(PktCheck::parse(kw, value).map(|c| self.pkt.checks.push(c)));
         }
         // Suricata 8's names of `flags`, `seq`, `ack` and `window` (the
