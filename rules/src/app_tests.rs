@@ -792,3 +792,49 @@ alert dns any any -> any any (dns.query; content:\"example\"; sid:2;)\n";
         );
     }
 }
+
+#[test]
+fn protocol_detection_only_rules_wait_for_the_detection_packet() {
+    let rules = "\
+alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:1;)\n\
+alert tcp any any -> any any (app-layer-protocol:ssh; flowbits:set,seen; sid:2;)\n\
+alert tcp any any -> any any (app-layer-protocol:ssh; flow:established; sid:3;)\n\
+alert tcp any any -> any any (app-layer-protocol:http,final; app-layer-protocol:!tls,to_client; flow:established; sid:4;)\n";
+    let sids = |set: &RuleSet, p: &PacketView| {
+        let mut scratch = set.new_scratch();
+        let mut out = Vec::new();
+        set.match_packet(p, &mut scratch, &mut out);
+        let mut s: Vec<u32> = out.iter().map(|&id| set.meta(id).sid).collect();
+        s.sort_unstable();
+        s
+    };
+    for prefilter in [true, false] {
+        let (set, _) = load_all(rules, prefilter);
+        // An HTTP request answered by an SSH banner, seen from the server.
+        let mut p = pkt(RESP, b"", AppProto::Http);
+        p.flow.established = true;
+        p.flow.app_proto_dir = [Some(AppProto::Http), Some(AppProto::Ssh)];
+        // 1 and 2 only match on the packet that brings the news of the
+        // detection; 3 and 4 on any packet of the flow.
+        assert_eq!(sids(&set, &p), [3, 4], "prefilter={prefilter}");
+        p.flow.proto_detected = true;
+        assert_eq!(sids(&set, &p), [1, 2, 3, 4], "prefilter={prefilter}");
+        // From the client's side the direction is HTTP.
+        let mut q = pkt(REQ, b"", AppProto::Http);
+        q.flow.established = true;
+        q.flow.app_proto_dir = p.flow.app_proto_dir;
+        q.flow.proto_detected = true;
+        assert_eq!(sids(&set, &q), [4], "prefilter={prefilter}");
+    }
+    // Modes combine; one mode takes one positive match.
+    let (_, report) = build(
+        "alert tcp any any -> any any (app-layer-protocol:http; app-layer-protocol:ssh,direction; sid:1;)",
+        true,
+    );
+    assert_eq!(report.compiled, 0);
+    let (_, report) = build(
+        "alert tcp any any -> any any (app-layer-protocol:tls,sideways; sid:1;)",
+        true,
+    );
+    assert_eq!(report.compiled, 0);
+}

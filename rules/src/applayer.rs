@@ -47,7 +47,7 @@
 //! given as their value (`http.header: to_client;`), else the request.
 
 use crate::buffer::{AppProto, Buffer, Side};
-use crate::packet::{ipproto, PacketView};
+use crate::packet::{ipproto, FlowInfo, PacketView};
 use crate::program::{Program, Step};
 use crate::transform::Transform;
 use crate::txcheck::TxCheck;
@@ -149,12 +149,65 @@ pub enum AlprotoCheck {
     Unknown,
 }
 
+/// Which of the flow's protocols `app-layer-protocol:name,<mode>` looks at
+/// (Suricata 8). Protocol detection runs per direction, so the two sides
+/// can differ (or one be unknown yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlprotoMode {
+    /// The one detected for the packet's direction (the default).
+    #[default]
+    Direction,
+    /// The flow's protocol (the parser in use).
+    Final,
+    /// The flow's protocol before any change (Sigil changes none).
+    Original,
+    /// Either direction's.
+    Either,
+    /// The client's data's.
+    ToServer,
+    /// The server's data's.
+    ToClient,
+}
+
+impl AlprotoMode {
+    /// The mode named after the comma (`to_server` …).
+    pub fn from_name(s: &str) -> Option<AlprotoMode> {
+        Some(match s {
+            "direction" => AlprotoMode::Direction,
+            "final" => AlprotoMode::Final,
+            "original" => AlprotoMode::Original,
+            "either" => AlprotoMode::Either,
+            "to_server" => AlprotoMode::ToServer,
+            "to_client" => AlprotoMode::ToClient,
+            _ => return None,
+        })
+    }
+}
+
 impl AlprotoCheck {
     fn holds(self, p: Option<AppProto>) -> bool {
         match self {
             AlprotoCheck::Is(a) => p == Some(a),
             AlprotoCheck::IsNot(a) => p.is_some_and(|p| p != a),
             AlprotoCheck::Unknown => p.is_none(),
+        }
+    }
+
+    /// The check under `mode` on a packet of flow `f`.
+    pub fn holds_in(self, mode: AlprotoMode, f: &FlowInfo) -> bool {
+        let [ts, tc] = f.app_proto_dir;
+        match mode {
+            AlprotoMode::Direction => self.holds(if f.to_server { ts } else { tc }),
+            AlprotoMode::Final | AlprotoMode::Original => self.holds(f.app_proto),
+            AlprotoMode::ToServer => self.holds(ts),
+            AlprotoMode::ToClient => self.holds(tc),
+            AlprotoMode::Either => match self {
+                AlprotoCheck::Is(_) | AlprotoCheck::Unknown => self.holds(ts) || self.holds(tc),
+                // Neither side is it, and at least one side is known.
+                AlprotoCheck::IsNot(a) => {
+                    (ts.is_some() || tc.is_some()) && ts != Some(a) && tc != Some(a)
+                }
+            },
         }
     }
 }
@@ -181,7 +234,7 @@ pub struct AppRule {
     /// Tx-field keywords.
     pub checks: Vec<TxCheck>,
     /// `app-layer-protocol` keywords.
-    pub alproto: Vec<AlprotoCheck>,
+    pub alproto: Vec<(AlprotoMode, AlprotoCheck)>,
     /// Transaction rules: packets inspected.
     pub dir: RuleDir,
     /// `=>` header.
@@ -190,6 +243,10 @@ pub struct AppRule {
     pub stream: StreamMode,
     /// Transaction rules: the list of the fast pattern, if any.
     pub fast: Option<FastList>,
+    /// Only `app-layer-protocol` (with flow direction / `flowbits:set`):
+    /// Suricata matches such a rule only on the packet flagged as
+    /// completing protocol detection (`FlowInfo::proto_detected`).
+    pub pd_only: bool,
 }
 
 impl AppRule {
@@ -202,7 +259,7 @@ impl AppRule {
         if self.proto.is_some_and(|p| pkt.flow.app_proto != Some(p)) {
             return false;
         }
-        if !self.alproto.iter().all(|c| c.holds(pkt.flow.app_proto)) {
+        if !self.alproto_ok(&pkt.flow) || (self.pd_only && !pkt.flow.proto_detected) {
             return false;
         }
         if pkt.ip_proto == ipproto::TCP && !pkt.flow.from_stream {
@@ -216,8 +273,8 @@ impl AppRule {
     }
 
     /// `app-layer-protocol` checks (transaction rules too).
-    pub fn alproto_ok(&self, p: Option<AppProto>) -> bool {
-        self.alproto.iter().all(|c| c.holds(p))
+    pub fn alproto_ok(&self, f: &FlowInfo) -> bool {
+        self.alproto.iter().all(|(m, c)| c.holds_in(*m, f))
     }
 
     /// Every program of the lists (for warming regexes).
@@ -321,7 +378,8 @@ mod tests {
         assert!(!r.packet_ok(&p));
         p.flow.app_proto = Some(AppProto::Http);
         assert!(r.packet_ok(&p));
-        r.alproto = vec![AlprotoCheck::IsNot(AppProto::Http)];
+        p.flow.app_proto_dir = [Some(AppProto::Http), None];
+        r.alproto = vec![(AlprotoMode::Direction, AlprotoCheck::IsNot(AppProto::Http))];
         assert!(!r.packet_ok(&p));
         r.tx = true;
         r.alproto.clear();
@@ -337,5 +395,37 @@ mod tests {
         assert!(!IsNot(AppProto::Http).holds(None));
         assert!(Unknown.holds(None));
         assert!(!Unknown.holds(Some(AppProto::Ssh)));
+    }
+
+    #[test]
+    fn alproto_modes_pick_the_direction() {
+        use AlprotoCheck::*;
+        use AlprotoMode::*;
+        // HTTP request answered by an SSH banner.
+        let mut f = FlowInfo {
+            to_server: false,
+            app_proto: Some(AppProto::Http),
+            app_proto_dir: [Some(AppProto::Http), Some(AppProto::Ssh)],
+            ..FlowInfo::default()
+        };
+        assert!(Is(AppProto::Ssh).holds_in(Direction, &f));
+        assert!(!Is(AppProto::Http).holds_in(Direction, &f));
+        assert!(Is(AppProto::Http).holds_in(ToServer, &f));
+        assert!(Is(AppProto::Ssh).holds_in(ToClient, &f));
+        assert!(Is(AppProto::Http).holds_in(Final, &f));
+        assert!(Is(AppProto::Ssh).holds_in(Either, &f));
+        assert!(!IsNot(AppProto::Ssh).holds_in(Either, &f));
+        assert!(IsNot(AppProto::Tls).holds_in(Either, &f));
+        f.to_server = true;
+        assert!(Is(AppProto::Http).holds_in(Direction, &f));
+        // The server has not spoken yet: its side is unknown, and a
+        // negation does not match an unknown side.
+        f.app_proto_dir[1] = None;
+        f.to_server = false;
+        assert!(Unknown.holds_in(Direction, &f));
+        assert!(!IsNot(AppProto::Tls).holds_in(ToClient, &f));
+        assert!(IsNot(AppProto::Tls).holds_in(Either, &f));
+        assert_eq!(AlprotoMode::from_name("to_client"), Some(ToClient));
+        assert_eq!(AlprotoMode::from_name("sideways"), None);
     }
 }

@@ -101,15 +101,15 @@ buffers! {
     /// Request method.
     HttpMethod = "http.method", ToServer, [];
     /// Protocol string of the request line (`HTTP/1.1`).
-    HttpProtocol = "http.protocol", Both, [];
+    HttpProtocol = "http.protocol", Both, ["http_protocol"];
     /// Whole request line without CRLF.
-    HttpRequestLine = "http.request_line", ToServer, [];
+    HttpRequestLine = "http.request_line", ToServer, ["http_request_line"];
     /// Normalized headers (`Name: value\r\n` each, cookies excluded), request or response.
     HttpHeader = "http.header", Both, [];
     /// Headers as sent.
     HttpHeaderRaw = "http.header.raw", Both, [];
     /// Header names, `\r\n` separated with a leading and trailing `\r\n`.
-    HttpHeaderNames = "http.header_names", Both, [];
+    HttpHeaderNames = "http.header_names", Both, ["http_header_names"];
     /// Host header, lower-cased, without port.
     HttpHost = "http.host", ToServer, [];
     /// Host header as sent.
@@ -119,21 +119,21 @@ buffers! {
     /// Cookie (request) or Set-Cookie (response) header.
     HttpCookie = "http.cookie", Both, [];
     /// Referer header.
-    HttpReferer = "http.referer", ToServer, [];
+    HttpReferer = "http.referer", ToServer, ["http_referer"];
     /// Content-Type header.
-    HttpContentType = "http.content_type", Both, [];
+    HttpContentType = "http.content_type", Both, ["http_content_type"];
     /// Content-Length header.
-    HttpContentLen = "http.content_len", Both, [];
+    HttpContentLen = "http.content_len", Both, ["http_content_len"];
     /// Accept header.
-    HttpAccept = "http.accept", ToServer, [];
+    HttpAccept = "http.accept", ToServer, ["http_accept"];
     /// Accept-Encoding header.
-    HttpAcceptEnc = "http.accept_enc", ToServer, [];
+    HttpAcceptEnc = "http.accept_enc", ToServer, ["http_accept_enc"];
     /// Accept-Language header.
-    HttpAcceptLang = "http.accept_lang", ToServer, [];
+    HttpAcceptLang = "http.accept_lang", ToServer, ["http_accept_lang"];
     /// Connection header.
-    HttpConnection = "http.connection", Both, [];
+    HttpConnection = "http.connection", Both, ["http_connection"];
     /// Request or response line plus headers, as sent.
-    HttpStart = "http.start", Both, [];
+    HttpStart = "http.start", Both, ["http_start"];
     /// Request body (dechunked).
     HttpRequestBody = "http.request_body", ToServer, ["http_client_body"];
     /// Response status code (three digits).
@@ -141,7 +141,7 @@ buffers! {
     /// Response reason phrase.
     HttpStatMsg = "http.stat_msg", ToClient, [];
     /// Whole response line.
-    HttpResponseLine = "http.response_line", ToClient, [];
+    HttpResponseLine = "http.response_line", ToClient, ["http_response_line"];
     /// Server header.
     HttpServer = "http.server", ToClient, [];
     /// Location header.
@@ -217,34 +217,25 @@ buffers! {
 
 impl Buffer {
     /// The buffer a legacy content modifier (`content:"x"; http_uri;`)
-    /// moves the previous content to.
+    /// moves the previous content to. The other underscore names
+    /// (`http_protocol`, `http_header_names`, `http_start` …) are not
+    /// modifiers: Suricata registers them as aliases of the sticky buffers
+    /// (`http_protocol; content:"HTTP/1.1";`).
     pub fn from_modifier(kw: &str) -> Option<Buffer> {
         Some(match kw {
             "http_uri" => Buffer::HttpUri,
             "http_raw_uri" => Buffer::HttpUriRaw,
             "http_method" => Buffer::HttpMethod,
-            "http_protocol" => Buffer::HttpProtocol,
-            "http_request_line" => Buffer::HttpRequestLine,
             "http_header" => Buffer::HttpHeader,
             "http_raw_header" => Buffer::HttpHeaderRaw,
-            "http_header_names" => Buffer::HttpHeaderNames,
             "http_host" => Buffer::HttpHost,
             "http_raw_host" => Buffer::HttpHostRaw,
             "http_user_agent" => Buffer::HttpUserAgent,
             "http_cookie" => Buffer::HttpCookie,
-            "http_referer" => Buffer::HttpReferer,
-            "http_content_type" => Buffer::HttpContentType,
-            "http_content_len" => Buffer::HttpContentLen,
-            "http_accept" => Buffer::HttpAccept,
-            "http_accept_enc" => Buffer::HttpAcceptEnc,
-            "http_accept_lang" => Buffer::HttpAcceptLang,
-            "http_connection" => Buffer::HttpConnection,
-            "http_start" => Buffer::HttpStart,
             "http_client_body" => Buffer::HttpRequestBody,
             "http_server_body" => Buffer::HttpResponseBody,
             "http_stat_code" => Buffer::HttpStatCode,
             "http_stat_msg" => Buffer::HttpStatMsg,
-            "http_response_line" => Buffer::HttpResponseLine,
             "http_server" => Buffer::HttpServer,
             "http_location" => Buffer::HttpLocation,
             _ => return None,
@@ -270,6 +261,17 @@ mod tests {
             Some(Buffer::HttpRequestBody)
         );
         assert_eq!(Buffer::from_sticky("nope"), None);
+        // Suricata's sticky aliases are not modifiers.
+        for (alias, b) in [
+            ("http_protocol", Buffer::HttpProtocol),
+            ("http_header_names", Buffer::HttpHeaderNames),
+            ("http_start", Buffer::HttpStart),
+            ("http_referer", Buffer::HttpReferer),
+            ("http_response_line", Buffer::HttpResponseLine),
+        ] {
+            assert_eq!(Buffer::from_sticky(alias), Some(b));
+            assert_eq!(Buffer::from_modifier(alias), None);
+        }
         assert_eq!(Buffer::HttpStatCode.side(), Side::ToClient);
     }
 }

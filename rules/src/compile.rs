@@ -759,6 +759,22 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         return Err(c.issues);
     };
     let pkt = c.pkt_finish(pkt_lists, &mut parts);
+    // Suricata's "PD-only" signature: app-layer-protocol plus nothing but
+    // flow direction and flowbits:set. It matches only on the packet that
+    // completes protocol detection for its direction.
+    parts.app.pd_only = !parts.app.alproto.is_empty()
+        && parts.app.proto.is_none()
+        && !parts.app.tx
+        && parts.app.lists.is_empty()
+        && parts.app.checks.is_empty()
+        && parts.program.is_empty()
+        && pkt.buffers.is_empty()
+        && pkt.checks.is_empty()
+        && c.flow.only_sets_bits()
+        && c.checks.iter().all(|ch| match ch {
+            Check::Flow(f) => f.established.is_none() && f.stream.is_none() && f.frag.is_none(),
+            _ => false,
+        });
     Ok(CompiledRule {
         meta: c.meta,
         header,

@@ -174,6 +174,21 @@ fn local(names: &mut Vec<String>, name: &str) -> u32 {
 }
 
 impl FlowKeywords {
+    /// Only `flowbits:set` (what Suricata lets an IP-only or
+    /// protocol-detection-only rule carry).
+    pub fn only_sets_bits(&self) -> bool {
+        self.conds.is_empty()
+            && self.acts.iter().all(|a| {
+                matches!(
+                    a,
+                    Act::Bit {
+                        op: BitAct::Set,
+                        ..
+                    }
+                )
+            })
+    }
+
     /// How the rule uses flowbits (for ordering).
     pub fn bits_use(&self) -> VarUse {
         let reads = self.conds.iter().any(|c| matches!(c, Cond::Bits { .. }));

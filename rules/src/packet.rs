@@ -138,6 +138,15 @@ pub struct FlowInfo {
     pub stream_active: bool,
     /// Application protocol detected on the flow, once known.
     pub app_proto: Option<crate::buffer::AppProto>,
+    /// Protocol detected on each direction's data (to server, to client);
+    /// None while unknown. Usually both are `app_proto`, but detection runs
+    /// per direction (`app-layer-protocol:…,to_client`).
+    pub app_proto_dir: [Option<crate::buffer::AppProto>; 2],
+    /// Protocol detection finished for this packet's direction since the
+    /// previous packet that way (Suricata's `PKT_PROTO_DETECT_*_DONE`): TCP
+    /// data is detected on the peer's packet, so the flag goes to the
+    /// next packet travelling that way; a UDP datagram carries its own.
+    pub proto_detected: bool,
 }
 
 impl<'a> PacketView<'a> {

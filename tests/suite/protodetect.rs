@@ -69,13 +69,17 @@ fn conversation(port: u16, segments: &[(bool, &[u8])]) -> Vec<Vec<u8>> {
 
 /// Runs Sigil over `frames` with [`RULES`]; the EVE records.
 fn run(name: &str, frames: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
+    run_rules(name, frames, RULES, extra)
+}
+
+fn run_rules(name: &str, frames: &[Vec<u8>], rules_text: &str, extra: &[&str]) -> Vec<Value> {
     let dir = std::env::temp_dir().join(format!("sigil-protodetect-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let pcap = dir.join("in.pcap");
     let rules = dir.join("r.rules");
     write_pcap(&pcap, frames, 1000);
-    std::fs::write(&rules, RULES).expect("rules");
+    std::fs::write(&rules, rules_text).expect("rules");
     let out = dir.join("out");
     let mut args = vec![
         "run",
@@ -127,6 +131,25 @@ fn http_request_answered_by_ssh_is_a_mismatch() {
     assert_eq!(flow["app_proto"], "http");
     assert_eq!(flow["app_proto_tc"], "ssh");
     assert!(flow.get("app_proto_ts").is_none(), "same as app_proto");
+}
+
+#[test]
+fn app_layer_protocol_modes_see_each_direction() {
+    // Packets: 4 GET, 5 its ACK (HTTP detected), 6 SSH banner, 7 its ACK
+    // (SSH detected for the server's side), 8/9 FINs, 10 last ACK.
+    let frames = conversation(22, &[(true, GET), (false, b"SSH-2.0-OpenSSH_6.6.1\r\n")]);
+    let rules = "\
+alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:1;)\n\
+alert tcp any any -> any any (flow:established,to_client; app-layer-protocol:ssh; sid:2;)\n\
+alert tcp any any -> any any (flow:established,to_client; app-layer-protocol:http,final; sid:3;)\n";
+    let ev = run_rules("modes", &frames, rules, &[]);
+    let mut got = alert_packets(&ev);
+    got.sort_unstable();
+    // 1 (protocol detection only) matches on the first server packet
+    // after the server's side was detected; 2 on the server's packets
+    // once its side is SSH (as Suricata 7.0.10 on this conversation; it
+    // has no modes); 3 on the server's packets once the flow is HTTP.
+    assert_eq!(got, [(5, 3), (6, 3), (9, 1), (9, 2), (9, 3)]);
 }
 
 #[test]
@@ -190,8 +213,10 @@ fn dns_over_tcp_follows_its_detection_ports() {
     ];
     assert_eq!(dns(&run("dns-any", &frames, &set)), 1);
     // A bad list is a configuration error, named as such.
-    let pcap =
-        std::env::temp_dir().join(format!("sigil-protodetect-bad-{}.pcap", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("sigil-protodetect-bad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pcap = dir.join("in.pcap");
     write_pcap(&pcap, &frames, 1000);
     let out = sigil(&[
         "run",
@@ -199,11 +224,11 @@ fn dns_over_tcp_follows_its_detection_ports() {
         "-r",
         s(&pcap),
         "-l",
-        s(&std::env::temp_dir()),
+        s(&dir.join("out")),
         "--set",
         "app-layer.protocols.dns.detection-ports.dp=http",
     ]);
-    let _ = std::fs::remove_file(&pcap);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("detection-ports"), "{stderr}");

@@ -184,8 +184,9 @@ impl AppFlow {
                 return;
             }
         }
-        if let (Some(proto), true) = (self.proto(), tcp) {
-            self.dirs.second_direction(proto, dir, data, ports, cfg);
+        if let Some(proto) = self.proto() {
+            self.dirs
+                .second_direction(proto, dir, data, (tcp, ports), cfg);
         }
         match &mut self.state {
             AppState::Http(s) => s.input(dir, data, ts),

@@ -110,6 +110,9 @@ pub struct DirProtos {
     /// No generic event can come any more (the application layer is off,
     /// or detection was skipped).
     settled: bool,
+    /// Detection of the direction finished and no packet travelling that
+    /// way has been told yet (see [`DirProtos::take_detected`]).
+    detected_news: [bool; 2],
 }
 
 fn idx(dir: Direction) -> usize {
@@ -125,6 +128,7 @@ impl DirProtos {
     pub fn decided(&mut self, dir: Direction, proto: AppProto, no_client_data: bool) -> bool {
         self.found[idx(dir)] = Some(Detected::Proto(proto));
         self.done[idx(dir)] = true;
+        self.detected_news[idx(dir)] = true;
         let client_first = proto == AppProto::Tls;
         if client_first && dir == Direction::ToClient && no_client_data {
             self.events
@@ -161,20 +165,31 @@ impl DirProtos {
         self.settled
     }
 
+    /// The protocol of each direction's data (to server, to client) for
+    /// detection (`app-layer-protocol`); unknown and failed are None.
+    pub fn protos(&self) -> [Option<AppProto>; 2] {
+        self.found.map(|d| match d {
+            Some(Detected::Proto(p)) => Some(p),
+            _ => None,
+        })
+    }
+
     /// The flow was turned round.
     pub fn swap(&mut self) {
         self.found.swap(0, 1);
         self.done.swap(0, 1);
     }
 
-    /// The next bytes of `dir` on a TCP flow whose parser is `flow_proto`:
-    /// while `dir` is undecided, probe them (with what came before).
+    /// The next bytes of `dir` on a flow whose parser is `flow_proto`:
+    /// while `dir` is undecided, probe them (with what came before). A UDP
+    /// datagram that matches nothing takes the flow's protocol, as in
+    /// Suricata (no event).
     pub fn second_direction(
         &mut self,
         flow_proto: AppProto,
         dir: Direction,
         data: &[u8],
-        ports: (u16, u16),
+        (tcp, ports): (bool, (u16, u16)),
         cfg: &AppConfig,
     ) {
         let i = idx(dir);
@@ -188,7 +203,7 @@ impl DirProtos {
                 .extend_from_slice(data.get(..room.min(data.len())).unwrap_or(data));
         }
         let bytes = if buffered { &self.pending[..] } else { data };
-        let verdicts = probes(bytes, dir, true, ports, cfg);
+        let verdicts = probes(bytes, dir, tcp, ports, cfg);
         // The flow's own protocol first: a direction that speaks it is no
         // mismatch even when another probe also likes the bytes.
         let own = verdicts.iter().find(|(p, _)| *p == flow_proto);
@@ -199,7 +214,7 @@ impl DirProtos {
                 .find(|(_, v)| *v == Probe::Match)
                 .map(|(p, _)| *p),
         };
-        let undecided = verdicts.iter().any(|(_, v)| *v == Probe::NeedMore);
+        let undecided = tcp && verdicts.iter().any(|(_, v)| *v == Probe::NeedMore);
         if let Some(p) = found {
             self.found[i] = Some(Detected::Proto(p));
             if p != flow_proto {
@@ -208,18 +223,28 @@ impl DirProtos {
             }
         }
         if found.is_some() || !undecided || bytes.len() >= SECOND_PROBE_LIMIT {
-            if found.is_none() {
+            if found.is_none() && !tcp {
+                self.found[i] = Some(Detected::Proto(flow_proto));
+            } else if found.is_none() {
                 // Suricata hands the data to the flow's parser anyway.
                 self.found[i] = Some(Detected::Failed);
                 self.events
                     .insert(AppLayerEvent::DETECT_PROTOCOL_ONLY_ONE_DIRECTION);
             }
             self.done[i] = true;
+            self.detected_news[i] = true;
             self.pending = Vec::new();
         } else if !buffered {
             self.pending
                 .extend_from_slice(data.get(..SECOND_PROBE_LIMIT).unwrap_or(data));
         }
+    }
+
+    /// True once per direction after its detection finished: for the
+    /// packet travelling `dir` that gets Suricata's "protocol detection
+    /// done" flag (protocol-detection-only rules match on it alone).
+    pub fn take_detected(&mut self, dir: Direction) -> bool {
+        std::mem::take(&mut self.detected_news[idx(dir)])
     }
 
     /// The generic events raised since the last call (for the packet being
@@ -244,7 +269,7 @@ mod tests {
             AppProto::Http,
             Direction::ToClient,
             b"SSH-2.0-OpenSSH_6.6.1\r\n",
-            PORTS,
+            (true, PORTS),
             &cfg,
         );
         let ssh = Some(Detected::Proto(AppProto::Ssh));
@@ -252,12 +277,15 @@ mod tests {
         let ev = d.take_events();
         assert!(ev.contains(AppLayerEvent::MISMATCH_PROTOCOL_BOTH_DIRECTIONS));
         assert!(d.take_events().is_empty(), "events are taken once");
+        assert!(d.take_detected(Direction::ToClient));
+        assert!(!d.take_detected(Direction::ToClient), "told once");
+        assert!(d.take_detected(Direction::ToServer));
         // Later data of that direction is not probed again.
         d.second_direction(
             AppProto::Http,
             Direction::ToClient,
             b"HTTP/1.1 200",
-            PORTS,
+            (true, PORTS),
             &cfg,
         );
         assert_eq!(d.proto(Direction::ToClient), ssh);
@@ -269,7 +297,13 @@ mod tests {
         let cfg = AppConfig::default();
         let mut d = DirProtos::default();
         d.decided(Direction::ToServer, AppProto::Http, false);
-        d.second_direction(AppProto::Http, Direction::ToClient, b"HTT", (1, 80), &cfg);
+        d.second_direction(
+            AppProto::Http,
+            Direction::ToClient,
+            b"HTT",
+            (true, (1, 80)),
+            &cfg,
+        );
         assert_eq!(d.proto(Direction::ToClient), None, "needs more");
         d.second_direction(
             AppProto::Http,
@@ -296,13 +330,30 @@ mod tests {
             AppProto::Ssh,
             Direction::ToClient,
             b"\x00\x01garbage",
-            PORTS,
+            (true, PORTS),
             &cfg,
         );
         assert_eq!(d.proto(Direction::ToClient), Some(Detected::Failed));
         assert_eq!(Detected::Failed.name(), "failed");
         let ev = d.take_events();
         assert!(ev.contains(AppLayerEvent::DETECT_PROTOCOL_ONLY_ONE_DIRECTION));
+    }
+
+    #[test]
+    fn udp_answer_takes_the_flow_protocol() {
+        let cfg = AppConfig::default();
+        let mut d = DirProtos::default();
+        d.decided(Direction::ToServer, AppProto::Dns, false);
+        assert_eq!(d.protos(), [Some(AppProto::Dns), None]);
+        d.second_direction(
+            AppProto::Dns,
+            Direction::ToClient,
+            b"junk",
+            (false, (53, 4000)),
+            &cfg,
+        );
+        assert_eq!(d.protos(), [Some(AppProto::Dns); 2]);
+        assert!(d.take_events().is_empty());
     }
 
     #[test]

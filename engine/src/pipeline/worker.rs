@@ -384,6 +384,9 @@ impl Worker {
         // Only the stream engine drops bad checksums: as in Suricata, UDP
         // parsers see every datagram (loopback captures have partial ones).
         let udp = key.proto == ipproto::UDP;
+        // Detection finished on an earlier packet (TCP data is detected on
+        // the peer's packet): this packet carries the news.
+        let mut proto_detected = flow.data.app.dirs.take_detected(dir);
         if !bad_csum || udp {
             feed_packet(
                 &mut flow.data,
@@ -422,6 +425,12 @@ impl Worker {
             flow_meta = flow_meta_of(flow, dir);
         }
         info.app_proto = flow.data.app.proto();
+        info.app_proto_dir = flow.data.app.dirs.protos();
+        if udp {
+            // A datagram is detected on its own packet.
+            proto_detected |= flow.data.app.dirs.take_detected(dir);
+        }
+        info.proto_detected = proto_detected;
         // Protocol detection's generic events belong to this packet.
         let app_events = flow.data.app.dirs.take_events();
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
@@ -695,6 +704,7 @@ impl Worker {
                 view.dport = ctx.dport;
                 view.flow = f.info(dir);
                 view.flow.app_proto = f.data.app.proto();
+                view.flow.app_proto_dir = f.data.app.dirs.protos();
                 let mut sink = AlertSink {
                     rules,
                     evidence: self

@@ -21,8 +21,8 @@ use sigil_grammar::ast::Direction;
 
 use super::*;
 use crate::applayer::{
-    buffer_proto, depends_on_end, fast_priority, is_streaming, Absent, AlprotoCheck, AppRule,
-    BufList, FastList, ListKey, RuleDir, StreamMode,
+    buffer_proto, depends_on_end, fast_priority, is_streaming, Absent, AlprotoCheck, AlprotoMode,
+    AppRule, BufList, FastList, ListKey, RuleDir, StreamMode,
 };
 use crate::applayer_events::AppLayerEvent;
 use crate::buffer::{AppProto, Buffer, Side};
@@ -49,7 +49,7 @@ pub(super) struct AppState {
     /// `bsize` / `urilen` per list.
     lengths: Vec<Vec<UintMatch>>,
     checks: Vec<TxCheck>,
-    alproto: Vec<AlprotoCheck>,
+    alproto: Vec<(AlprotoMode, AlprotoCheck)>,
     /// `uricontent`, `filename:"x"`, `fileext:"x"`: the draft they add
     /// goes to this buffer's list.
     force_list: Option<Buffer>,
@@ -405,19 +405,14 @@ impl Compiler<'_> {
     /// with it.
     fn app_layer_protocol(&mut self, v: &str) -> Result<(), KwError> {
         let (name, mode) = match v.split_once(',') {
-            Some((n, m)) => (n.trim(), Some(m.trim())),
-            None => (v.trim(), None),
+            Some((n, m)) => (
+                n.trim(),
+                AlprotoMode::from_name(m.trim()).ok_or_else(|| {
+                    KwError::invalid(format!("invalid app-layer-protocol mode {:?}", m.trim()))
+                })?,
+            ),
+            None => (v.trim(), AlprotoMode::Direction),
         };
-        if let Some(m) = mode {
-            if !matches!(
-                m,
-                "direction" | "to_server" | "to_client" | "either" | "final" | "original"
-            ) {
-                return Err(KwError::invalid(format!(
-                    "invalid app-layer-protocol mode {m:?}"
-                )));
-            }
-        }
         if self.app.proto.is_some() {
             return Err(KwError::invalid(
                 "app-layer-protocol cannot be used when the rule already matches on an \
@@ -450,15 +445,20 @@ impl Compiler<'_> {
                 }
             },
         };
+        // Suricata 8: keywords of different modes never conflict; under one
+        // mode only negations combine.
         let positive = |c: &AlprotoCheck| !matches!(c, AlprotoCheck::IsNot(_));
-        if !self.app.alproto.is_empty()
-            && (positive(&check) || self.app.alproto.iter().any(positive))
+        if self
+            .app
+            .alproto
+            .iter()
+            .any(|(m, c)| *m == mode && (positive(&check) || positive(c)))
         {
             return Err(KwError::invalid(
                 "can't mix positive app-layer-protocol match with another app-layer-protocol",
             ));
         }
-        self.app.alproto.push(check);
+        self.app.alproto.push((mode, check));
         Ok(())
     }
 
@@ -749,6 +749,8 @@ impl Compiler<'_> {
                 transactional,
                 stream,
                 fast: fast_list,
+                // Decided once the whole rule is known (`compile_rule`).
+                pd_only: false,
             },
         })
     }

@@ -109,7 +109,7 @@ impl RuleSet {
         if !header_ok || !r.checks.iter().all(|c| c.eval(pkt)) || !r.pkt.checks_hold(pkt) {
             return false;
         }
-        if !app.alproto_ok(pkt.flow.app_proto) || !r.flow.holds(Some(vars)) {
+        if !app.alproto_ok(&pkt.flow) || !r.flow.holds(Some(vars)) {
             return false;
         }
         let Scratch {
