@@ -179,6 +179,19 @@ pub fn execute(
     ) {
         opts.app.http_decompress_layers = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    // libhtp's LZMA switch: yes (one layer), no, or a number of layers.
+    let lzma_key = "app-layer.protocols.http.libhtp.default-config.lzma-enabled";
+    if let Some(v) = cfg.get_str(lzma_key) {
+        opts.app.http_lzma_layers = match cfg.get_bool(lzma_key) {
+            Some(on) => usize::from(on),
+            None => v.trim().parse().map_err(|_| {
+                anyhow::anyhow!("configuration {lzma_key}: {v:?} is not a boolean or a number")
+            })?,
+        };
+    }
+    if let Some(n) = cfg.get_u64("app-layer.protocols.http.libhtp.default-config.lzma-memlimit") {
+        opts.app.http_lzma_memlimit = usize::try_from(n).unwrap_or(usize::MAX);
+    }
     // Suricata reads `app-layer.protocols.dns.detection-ports` first and
     // the per-transport `….dns.tcp.detection-ports` / `….udp…` otherwise.
     for (ipproto, slot) in [

@@ -67,6 +67,11 @@ pub struct AppConfig {
     /// Nested content encodings undone in HTTP bodies (Suricata's
     /// `response-body-decompress-layer-limit`, default 2).
     pub http_decompress_layers: usize,
+    /// LZMA layers decoded in HTTP bodies (`lzma-enabled`; 0, Suricata's
+    /// default, leaves LZMA bodies as sent).
+    pub http_lzma_layers: usize,
+    /// Dictionary bytes one LZMA body may use (`lzma-memlimit`, 1 MiB).
+    pub http_lzma_memlimit: usize,
     /// Compute HASSH for SSH (on when a rule uses `ssh.hassh*`, as Suricata's
     /// default `auto` does, or when the configuration turns it on).
     pub ssh_hassh: bool,
@@ -92,6 +97,8 @@ impl Default for AppConfig {
             max_tx: 512,
             max_record: 256 * 1024,
             http_decompress_layers: 2,
+            http_lzma_layers: 0,
+            http_lzma_memlimit: 1 << 20,
             ssh_hassh: false,
             tls_ja3: false,
             tls_ja4: false,

@@ -309,7 +309,7 @@ mod tests {
             AppProto::Http,
             Direction::ToClient,
             b"P/1.1 200 OK\r\n",
-            (1, 80),
+            (true, (1, 80)),
             &cfg,
         );
         let http = Some(Detected::Proto(AppProto::Http));

@@ -52,7 +52,7 @@ impl Body {
     /// Starts decoding according to a `Content-Encoding` plan.
     pub(crate) fn set_plan(&mut self, plan: &Plan) {
         if !plan.order.is_empty() {
-            self.chain = Some(Chain::new(&plan.order));
+            self.chain = Some(Chain::new(&plan.order, plan.lzma));
         }
     }
 
@@ -72,9 +72,28 @@ impl Body {
             self.entity(data, sink);
             return;
         };
+        self.decoded(sink, |guard| chain.write(data, guard));
+        self.chain = Some(chain);
+    }
+
+    /// The body ended: decoders hand over what they still hold (LZMA keeps
+    /// its output until its dictionary wraps or the stream ends).
+    pub(crate) fn finish(&mut self, sink: &mut dyn FnMut(&[u8])) {
+        if let Some(mut chain) = self.chain.take() {
+            self.decoded(sink, |guard| chain.finish(guard));
+            self.chain = Some(chain);
+        }
+    }
+
+    /// Runs `decode` with the bomb guard in front of `sink`.
+    fn decoded(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]),
+        decode: impl FnOnce(&mut dyn FnMut(&[u8]) -> bool),
+    ) {
         let message_len = self.message_len;
         let mut bomb = false;
-        chain.write(data, &mut |out| {
+        decode(&mut |out| {
             let next = self.entity_len.saturating_add(out.len() as u64);
             let ratio_hit = message_len.saturating_mul(BOMB_RATIO) < next;
             if (next > BOMB_LIMIT && ratio_hit) || next > HARD_LIMIT {
@@ -87,7 +106,6 @@ impl Body {
         if bomb {
             self.bomb = true;
         }
-        self.chain = Some(chain);
     }
 
     fn entity(&mut self, data: &[u8], sink: &mut dyn FnMut(&[u8])) {
@@ -304,7 +322,7 @@ mod tests {
         };
         let z = gz(&gz(&vec![b'a'; 8 << 20]));
         let mut b = Body::new(100);
-        b.set_plan(&plan(b"gzip, gzip", 2));
+        b.set_plan(&plan(b"gzip, gzip", 2, Default::default()));
         let mut n = 0u64;
         for piece in z.chunks(1000) {
             b.data(piece, &mut |d| n += d.len() as u64);
@@ -312,7 +330,10 @@ mod tests {
         assert!(b.bomb);
         assert!(n <= BOMB_LIMIT + 8192);
         assert_eq!(b.stored.len(), 100);
-        assert_eq!(plan(b"gzip, gzip", 2).order, vec![Encoding::Gzip; 2]);
+        assert_eq!(
+            plan(b"gzip, gzip", 2, Default::default()).order,
+            vec![Encoding::Gzip; 2]
+        );
     }
 
     #[test]

@@ -8,10 +8,20 @@
 //!   algorithm (gzip → deflate → zlib → gzip …) on the same input; after
 //!   three restarts it passes data through undecoded, so a body labelled
 //!   `deflate` that is plain text still reaches inspection;
-//! * several layers chain, the last encoding named being removed first.
+//! * several layers chain, the last encoding named being removed first;
+//! * LZMA (the `.lzma` format: properties, dictionary size, unpacked size)
+//!   is decoded only when the configuration enables it (`lzma-enabled`,
+//!   off by default as in Suricata), with the dictionary capped at
+//!   `lzma-memlimit` (1 MiB): a stream whose output outgrows it fails like
+//!   any bad data. The decoder is lzma-rs, the pure-Rust crate Suricata 8's
+//!   own HTTP parser uses, so the limits behave the same; it hands output
+//!   over when its dictionary wraps or at the end of the body
+//!   ([`Chain::finish`]).
 //!
 //! Output is bounded by the caller's sink (decompression-bomb guard): the
 //! sink returns `false` to stop the whole chain.
+
+use std::io::Write;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -24,9 +34,41 @@ pub enum Encoding {
     Deflate,
     /// zlib-wrapped deflate (RFC 1950).
     Zlib,
-    /// LZMA: not decoded here, passed through.
+    /// LZMA (`.lzma`), decoded when enabled, else passed through.
     Lzma,
 }
+
+/// libhtp's LZMA settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LzmaSettings {
+    /// LZMA layers decoded per body (`lzma-enabled`: `yes` is 1, `no` 0).
+    pub layers: usize,
+    /// Dictionary bytes one LZMA stream may use (`lzma-memlimit`).
+    pub memlimit: usize,
+}
+
+impl Default for LzmaSettings {
+    /// Suricata's defaults: off, 1 MiB when turned on.
+    fn default() -> Self {
+        LzmaSettings {
+            layers: 0,
+            memlimit: 1 << 20,
+        }
+    }
+}
+
+impl LzmaSettings {
+    /// The dictionary limit when LZMA is decoded at all.
+    fn enabled(self) -> Option<usize> {
+        (self.layers > 0 && self.memlimit > 0).then_some(self.memlimit)
+    }
+}
+
+/// Compressed bytes given to the LZMA decoder at a time, so a bomb cannot
+/// produce much before the sink gets a say.
+const LZMA_STEP: usize = 256;
+
+type LzmaStream = lzma_rs::decompress::Stream<Vec<u8>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -116,6 +158,9 @@ struct Layer {
     restarts: u8,
     gz: Option<GzHeader>,
     inflate: Option<Decompress>,
+    /// Dictionary limit when LZMA is decoded (None: LZMA passes through).
+    lzma_limit: Option<usize>,
+    lzma: Option<Box<LzmaStream>>,
 }
 
 const OUT_CHUNK: usize = 8192;
@@ -129,13 +174,15 @@ enum Outcome {
 }
 
 impl Layer {
-    fn new(kind: Encoding) -> Layer {
+    fn new(kind: Encoding, lzma_limit: Option<usize>) -> Layer {
         let mut l = Layer {
             kind,
             mode: Mode::Active,
             restarts: 0,
             gz: None,
             inflate: None,
+            lzma_limit,
+            lzma: None,
         };
         l.reset();
         l
@@ -144,12 +191,58 @@ impl Layer {
     fn reset(&mut self) {
         self.gz = None;
         self.inflate = None;
+        self.lzma = None;
         match self.kind {
             Encoding::Gzip => self.gz = Some(GzHeader::default()),
             Encoding::Deflate => self.inflate = Some(Decompress::new(false)),
             Encoding::Zlib => self.inflate = Some(Decompress::new(true)),
-            Encoding::Lzma => self.mode = Mode::Passthrough,
+            Encoding::Lzma => match self.lzma_limit {
+                Some(limit) => {
+                    let opts = lzma_rs::decompress::Options {
+                        unpacked_size: lzma_rs::decompress::UnpackedSize::ReadFromHeader,
+                        memlimit: Some(limit),
+                        // A body may end early; what was decoded counts.
+                        allow_incomplete: true,
+                    };
+                    self.lzma = Some(Box::new(LzmaStream::new_with_options(&opts, Vec::new())));
+                }
+                None => self.mode = Mode::Passthrough,
+            },
         }
+    }
+
+    /// End of the body: what the layer still holds (an LZMA dictionary
+    /// not yet handed over).
+    fn finish(&mut self) -> Vec<u8> {
+        match (self.mode, self.lzma.take()) {
+            (Mode::Active, Some(stream)) => stream.finish().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Decodes `data` with the LZMA stream, `LZMA_STEP` bytes at a time.
+    fn decode_lzma(
+        stream: &mut LzmaStream,
+        data: &[u8],
+        pending: &mut Vec<u8>,
+        next: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Outcome {
+        for piece in data.chunks(LZMA_STEP) {
+            if stream.write_all(piece).is_err() {
+                return Outcome::Failed;
+            }
+            if let Some(out) = stream.get_output_mut() {
+                pending.append(out);
+            }
+            while pending.len() >= OUT_CHUNK {
+                let rest = pending.split_off(OUT_CHUNK);
+                let full = std::mem::replace(pending, rest);
+                if !next(&full) {
+                    return Outcome::Abort;
+                }
+            }
+        }
+        Outcome::Ok
     }
 
     fn restart(&mut self) -> bool {
@@ -205,6 +298,9 @@ impl Layer {
         pending: &mut Vec<u8>,
         next: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Outcome {
+        if let Some(stream) = &mut self.lzma {
+            return Self::decode_lzma(stream, data, pending, next);
+        }
         if let Some(gz) = &mut self.gz {
             match gz.feed(data) {
                 Err(()) => return Outcome::Failed,
@@ -257,11 +353,20 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// Builds a chain; `order` lists encodings in the order data meets them.
-    pub fn new(order: &[Encoding]) -> Chain {
+    /// Builds a chain; `order` lists encodings in the order data meets them;
+    /// LZMA layers decode with `lzma` (their dictionary limit) or pass
+    /// through (None).
+    pub fn new(order: &[Encoding], lzma: Option<usize>) -> Chain {
         Chain {
-            layers: order.iter().map(|&e| Layer::new(e)).collect(),
+            layers: order.iter().map(|&e| Layer::new(e, lzma)).collect(),
             aborted: false,
+        }
+    }
+
+    /// The body ended: layers hand over what they still hold, in order.
+    pub fn finish(&mut self, sink: &mut dyn FnMut(&[u8]) -> bool) {
+        if !self.aborted && !finish_layers(&mut self.layers, sink) {
+            self.aborted = true;
         }
     }
 
@@ -283,6 +388,16 @@ impl Chain {
     }
 }
 
+fn finish_layers(layers: &mut [Layer], sink: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+    match layers.split_first_mut() {
+        None => true,
+        Some((first, rest)) => {
+            let tail = first.finish();
+            (tail.is_empty() || feed(rest, &tail, sink)) && finish_layers(rest, sink)
+        }
+    }
+}
+
 fn feed(layers: &mut [Layer], data: &[u8], sink: &mut dyn FnMut(&[u8]) -> bool) -> bool {
     match layers.split_first_mut() {
         None => sink(data),
@@ -299,14 +414,20 @@ pub struct Plan {
     pub abnormal: usize,
     /// More layers than allowed (`too_many_encoding_layers`).
     pub too_many_layers: bool,
+    /// Dictionary limit of the LZMA layers, when they are decoded.
+    pub lzma: Option<usize>,
 }
 
 /// Decides the decoding layers for a `Content-Encoding` value, exactly the
 /// way libhtp does (fast path for a single known name, otherwise a split on
-/// `,` and space with substring matching and a layer limit).
-pub fn plan(ce: &[u8], layer_limit: usize) -> Plan {
+/// `,` and space with substring matching, a layer limit and, when LZMA is
+/// decoded, an LZMA layer limit).
+pub fn plan(ce: &[u8], layer_limit: usize, lzma: LzmaSettings) -> Plan {
     use super::util::{contains_nocase, eq_nocase_nozero};
-    let mut p = Plan::default();
+    let mut p = Plan {
+        lzma: lzma.enabled(),
+        ..Plan::default()
+    };
     let one = |names: &[&[u8]]| names.iter().any(|n| eq_nocase_nozero(ce, n));
     if one(&[b"gzip", b"x-gzip"]) {
         p.order.push(Encoding::Gzip);
@@ -324,6 +445,7 @@ pub fn plan(ce: &[u8], layer_limit: usize) -> Plan {
         return p;
     }
     let mut layers = 0;
+    let mut lzma_layers = 0;
     let mut listed = Vec::new();
     for token in ce.split(|&c| c == b',' || c == b' ') {
         if token.is_empty() {
@@ -345,6 +467,11 @@ pub fn plan(ce: &[u8], layer_limit: usize) -> Plan {
             }
             listed.push(Encoding::Deflate);
         } else if token == b"lzma" {
+            lzma_layers += 1;
+            if p.lzma.is_some() && lzma_layers > lzma.layers {
+                // libhtp: "too many LZMA layers", the rest is left as is.
+                break;
+            }
             listed.push(Encoding::Lzma);
         } else if token != b"inflate" && token != b"none" {
             p.abnormal += 1;
@@ -375,7 +502,11 @@ mod tests {
     }
 
     fn run(order: &[Encoding], input: &[u8], step: usize) -> Vec<u8> {
-        let mut c = Chain::new(order);
+        run_with(order, input, step, None)
+    }
+
+    fn run_with(order: &[Encoding], input: &[u8], step: usize, lzma: Option<usize>) -> Vec<u8> {
+        let mut c = Chain::new(order, lzma);
         let mut out = Vec::new();
         for piece in input.chunks(step.max(1)) {
             c.write(piece, &mut |d| {
@@ -383,7 +514,90 @@ mod tests {
                 true
             });
         }
+        c.finish(&mut |d| {
+            out.extend_from_slice(d);
+            true
+        });
         out
+    }
+
+    fn lzma(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        lzma_rs::lzma_compress(&mut std::io::Cursor::new(data), &mut out).unwrap();
+        out
+    }
+
+    /// http-evader's LZMA body (8 MiB dictionary, size unknown, end marker).
+    const EVADER_LZMA: &[u8] = &[
+        0x5d, 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x2c,
+        0x0d, 0x45, 0xe2, 0x23, 0x4b, 0x38, 0x09, 0xfe, 0x24, 0x2c, 0x5b, 0x4b, 0x36, 0x90, 0x31,
+        0xdc, 0x4b, 0x24, 0x35, 0xb6, 0x32, 0xdf, 0xaf, 0x31, 0x4c, 0x3c, 0xdf, 0xcf, 0x3a, 0x4b,
+        0x75, 0x73, 0xe5, 0x8b, 0xc8, 0x7e, 0x89, 0xb3, 0x80, 0x5e, 0xf7, 0x94, 0x1f, 0x8d, 0xa9,
+        0xc3, 0x1e, 0xfa, 0x49, 0x6c, 0x05, 0xfc, 0x84, 0x05, 0x5a, 0x71, 0xfc, 0x39, 0xba, 0x92,
+        0x65, 0x8b, 0x97, 0x43, 0xa7, 0xdd, 0x78, 0x50, 0x97, 0xbf, 0xff, 0xc4, 0x18, 0xa0, 0x00,
+    ];
+
+    #[test]
+    fn lzma_decodes_when_enabled_any_split() {
+        for step in [1, 5, 13, 14, 1000] {
+            let out = run_with(&[Encoding::Lzma], EVADER_LZMA, step, Some(1 << 20));
+            assert!(out.starts_with(EICAR), "step {step}: {out:?}");
+        }
+        let z = lzma(b"hello lzma world");
+        assert_eq!(
+            run_with(&[Encoding::Lzma], &z, 3, Some(1 << 20)),
+            b"hello lzma world"
+        );
+        // Off (Suricata's default): the body passes through as sent.
+        assert_eq!(
+            run_with(&[Encoding::Lzma], EVADER_LZMA, 7, None),
+            EVADER_LZMA
+        );
+    }
+
+    #[test]
+    fn corrupt_lzma_never_panics() {
+        // Every byte of the body replaced by a few values, and every prefix.
+        for i in 0..EVADER_LZMA.len() {
+            for v in [0x00, 0x5d, 0xff, 0xe1] {
+                let mut z = EVADER_LZMA.to_vec();
+                z[i] = v;
+                let _ = run_with(&[Encoding::Lzma], &z, 9, Some(1 << 20));
+            }
+            let _ = run_with(&[Encoding::Lzma], &EVADER_LZMA[..i], 4, Some(1 << 20));
+        }
+    }
+
+    #[test]
+    fn lzma_output_past_the_memory_limit_fails_like_bad_data() {
+        // 64 KiB of output with a 4 KiB dictionary limit: the decoder
+        // refuses, and the restarts (deflate, zlib, gzip) cannot decode it
+        // either, so the chain passes the rest through untouched.
+        let big: Vec<u8> = (0..65536u32).map(|i| (i * 7 % 251) as u8).collect();
+        let z = lzma(&big);
+        let out = run_with(&[Encoding::Lzma], &z, 512, Some(4096));
+        assert_ne!(out, big);
+        assert!(out.len() <= z.len());
+        assert_eq!(run_with(&[Encoding::Lzma], &z, 512, Some(1 << 20)), big);
+    }
+
+    #[test]
+    fn lzma_layers_are_limited() {
+        let on = LzmaSettings {
+            layers: 1,
+            ..LzmaSettings::default()
+        };
+        assert_eq!(plan(b"lzma", 2, on).order, [Encoding::Lzma]);
+        assert_eq!(plan(b"lzma", 2, on).lzma, Some(1 << 20));
+        assert_eq!(plan(b"lzma", 2, LzmaSettings::default()).lzma, None);
+        // Slow path: the second LZMA layer is past the limit.
+        assert_eq!(plan(b"lzma, lzma", 3, on).order, [Encoding::Lzma]);
+        let two = LzmaSettings { layers: 2, ..on };
+        assert_eq!(plan(b"lzma, lzma", 3, two).order, [Encoding::Lzma; 2]);
+        assert_eq!(
+            plan(b"gzip, lzma", 3, on).order,
+            [Encoding::Lzma, Encoding::Gzip]
+        );
     }
 
     #[test]
@@ -445,7 +659,7 @@ mod tests {
     fn sink_stops_a_bomb() {
         let big = vec![0u8; 4 << 20];
         let z = gzip(&big);
-        let mut c = Chain::new(&[Encoding::Gzip]);
+        let mut c = Chain::new(&[Encoding::Gzip], None);
         let mut total = 0usize;
         c.write(&z, &mut |d| {
             total += d.len();
@@ -457,18 +671,28 @@ mod tests {
 
     #[test]
     fn plans() {
-        assert_eq!(plan(b"gzip", 2).order, vec![Encoding::Gzip]);
-        assert_eq!(plan(b"Deflate\0", 2).order, vec![Encoding::Deflate]);
-        let p = plan(b"deflate, gzip", 3);
+        assert_eq!(
+            plan(b"gzip", 2, LzmaSettings::default()).order,
+            vec![Encoding::Gzip]
+        );
+        assert_eq!(
+            plan(b"Deflate\0", 2, LzmaSettings::default()).order,
+            vec![Encoding::Deflate]
+        );
+        let p = plan(b"deflate, gzip", 3, LzmaSettings::default());
         assert_eq!(p.order, vec![Encoding::Gzip, Encoding::Deflate]);
-        let p = plan(b"gzip,", 2);
+        let p = plan(b"gzip,", 2, LzmaSettings::default());
         assert_eq!(p.order, vec![Encoding::Gzip]);
-        let p = plan(b"deflate\xa0", 2);
+        let p = plan(b"deflate\xa0", 2, LzmaSettings::default());
         assert_eq!((p.order.len(), p.abnormal), (1, 1));
-        let p = plan(b"identity, identity", 2);
+        let p = plan(b"identity, identity", 2, LzmaSettings::default());
         assert!(p.order.is_empty());
         assert_eq!(p.abnormal, 2);
-        let p = plan(b"identity, identity, gzip, identity, gzip, gzip", 2);
+        let p = plan(
+            b"identity, identity, gzip, identity, gzip, gzip",
+            2,
+            LzmaSettings::default(),
+        );
         assert!(p.too_many_layers && p.order.is_empty());
     }
 

@@ -683,6 +683,12 @@ impl State {
     /// The request is complete: close its body and files, move on.
     fn req_complete(&mut self) -> Step {
         let idx = self.req.index;
+        if self
+            .tx_ref(idx)
+            .is_some_and(|tx| tx.req_progress != Progress::Complete)
+        {
+            self.req_body_end();
+        }
         let mut is_0_9 = false;
         if let Some(tx) = self.tx(idx) {
             if tx.req_progress != Progress::Complete {

@@ -96,11 +96,12 @@ impl State {
             return Step::Next;
         }
         let layer_limit = self.limits.layer_limit;
+        let lzma = self.limits.lzma;
         let mut events = Vec::new();
         if let Some(tx) = self.tx(idx) {
             process_request_headers(tx, &mut events);
             if let Some(ce) = tx.req.headers.get("content-encoding") {
-                let p = plan(ce, layer_limit);
+                let p = plan(ce, layer_limit, lzma);
                 if p.too_many_layers {
                     events.push(Event::TooManyEncodingLayers);
                 }
@@ -121,6 +122,16 @@ impl State {
     /// Request body bytes (de-chunked): stored, decoded, and filed for
     /// POST and PUT (multipart parts with a file name, or the whole body).
     pub(crate) fn req_body_data(&mut self, data: &[u8]) {
+        self.req_body(Some(data));
+    }
+
+    /// The request body ended: what the decoders still hold is decoded,
+    /// stored and filed.
+    pub(crate) fn req_body_end(&mut self) {
+        self.req_body(None);
+    }
+
+    fn req_body(&mut self, data: Option<&[u8]>) {
         let opts = self.limits.file_opts();
         let limit = self.limits.req_body;
         let mut bomb = false;
@@ -135,7 +146,7 @@ impl State {
                 uri,
                 ..
             } = tx;
-            req.body.data(data, &mut |d| match upload {
+            let mut file = |d: &[u8]| match upload {
                 Some(Upload::Multipart(mp)) => mp.feed(d, files, opts, limit),
                 Some(Upload::Whole) => {
                     if files.is_empty() {
@@ -147,7 +158,11 @@ impl State {
                     }
                 }
                 _ => {}
-            });
+            };
+            match data {
+                Some(data) => req.body.data(data, &mut file),
+                None => req.body.finish(&mut file),
+            }
             bomb = std::mem::take(&mut tx.req.body.bomb);
         }
         if bomb {

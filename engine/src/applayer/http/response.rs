@@ -588,6 +588,12 @@ impl State {
     }
 
     pub(crate) fn resp_complete_now(&mut self) {
+        if self
+            .tx_ref(self.resp.index)
+            .is_some_and(|tx| tx.resp_progress != Progress::Complete)
+        {
+            self.resp_body_end();
+        }
         if let Some(tx) = self.tx(self.resp.index) {
             if tx.resp_progress != Progress::Complete {
                 tx.resp_progress = Progress::Complete;

@@ -80,6 +80,7 @@ impl State {
     pub(crate) fn resp_body_determine(&mut self) -> Step {
         let idx = self.resp.index;
         let layer_limit = self.limits.layer_limit;
+        let lzma = self.limits.lzma;
         let (req_cl, req_left) = (self.req.content_length, self.req.body_left);
         let Some(tx) = self.tx(idx) else {
             return Step::Error;
@@ -192,7 +193,7 @@ impl State {
         }
         if let Some(tx) = self.tx(idx) {
             if let Some(ce) = tx.resp.headers.get("content-encoding") {
-                let p = plan(ce, layer_limit);
+                let p = plan(ce, layer_limit, lzma);
                 if p.too_many_layers {
                     events.push(Event::TooManyEncodingLayers);
                 }
@@ -215,6 +216,16 @@ impl State {
 
     /// Response body bytes (de-chunked): decoded, stored, filed.
     pub(crate) fn resp_body_data(&mut self, data: &[u8]) {
+        self.resp_body(Some(data));
+    }
+
+    /// The response body ended: what the decoders still hold is decoded,
+    /// stored and filed.
+    pub(crate) fn resp_body_end(&mut self) {
+        self.resp_body(None);
+    }
+
+    fn resp_body(&mut self, data: Option<&[u8]>) {
         let opts = self.limits.file_opts();
         let mut bomb = false;
         if let Some(tx) = self.tx(self.resp.index) {
@@ -222,7 +233,7 @@ impl State {
             let super::tx::Tx {
                 resp, resp_file, ..
             } = tx;
-            resp.body.data(data, &mut |d| {
+            let mut file = |d: &[u8]| {
                 if resp_file.is_none() {
                     match &name {
                         Some(n) => *resp_file = Some(FileTracker::new(n.clone(), opts, 0)),
@@ -232,7 +243,11 @@ impl State {
                 if let Some(f) = resp_file.as_mut() {
                     f.append(d);
                 }
-            });
+            };
+            match data {
+                Some(data) => resp.body.data(data, &mut file),
+                None => resp.body.finish(&mut file),
+            }
             bomb = std::mem::take(&mut tx.resp.body.bomb);
         }
         if bomb {

@@ -102,6 +102,8 @@ pub(crate) struct Limits {
     pub(crate) field: usize,
     pub(crate) max_tx: usize,
     pub(crate) layer_limit: usize,
+    /// LZMA decoding (off unless configured).
+    pub(crate) lzma: super::decompress::LzmaSettings,
     pub(crate) hashing: bool,
     /// Bytes of each file kept for `filestore` (0: storing is off).
     pub(crate) store_depth: usize,
@@ -150,6 +152,10 @@ impl State {
                 field: cfg.http_header_limit.max(1024),
                 max_tx: cfg.max_tx.max(1),
                 layer_limit: 2,
+                lzma: super::decompress::LzmaSettings {
+                    layers: cfg.http_lzma_layers,
+                    memlimit: cfg.http_lzma_memlimit,
+                },
                 hashing: true,
                 store_depth: cfg.file_store.as_ref().map_or(0, |s| s.depth),
             },

@@ -235,6 +235,37 @@ fn gzip_body_is_decoded_for_inspection() {
 }
 
 #[test]
+fn lzma_body_is_decoded_only_when_enabled() {
+    let body = b"lzma-wrapped secret payload";
+    let mut z = Vec::new();
+    lzma_rs::lzma_compress(&mut std::io::Cursor::new(&body[..]), &mut z).unwrap();
+    let mut resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: lzma\r\nContent-Length: {}\r\n\r\n",
+        z.len()
+    )
+    .into_bytes();
+    resp.extend_from_slice(&z);
+    let run = |cfg: AppConfig| {
+        let mut st = State::new(&cfg);
+        // The body arrives in small pieces; the decoder hands its output
+        // over when the body ends.
+        feed(&mut st, &[(ToServer, b"GET /z HTTP/1.0\r\n\r\n")]);
+        for piece in resp.chunks(7) {
+            feed(&mut st, &[(ToClient, piece)]);
+        }
+        st.take_finished(false)
+    };
+    let on = run(AppConfig {
+        http_lzma_layers: 1,
+        ..AppConfig::default()
+    });
+    assert_eq!(one(&on[0], Buffer::FileData, ToClient), s(body));
+    assert_eq!(on[0].files()[0].size, body.len() as u64);
+    let off = run(AppConfig::default());
+    assert_eq!(one(&off[0], Buffer::FileData, ToClient), s(&z));
+}
+
+#[test]
 fn unexpected_request_body_and_body_limit() {
     let mut st = State::new(&AppConfig {
         http_request_body_limit: 4,
