@@ -557,10 +557,19 @@ alert tcp any any -> any any (app-layer-protocol:unknown; sid:6;)
             out.iter().map(|&id| set.meta(id).sid).collect::<Vec<_>>()
         };
         let mut p = pkt(true, b"x", AppProto::Http);
+        // As the engine fills them: both directions detected, and this
+        // packet brings the news (4 and 6 are detection-only rules).
+        p.flow.app_proto_dir = [Some(AppProto::Http); 2];
+        p.flow.proto_detected = true;
         assert_eq!(sids(&p), [1, 5]);
         p.flow.app_proto = Some(AppProto::Tls);
+        p.flow.app_proto_dir = [Some(AppProto::Tls); 2];
         assert_eq!(sids(&p), [3, 4]);
+        p.flow.proto_detected = false;
+        assert_eq!(sids(&p), [3]);
+        p.flow.proto_detected = true;
         p.flow.app_proto = None;
+        p.flow.app_proto_dir = [None; 2];
         assert_eq!(sids(&p), [6]);
         // Not transaction rules.
         assert!(tx_sids(&set, &pkt(true, b"x", AppProto::Http), &http_tx()).is_empty());

@@ -292,3 +292,40 @@ fn invalid_flow_and_threshold_options_are_reported() {
         assert_eq!(r.unsupported.len(), 1, "{rule}: {r:#?}");
     }
 }
+
+#[test]
+fn pcre_captures_set_flow_variables_when_the_rule_matches() {
+    let rules = r#"
+alert tcp any any -> any any (content:"user="; pcre:"/user=(\w+) id=(\d+)/, flow:user,flow:id"; sid:1;)
+alert tcp any any -> any any (pcre:"/agent=(?P<flow_agent>[a-z]+)/"; content:"nomatch"; sid:2;)
+alert tcp any any -> any any (pcre:"/host=(?P<flow_host>[a-z.]+)(?=;)/"; sid:3;)
+"#;
+    for prefilter in [true, false] {
+        let (set, report) = build(rules, prefilter);
+        assert_eq!(report.compiled, report.parsed, "{report:#?}");
+        let pkts = [
+            to80(b"user=alice id=42 agent=curl"),
+            to80(b"host=evil.example; user=bob id=7"),
+        ];
+        let (sids, vars) = run_flow(&set, &pkts);
+        assert_eq!(sids, [vec![1], vec![1, 3]], "prefilter={prefilter}");
+        let got: Vec<(&str, &[u8])> = vars.strings().collect();
+        // Rule 2 never matched: its capture is not stored. The later
+        // match of rule 1 overwrote its values in place; the lookahead
+        // pattern ran on the backtracking engine.
+        assert_eq!(
+            got,
+            [
+                ("user", &b"bob"[..]),
+                ("id", &b"7"[..]),
+                ("host", &b"evil.example"[..])
+            ],
+            "prefilter={prefilter}"
+        );
+    }
+    let (_, report) = build(
+        r#"alert tcp any any -> any any (pcre:"/(a)/, pkt:x"; sid:1;)"#,
+        true,
+    );
+    assert_eq!(report.compiled, 0);
+}

@@ -1,5 +1,6 @@
-//! Per-flow variables (`flowbits`, `flowint`) and the name tables that turn
-//! variable names into dense ids.
+//! Per-flow variables (`flowbits`, `flowint`, float values and the string
+//! variables pcre captures set) and the name tables that turn variable
+//! names into dense ids.
 //!
 //! Names are interned once, when the rule set is built, so matching works
 //! on small integers: a flow's bits are a plain bitset and its integers a
@@ -8,6 +9,10 @@
 //! immutable and shared between workers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Most string variables one flow keeps (a new name past it is dropped).
+const MAX_STRING_VARS: usize = 64;
 
 /// The `flowbits` and `flowint` values of one flow.
 ///
@@ -23,6 +28,10 @@ pub struct FlowVars {
     /// Float variables (`entropy` values, named after the inspected
     /// list) as (name, `f64` bits), in the order first set.
     floats: Vec<(&'static str, u64)>,
+    /// String variables (pcre captures, `flow:name`) as (name, value), in
+    /// the order first set, as Suricata lists them under
+    /// `metadata.flowvars`.
+    strings: Vec<(Arc<str>, Vec<u8>)>,
 }
 
 impl FlowVars {
@@ -33,7 +42,10 @@ impl FlowVars {
 
     /// True when no bit and no integer is set.
     pub fn is_empty(&self) -> bool {
-        self.bits.iter().all(|&w| w == 0) && self.ints.is_empty() && self.floats.is_empty()
+        self.bits.iter().all(|&w| w == 0)
+            && self.ints.is_empty()
+            && self.floats.is_empty()
+            && self.strings.is_empty()
     }
 
     /// Forgets everything (keeps the allocations).
@@ -41,6 +53,7 @@ impl FlowVars {
         self.bits.clear();
         self.ints.clear();
         self.floats.clear();
+        self.strings.clear();
     }
 
     /// Whether flowbit `id` is set.
@@ -97,6 +110,22 @@ impl FlowVars {
             Some(slot) => slot.1 = value.to_bits(),
             None => self.floats.push((name, value.to_bits())),
         }
+    }
+
+    /// Sets string variable `name` (the latest value wins).
+    pub(crate) fn set_string(&mut self, name: &Arc<str>, value: Vec<u8>) {
+        let full = self.strings.len() >= MAX_STRING_VARS;
+        match self.strings.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None if !full => self.strings.push((name.clone(), value)),
+            None => {}
+        }
+    }
+
+    /// The string variables as (name, value), in the order first set (EVE
+    /// `metadata.flowvars`).
+    pub fn strings(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.strings.iter().map(|(n, v)| (&**n, v.as_slice()))
     }
 
     /// The float variables as (name, value), in the order first set (EVE

@@ -78,6 +78,7 @@ mod patindex;
 #[allow(missing_docs)]
 pub mod packet;
 mod pcre;
+mod pcrevars;
 mod pktbuf;
 mod pktfields;
 mod pktkw;

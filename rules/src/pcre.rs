@@ -19,6 +19,7 @@
 use std::sync::OnceLock;
 
 use crate::buffer::Buffer;
+use crate::pcrevars::{Capture, CaptureError, Captured, Group};
 
 /// Limits for compiled patterns.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
@@ -63,6 +64,8 @@ pub struct Pcre {
     /// fancy-regex fallback is used.
     fallback: bool,
     compiled: OnceLock<Option<Compiled>>,
+    /// Groups stored into flow variables when the rule matches.
+    captures: Vec<Capture>,
 }
 
 #[derive(Debug)]
@@ -82,6 +85,9 @@ pub struct Latin1 {
     valid: bool,
     /// Entropy values computed since the last drain.
     pub(crate) entropy: crate::entropy::EntropyLog,
+    /// pcre captures of the rule being evaluated, for its flow variables
+    /// once it matches (see `crate::pcrevars`).
+    pub(crate) captures: Vec<Captured>,
 }
 
 impl Latin1 {
@@ -134,11 +140,11 @@ impl Pcre {
             .ok_or_else(|| PcreError::Invalid("missing closing '/'".into()))?;
         let (src, mods) = (&body[..slash], &body[slash + 1..]);
         // `"/(.*)/G, flow:key,flow:value"`: captures into variables.
-        if mods.contains(',') {
-            return Err(PcreError::Unsupported(
-                "pcre captures into flow/packet variables are not supported".into(),
-            ));
-        }
+        let (mods, list) = mods.split_once(',').unwrap_or((mods, ""));
+        let captures = crate::pcrevars::parse(src, list).map_err(|e| match e {
+            CaptureError::Unsupported(m) => PcreError::Unsupported(m),
+            CaptureError::Invalid(m) => PcreError::Invalid(m),
+        })?;
         let mut flags = Flags::default();
         let mut relative = false;
         let mut buffer = None;
@@ -170,21 +176,6 @@ impl Pcre {
                 }
             }
         }
-        if [
-            "(?P<pkt_",
-            "(?P<flow_",
-            "(?P<alert_",
-            "(?<pkt_",
-            "(?<flow_",
-            "(?<alert_",
-        ]
-        .iter()
-        .any(|p| src.contains(p))
-        {
-            return Err(PcreError::Unsupported(
-                "pcre captures into flow/packet variables are not supported".into(),
-            ));
-        }
         let pattern = translate(src, flags).map_err(PcreError::Invalid)?;
         let fallback = match bytes_syntax_check(&pattern, flags) {
             Ok(()) => false,
@@ -202,7 +193,13 @@ impl Pcre {
             pattern,
             fallback,
             compiled: OnceLock::new(),
+            captures,
         })
+    }
+
+    /// True when a match stores groups into flow variables.
+    pub fn has_captures(&self) -> bool {
+        !self.captures.is_empty()
     }
 
     /// True when this pattern runs on the backtracking fallback engine.
@@ -286,6 +283,70 @@ impl Pcre {
                 let m = re.find_from_pos(sub, sub_from).ok()??;
                 let chars = |b: usize| sub.get(..b).map_or(0, |s| s.chars().count());
                 Some((subject + chars(m.start()), subject + chars(m.end())))
+            }
+        }
+    }
+}
+
+impl Pcre {
+    /// [`Pcre::find`], also appending the values of the groups that feed
+    /// flow variables to `latin1.captures` (a group that took no part in
+    /// the match stores nothing).
+    pub fn find_captures(
+        &self,
+        buf: &[u8],
+        subject: usize,
+        from: usize,
+        latin1: &mut Latin1,
+    ) -> Option<(usize, usize)> {
+        let hay = buf.get(subject..)?;
+        let rel_from = from.checked_sub(subject)?;
+        if rel_from > hay.len() {
+            return None;
+        }
+        match self.compiled()? {
+            Compiled::Bytes(re) => {
+                let caps = re.captures_at(hay, rel_from)?;
+                let m = caps.get(0)?;
+                for c in &self.captures {
+                    let g = match &c.group {
+                        Group::Index(i) => caps.get(*i),
+                        Group::Named(n) => caps.name(n),
+                    };
+                    if let Some(g) = g {
+                        latin1.captures.push((c.var.clone(), g.as_bytes().to_vec()));
+                    }
+                }
+                Some((subject + m.start(), subject + m.end()))
+            }
+            Compiled::Fancy(re) => {
+                let text = latin1.view(buf);
+                let byte_of = |i: usize| {
+                    i + buf
+                        .get(..i)
+                        .map_or(0, |p| p.iter().filter(|&&b| b >= 0x80).count())
+                };
+                let sub = text.get(byte_of(subject)..)?;
+                let sub_from = byte_of(from) - byte_of(subject);
+                let caps = re.captures_from_pos(sub, sub_from).ok()??;
+                let m = caps.get(0)?;
+                let chars = |b: usize| sub.get(..b).map_or(0, |s| s.chars().count());
+                let found = (subject + chars(m.start()), subject + chars(m.end()));
+                // Characters stand for bytes (latin-1): map them back.
+                let values: Vec<Captured> = self
+                    .captures
+                    .iter()
+                    .filter_map(|c| {
+                        let g = match &c.group {
+                            Group::Index(i) => caps.get(*i),
+                            Group::Named(n) => caps.name(n),
+                        }?;
+                        let bytes = g.as_str().chars().map(|ch| ch as u32 as u8).collect();
+                        Some((c.var.clone(), bytes))
+                    })
+                    .collect();
+                latin1.captures.extend(values);
+                Some(found)
             }
         }
     }

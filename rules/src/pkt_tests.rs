@@ -376,8 +376,9 @@ alert http any any -> any any (vlan.layers:1; http.uri; content:"/index"; sid:4;
 
 #[test]
 fn pcre_capture_lists_are_unsupported_not_invalid() {
+    // Flow variables load (see `flow_tests`); packet variables do not.
     let (kind, why) = rejected(
-        r#"alert tcp any any -> any any (pcre:"/^(.*)\/(\d+)/G, flow:key,flow:value"; sid:1;)"#,
+        r#"alert tcp any any -> any any (pcre:"/^(.*)\/(\d+)/G, pkt:key,flow:value"; sid:1;)"#,
     );
     assert_eq!(kind, IssueKind::Unsupported, "{why}");
 }

@@ -281,16 +281,29 @@ impl State<'_> {
     }
 
     fn pcre(&mut self, i: usize, p: &PcreStep) -> R {
+        // Captures of tries that lead nowhere are dropped.
+        let mark = self.latin1.captures.len();
+        let r = self.pcre_tries(i, p, mark);
+        if r != R::Match {
+            self.latin1.captures.truncate(mark);
+        }
+        r
+    }
+
+    fn pcre_tries(&mut self, i: usize, p: &PcreStep, mark: usize) -> R {
         let prev_buffer_offset = self.offset;
         // Suricata's pcre_match_start_offset: where a retry resumes (0 = none).
         let mut resume = 0usize;
         loop {
+            self.latin1.captures.truncate(mark);
             let subject = if p.re.relative { self.offset } else { 0 };
             let from = if resume != 0 { resume } else { subject };
-            let found = if subject <= self.buf.len() {
-                p.re.find(self.buf, subject, from, self.latin1)
-            } else {
+            let found = if subject > self.buf.len() {
                 None
+            } else if p.re.has_captures() && !p.re.negated {
+                p.re.find_captures(self.buf, subject, from, self.latin1)
+            } else {
+                p.re.find(self.buf, subject, from, self.latin1)
             };
             let ok = match found {
                 Some((s, e)) if !p.re.negated => {

@@ -186,9 +186,14 @@ impl RuleSet {
             if self.check(r, pkt, vars.as_deref(), scratch) {
                 if let Some(v) = vars.as_deref_mut() {
                     r.flow.apply(v);
+                    for (name, value) in scratch.latin1.captures.drain(..) {
+                        v.set_string(&name, value);
+                    }
                 }
                 out.push(id);
             }
+            // pcre captures count only for a rule that matched.
+            scratch.latin1.captures.clear();
             // `entropy` values go to the flow whether the rule matched or not.
             for (name, value) in scratch.latin1.entropy.drain(..) {
                 if let Some(v) = vars.as_deref_mut() {

@@ -430,7 +430,7 @@ alert tcp any any -> any any (msg:\"no sid\";)
     );
     assert_eq!(
         r.unsupported[2].reason,
-        "pcre captures into flow/packet variables are not supported"
+        "pcre captures into pkt variables are not supported (flow variables are)"
     );
     assert_eq!(r.unsupported_keywords.get("smtp.helo"), Some(&1));
     assert_eq!(r.undefined_vars.len(), 1);

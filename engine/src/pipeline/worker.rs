@@ -1467,7 +1467,29 @@ fn metadata_of(vars: &FlowVars) -> Option<serde_json::Value> {
         .floats()
         .map(|(name, v)| (name.to_string(), serde_json::json!(v)))
         .collect();
-    (!entropy.is_empty()).then(|| serde_json::json!({ "entropy": entropy }))
+    // pcre captures: one `{name: value}` object each, unprintable bytes
+    // as `.` (Suricata's PrintStringsToBuffer).
+    let flowvars: Vec<serde_json::Value> = vars
+        .strings()
+        .map(|(name, v)| {
+            let text: String = v
+                .iter()
+                .map(|&b| match b {
+                    b' '..=b'~' | b'\n' | b'\r' => char::from(b),
+                    _ => '.',
+                })
+                .collect();
+            serde_json::json!({ name: text })
+        })
+        .collect();
+    let mut m = serde_json::Map::new();
+    if !entropy.is_empty() {
+        m.insert("entropy".into(), entropy.into());
+    }
+    if !flowvars.is_empty() {
+        m.insert("flowvars".into(), flowvars.into());
+    }
+    (!m.is_empty()).then_some(serde_json::Value::Object(m))
 }
 
 /// Suricata's `traffic` object: flowbits named `traffic/id/NAME` and

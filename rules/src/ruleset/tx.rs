@@ -69,8 +69,13 @@ impl RuleSet {
             };
             if self.tx_rule_matches(r, pkt, tx, vars, scratch) {
                 r.flow.apply(vars);
+                for (name, value) in scratch.latin1.captures.drain(..) {
+                    vars.set_string(&name, value);
+                }
                 out.push(id);
             }
+            // pcre captures count only for a rule that matched.
+            scratch.latin1.captures.clear();
             // `entropy` values go to the flow whether the rule matched or not.
             for (name, value) in scratch.latin1.entropy.drain(..) {
                 vars.set_float(name, value);
