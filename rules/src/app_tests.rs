@@ -672,9 +672,9 @@ fn invalid_and_unsupported_combinations() {
         ),
         (r#"urilen:5,bogus;"#, IssueKind::Invalid, "urilen"),
         (
-            r#"http.uri; domain; content:"x";"#,
+            r#"http.uri; luaxform:x.lua; content:"x";"#,
             IssueKind::Unsupported,
-            "public suffix",
+            "lua",
         ),
         (
             r#"app-layer-protocol:failed;"#,

@@ -7,9 +7,11 @@
 //! is, `url_decode` leaves malformed `%` escapes alone and turns `+` into a
 //! space, hashes yield the raw digest bytes, not hex).
 //!
-//! Transforms that need data Sigil does not have (`domain`/`tld`: the
-//! public-suffix list) or engines it does not embed (`luaxform`,
-//! `subslice`) are reported as unsupported by [`unsupported_transform`].
+//! `domain` and `tld` use the public suffix list compiled into the `psl`
+//! crate, the crate Suricata 8 itself calls (republished whenever the
+//! list changes). Transforms that need engines Sigil does not embed
+//! (`luaxform`, `subslice`) are reported as unsupported by
+//! [`unsupported_transform`].
 //! `pcrexform` and `from_base64` live in `xform_ext`, `gunzip` and
 //! `zlib_deflate` in `xform_zip`.
 
@@ -54,6 +56,10 @@ pub enum Transform {
     FromBase64(FromBase64),
     /// `gunzip` / `zlib_deflate`: decompression.
     Decompress(Decompress),
+    /// The registrable domain (`www.bbc.co.uk` → `bbc.co.uk`).
+    Domain,
+    /// The public suffix (`www.bbc.co.uk` → `co.uk`).
+    Tld,
 }
 
 /// C `isspace`: space, `\t`, `\n`, `\v`, `\f`, `\r`.
@@ -65,7 +71,6 @@ fn is_space(b: u8) -> bool {
 /// when `kw` is not a transform at all.
 pub fn unsupported_transform(kw: &str) -> Option<&'static str> {
     Some(match kw {
-        "domain" | "tld" => "the domain/tld transforms need the public suffix list (not bundled)",
         "luaxform" => "lua transforms are not supported",
         "subslice" => "the subslice transform is not implemented",
         _ => return None,
@@ -92,6 +97,8 @@ impl Transform {
             "to_sha256" => plain(Transform::ToSha256),
             "header_lowercase" => plain(Transform::HeaderLowercase),
             "strip_pseudo_headers" => plain(Transform::StripPseudoHeaders),
+            "domain" => plain(Transform::Domain),
+            "tld" => plain(Transform::Tld),
             "xor" => parse_xor(value),
             "pcrexform" => PcreXform::parse(value).map(Transform::Pcrexform),
             "from_base64" => FromBase64::parse(value).map(Transform::FromBase64),
@@ -121,6 +128,8 @@ impl Transform {
             Transform::Pcrexform(_) => "pcrexform",
             Transform::FromBase64(_) => "from_base64",
             Transform::Decompress(d) => d.name(),
+            Transform::Domain => "domain",
+            Transform::Tld => "tld",
         }
     }
 
@@ -195,6 +204,15 @@ impl Transform {
             Transform::Pcrexform(t) => t.apply(input, out),
             Transform::FromBase64(t) => t.apply(input, out),
             Transform::Decompress(t) => t.apply(input, out),
+            // A name the list cannot place is left as it is (Suricata).
+            Transform::Domain => match psl::domain(input) {
+                Some(d) => out.extend_from_slice(d.as_bytes()),
+                None => out.extend_from_slice(input),
+            },
+            Transform::Tld => match psl::suffix(input) {
+                Some(s) => out.extend_from_slice(s.as_bytes()),
+                None => out.extend_from_slice(input),
+            },
         }
     }
 }
@@ -347,6 +365,29 @@ mod tests {
     }
 
     #[test]
+    fn domain_and_tld_follow_the_public_suffix_list() {
+        let mut bufs = TransformBufs::default();
+        let d = [Transform::Domain];
+        let t = [Transform::Tld];
+        assert_eq!(bufs.apply(&d, b"www.bbc.co.uk"), b"bbc.co.uk");
+        assert_eq!(bufs.apply(&t, b"www.bbc.co.uk"), b"co.uk");
+        assert_eq!(bufs.apply(&d, b"suricata.io"), b"suricata.io");
+        assert_eq!(bufs.apply(&t, b"suricata.io"), b"io");
+        assert_eq!(bufs.apply(&d, b"a.b.example.uk.com"), b"example.uk.com");
+        // A bare suffix has no registrable domain: left as it is.
+        assert_eq!(bufs.apply(&d, b"co.uk"), b"co.uk");
+        assert_eq!(bufs.apply(&d, b""), b"");
+        assert!(matches!(
+            Transform::parse("tld", None),
+            Some(Ok(Transform::Tld))
+        ));
+        assert!(matches!(
+            Transform::parse("domain", Some("x")),
+            Some(Err(KwError::Invalid(_)))
+        ));
+    }
+
+    #[test]
     fn parse_errors_and_validation() {
         assert!(Transform::parse("nope", None).is_none());
         assert!(matches!(
@@ -364,7 +405,8 @@ mod tests {
         assert!(!Transform::StripWhitespace.accepts_content(b"a b"));
         assert!(!Transform::CompressWhitespace.accepts_content(b"a  b"));
         assert!(Transform::CompressWhitespace.accepts_content(b"a b"));
-        assert!(unsupported_transform("tld").is_some());
+        assert!(unsupported_transform("tld").is_none());
+        assert!(unsupported_transform("luaxform").is_some());
         assert!(unsupported_transform("to_lowercase").is_none());
     }
 }
