@@ -325,6 +325,10 @@ impl Compiler<'_> {
                 none()?;
                 self.meta.noalert = true;
             }
+            "config" => {
+                let c = crate::configkw::ConfigKw::parse(need()?)?;
+                self.meta.disable_tx_log |= c.disable_tx_log;
+            }
             "pkt_data" | "prefilter" => none()?,
             "flowbits" => {
                 if self.flow.add_flowbits(need()?)? {
@@ -713,6 +717,8 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         app: app::AppState::new(rule),
         pkt: pkt::PktState::default(),
     };
+    // A `config` rule only applies its `config` keyword.
+    c.meta.noalert = action == Some(Action::Config);
     if action.is_none() {
         c.issues.push(CompileIssue {
             kind: IssueKind::Unsupported,

@@ -95,7 +95,7 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "engine-event" | "stream-event" => {
             format!("{k} needs stream-engine events (not implemented; decode-event and app-layer-event are)")
         }
-        "config" | "transforms" => format!("{k} is not implemented"),
+        "transforms" => format!("{k} is not implemented"),
         "filemagic" | "file.magic" => format!(
             "{k}: needs libmagic's file type descriptions (no compatible pure-Rust detector)"
         ),

@@ -62,6 +62,7 @@ mod bytes;
 mod checks;
 mod classification;
 mod compile;
+mod configkw;
 mod content;
 mod decoder_events;
 mod entropy;

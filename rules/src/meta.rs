@@ -31,6 +31,8 @@ pub enum Action {
     RejectBoth,
     /// `alert`.
     Alert,
+    /// `config`: the rule's `config` keyword applies, nothing is logged.
+    Config,
 }
 
 impl Action {
@@ -44,6 +46,7 @@ impl Action {
             "rejectsrc" => Action::RejectSrc,
             "rejectdst" => Action::RejectDst,
             "rejectboth" => Action::RejectBoth,
+            "config" => Action::Config,
             _ => return None,
         })
     }
@@ -51,7 +54,7 @@ impl Action {
     /// Suricata's default `action-order`: pass, drop, reject, alert.
     pub fn order(self) -> u8 {
         match self {
-            Action::Pass => 0,
+            Action::Pass | Action::Config => 0,
             Action::Drop => 1,
             Action::Reject | Action::RejectSrc | Action::RejectDst | Action::RejectBoth => 2,
             Action::Alert => 3,
@@ -68,6 +71,7 @@ impl Action {
             Action::RejectDst => "rejectdst",
             Action::RejectBoth => "rejectboth",
             Action::Alert => "alert",
+            Action::Config => "config",
         }
     }
 }
@@ -122,6 +126,10 @@ pub struct RuleMeta {
     /// writes its files to disk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filestore: Option<FileStore>,
+    /// `config:logging disable, type tx, scope tx`: the engine does not
+    /// log the transaction the rule matched.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disable_tx_log: bool,
 }
 
 impl RuleMeta {
@@ -144,6 +152,7 @@ impl RuleMeta {
             threshold: None,
             detection_filter: None,
             filestore: None,
+            disable_tx_log: false,
         }
     }
 }

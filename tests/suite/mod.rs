@@ -1,6 +1,7 @@
 mod applayer_e2e;
 mod bad_input;
 mod common;
+mod config_kw;
 mod demo;
 mod evidence;
 mod filestore;

@@ -65,6 +65,8 @@ pub struct AppFlow {
     pub inspected: std::collections::HashMap<u64, [u64; 2]>,
     /// Detection per direction (the second direction is still probed).
     pub dirs: DirProtos,
+    /// Transactions `config` rules took out of the logs.
+    pub log_control: super::logcontrol::LogControl,
 }
 
 /// Bytes of one direction probed before giving up on detection.

@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod batch;
+pub mod logcontrol;
 pub mod protodetect;
 pub mod worker;
 pub mod writer;

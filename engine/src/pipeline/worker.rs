@@ -1266,6 +1266,7 @@ fn inspect_txs(
         state,
         alerted,
         inspected,
+        log_control,
         ..
     } = app;
     let side = usize::from(!view.flow.to_server);
@@ -1298,6 +1299,9 @@ fn inspect_txs(
         seen[side] = progress;
         rules.match_tx(view, &tx, vars, scratch, hits);
         stores.extend(filestores(rules, hits).map(|fs| (id, fs)));
+        if disables_logging(rules, hits) {
+            log_control.disable(&tx);
+        }
         let side = tx.alert_side(view.flow.to_server);
         hits.retain(|r| alerted.insert((id, *r, side)));
         if hits.is_empty() {
@@ -1328,6 +1332,13 @@ fn filestores<'a>(
 ) -> impl Iterator<Item = sigil_rules::FileStore> + 'a {
     hits.iter()
         .filter_map(|&r| rules.get_meta(r).and_then(|m| m.filestore))
+}
+
+/// Whether a matched rule of `hits` says `config:logging disable, type
+/// tx, scope tx`.
+fn disables_logging(rules: &RuleSet, hits: &[RuleId]) -> bool {
+    hits.iter()
+        .any(|&r| rules.get_meta(r).is_some_and(|m| m.disable_tx_log))
 }
 
 /// Detection that still has to see finished transactions before they go.
@@ -1386,6 +1397,9 @@ fn log_txs(
             let tv = tx.view(ts);
             l.rules.match_tx(&view, &tv, l.vars, l.scratch, l.hits);
             stores.extend(filestores(l.rules, l.hits).map(|fs| (i, fs)));
+            if disables_logging(l.rules, l.hits) {
+                app.log_control.disable(&tv);
+            }
             let id = sigil_rules::TxView::tx_id(&tv);
             l.hits
                 .retain(|r| app.alerted.insert((id, *r, view.flow.to_server)));
@@ -1418,7 +1432,11 @@ fn log_txs(
     if !outputs.eve {
         return out;
     }
-    let records = finished.iter().flat_map(|t| t.records());
+    let logged: Vec<&super::app::OwnedTx> = finished
+        .iter()
+        .filter(|t| app.log_control.logs(t))
+        .collect();
+    let records = logged.into_iter().flat_map(|t| t.records());
     for (n, (event_type, tx_id, to_server, body)) in records.enumerate() {
         let (src, dst) = if to_server {
             (fmeta.client, fmeta.server)

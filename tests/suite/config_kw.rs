@@ -1,0 +1,114 @@
+//! The `config` action and keyword through the binary: a rule that says
+//! `config:logging disable, type tx, scope tx` keeps the DNS query it
+//! matched, and the answer to it, out of the `dns` records (as Suricata
+//! does on the same exchange: cond-log-dns-dig), while other queries are
+//! still logged; an `alert` rule with the keyword still alerts.
+
+use serde_json::Value;
+
+use super::common::*;
+
+/// A DNS message for `name` (query, or answer with one A record).
+fn dns(id: u16, name: &str, answer: bool) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(if answer { &[0x81, 0x80] } else { &[0x01, 0x00] });
+    m.extend_from_slice(&[0, 1, 0, u8::from(answer), 0, 0, 0, 0]);
+    for label in name.split('.') {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.extend_from_slice(&[0, 0, 1, 0, 1]);
+    if answer {
+        m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+    }
+    m
+}
+
+fn exchange(sport: u16, id: u16, name: &str) -> Vec<Vec<u8>> {
+    vec![
+        pkt::eth_ipv4_udp(CLIENT, SERVER, sport, 53, &dns(id, name, false)),
+        pkt::eth_ipv4_udp(SERVER, CLIENT, 53, sport, &dns(id, name, true)),
+    ]
+}
+
+fn run(label: &str, rules: &str) -> Vec<Value> {
+    let dir = std::env::temp_dir().join(format!("sigil-config-kw-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut frames = exchange(40001, 0x1111, "www.quiet.example");
+    frames.extend(exchange(40002, 0x2222, "www.loud.example"));
+    let (pcap, rule_file, out) = (dir.join("in.pcap"), dir.join("r.rules"), dir.join("out"));
+    write_pcap(&pcap, &frames, 1000);
+    std::fs::write(&rule_file, rules).expect("rules");
+    sigil_ok(&[
+        "run",
+        "-q",
+        "-k",
+        "none",
+        "-r",
+        s(&pcap),
+        "-S",
+        s(&rule_file),
+        "-l",
+        s(&out),
+    ]);
+    let ev = eve(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    ev
+}
+
+/// (type, rrname) of the `dns` records.
+fn dns_records(ev: &[Value]) -> Vec<(String, String)> {
+    ev.iter()
+        .filter(|e| e["event_type"] == "dns")
+        .map(|e| {
+            (
+                e["dns"]["type"].as_str().unwrap_or("").to_string(),
+                e["dns"]["queries"][0]["rrname"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn config_rule_takes_query_and_answer_out_of_the_logs() {
+    let ev = run(
+        "config",
+        "config dns any any -> any any (dns.query; content:\"quiet\"; config: logging disable, type tx, scope tx; sid:1;)\n",
+    );
+    let loud = "www.loud.example".to_string();
+    assert_eq!(
+        dns_records(&ev),
+        [
+            ("request".to_string(), loud.clone()),
+            ("response".to_string(), loud)
+        ]
+    );
+    assert!(
+        !ev.iter().any(|e| e["event_type"] == "alert"),
+        "config rules do not alert"
+    );
+}
+
+#[test]
+fn alert_rule_with_config_still_alerts() {
+    let ev = run(
+        "alert",
+        "alert dns any any -> any any (dns.query; content:\"quiet\"; config: logging disable, type tx, scope tx; sid:2;)\n",
+    );
+    let alerts: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .filter_map(|e| e["alert"]["signature_id"].as_u64())
+        .collect();
+    assert_eq!(alerts, [2]);
+    assert_eq!(
+        dns_records(&ev).len(),
+        2,
+        "only the loud exchange is logged"
+    );
+}
