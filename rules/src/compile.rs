@@ -325,6 +325,10 @@ impl Compiler<'_> {
                 none()?;
                 self.meta.noalert = true;
             }
+            "bypass" => {
+                none()?;
+                self.meta.bypass = true;
+            }
             "config" => {
                 let c = crate::configkw::ConfigKw::parse(need()?)?;
                 self.meta.disable_tx_log |= c.disable_tx_log;

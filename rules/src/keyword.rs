@@ -91,7 +91,6 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "dataset" | "datarep" | "iprep" => "datasets and reputation are not implemented".into(),
         "lua" | "luajit" => "lua scripts are not supported".into(),
         "replace" => "payload replacement (IPS) is not supported".into(),
-        "bypass" => "flow bypass is not supported".into(),
         "engine-event" | "stream-event" => {
             format!("{k} needs stream-engine events (not implemented; decode-event and app-layer-event are)")
         }

@@ -130,6 +130,10 @@ pub struct RuleMeta {
     /// log the transaction the rule matched.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disable_tx_log: bool,
+    /// `bypass`: once the rule matched, the rest of the flow is not
+    /// inspected (Suricata's local bypass).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bypass: bool,
 }
 
 impl RuleMeta {
@@ -153,6 +157,7 @@ impl RuleMeta {
             detection_filter: None,
             filestore: None,
             disable_tx_log: false,
+            bypass: false,
         }
     }
 }

@@ -1,10 +1,10 @@
 mod applayer_e2e;
 mod bad_input;
 mod common;
-mod config_kw;
 mod demo;
 mod evidence;
 mod filestore;
+mod flow_control;
 mod live;
 mod pipeline;
 mod protodetect;

@@ -43,8 +43,10 @@ pub struct FlowRecord<'a> {
     pub start: Ts,
     /// Time of the last packet.
     pub end: Ts,
-    /// `new`, `established` or `closed`.
+    /// `new`, `established`, `closed` or `bypassed`.
     pub state: &'a str,
+    /// A `bypass` rule matched: logged as Suricata's local bypass.
+    pub bypassed: bool,
     /// `timeout`, `forced` or `shutdown`.
     pub reason: &'a str,
     /// Whether any alert was raised on the flow.
@@ -74,12 +76,25 @@ struct FlowBody<'a> {
     pkts_toclient: u64,
     bytes_toserver: u64,
     bytes_toclient: u64,
+    /// What a capture-level bypass skipped: nothing for a local bypass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bypassed: Option<BypassedBody>,
     start: String,
     end: String,
     age: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bypass: Option<&'static str>,
     state: &'a str,
     reason: &'a str,
     alerted: bool,
+}
+
+#[derive(Serialize, Default)]
+struct BypassedBody {
+    pkts_toserver: u64,
+    pkts_toclient: u64,
+    bytes_toserver: u64,
+    bytes_toclient: u64,
 }
 
 #[derive(Serialize)]
@@ -190,9 +205,11 @@ pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
             pkts_toclient: r.pkts_toclient,
             bytes_toserver: r.bytes_toserver,
             bytes_toclient: r.bytes_toclient,
+            bypassed: r.bypassed.then(BypassedBody::default),
             start: time::eve(r.start),
             end: time::eve(r.end),
             age: r.end.secs - r.start.secs,
+            bypass: r.bypassed.then_some("local"),
             state: r.state,
             reason: r.reason,
             alerted: r.alerted,
@@ -230,6 +247,7 @@ mod tests {
             start: Ts::new(1_255_711_456, 83_524_000),
             end: Ts::new(1_255_711_456, 185_868_000),
             state: "closed",
+            bypassed: false,
             reason: "shutdown",
             alerted: true,
             tcp: Some(TcpRecord {
@@ -300,6 +318,7 @@ mod tests {
             start: Ts::new(0, 0),
             end: Ts::new(0, 0),
             state: "established",
+            bypassed: false,
             reason: "shutdown",
             alerted: false,
             tcp: None,

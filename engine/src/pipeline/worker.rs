@@ -69,6 +69,9 @@ pub struct FlowFlags {
     pub alerted: bool,
     /// A `pass` rule matched a TCP packet of the flow: no more inspection.
     pub passed: bool,
+    /// A `bypass` rule matched: no more inspection or parsing, whatever
+    /// the protocol (Suricata's local bypass; the flow ends `bypassed`).
+    pub bypassed: bool,
 }
 
 /// Counters of one worker, summed by the writer at the end.
@@ -387,7 +390,7 @@ impl Worker {
         // Detection finished on an earlier packet (TCP data is detected on
         // the peer's packet): this packet carries the news.
         let mut proto_detected = flow.data.app.dirs.take_detected(dir);
-        if !bad_csum || udp {
+        if (!bad_csum || udp) && !flow.data.flags.bypassed {
             feed_packet(
                 &mut flow.data,
                 flow.key,
@@ -874,6 +877,7 @@ impl Worker {
             self.buf.clear();
             let tcp_state = f.tcp_state.map(tcp_state_name);
             let state = match f.tcp_state {
+                _ if f.data.flags.bypassed => "bypassed",
                 Some(TcpState::Closed) => "closed",
                 _ if f.is_established() => "established",
                 _ => "new",
@@ -896,6 +900,7 @@ impl Worker {
                 start: f.first_ts,
                 end: f.last_ts,
                 state,
+                bypassed: f.data.flags.bypassed,
                 reason: f.end_reason.unwrap_or(EndReason::Shutdown).as_str(),
                 alerted: f.data.flags.alerted,
                 traffic: self
@@ -963,6 +968,10 @@ impl AlertSink<'_> {
     ) -> bool {
         for &id in hits {
             let m = self.rules.meta(id);
+            if m.bypass {
+                fs.bypassed = true;
+                fs.passed = true;
+            }
             if m.action == Action::Pass {
                 // Suricata: a pass rule ends inspection of the packet, and
                 // of the rest of the flow when it is TCP.

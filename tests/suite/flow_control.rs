@@ -1,8 +1,10 @@
-//! The `config` action and keyword through the binary: a rule that says
-//! `config:logging disable, type tx, scope tx` keeps the DNS query it
-//! matched, and the answer to it, out of the `dns` records (as Suricata
-//! does on the same exchange: cond-log-dns-dig), while other queries are
-//! still logged; an `alert` rule with the keyword still alerts.
+//! Rules that steer what happens to a flow, through the binary:
+//! - `config:logging disable, type tx, scope tx` keeps the DNS query it
+//!   matched, and the answer to it, out of the `dns` records (as Suricata
+//!   does on the same exchange: cond-log-dns-dig), while other queries
+//!   are still logged; an `alert` rule with the keyword still alerts;
+//! - `bypass` stops inspection of the rest of the flow, which ends
+//!   `bypassed` (Suricata's local bypass: detect-bypass-udp).
 
 use serde_json::Value;
 
@@ -33,7 +35,8 @@ fn exchange(sport: u16, id: u16, name: &str) -> Vec<Vec<u8>> {
 }
 
 fn run(label: &str, rules: &str) -> Vec<Value> {
-    let dir = std::env::temp_dir().join(format!("sigil-config-kw-{label}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("sigil-flow-control-{label}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut frames = exchange(40001, 0x1111, "www.quiet.example");
@@ -110,5 +113,61 @@ fn alert_rule_with_config_still_alerts() {
         dns_records(&ev).len(),
         2,
         "only the loud exchange is logged"
+    );
+}
+
+#[test]
+fn bypass_stops_inspecting_the_flow() {
+    let dir =
+        std::env::temp_dir().join(format!("sigil-flow-control-bypass-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let frames: Vec<Vec<u8>> = [&b"hello"[..], b"BYPASS now", b"hello again"]
+        .iter()
+        .map(|p| pkt::eth_ipv4_udp(CLIENT, SERVER, 4500, 4500, p))
+        .collect();
+    let (pcap, rules, out) = (dir.join("in.pcap"), dir.join("r.rules"), dir.join("out"));
+    write_pcap(&pcap, &frames, 1000);
+    std::fs::write(
+        &rules,
+        "alert udp any any -> any any (content:\"BYPASS\"; bypass; sid:1;)\n\
+         alert udp any any -> any any (content:\"hello\"; sid:2;)\n",
+    )
+    .expect("rules");
+    sigil_ok(&[
+        "run",
+        "-q",
+        "-k",
+        "none",
+        "-r",
+        s(&pcap),
+        "-S",
+        s(&rules),
+        "-l",
+        s(&out),
+    ]);
+    let ev = eve(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    let alerts: Vec<(u64, u64)> = ev
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| {
+            (
+                e["pcap_cnt"].as_u64().unwrap_or(0),
+                e["alert"]["signature_id"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // The bypassing packet still alerts; the third is no longer looked at.
+    assert_eq!(alerts, [(1, 2), (2, 1)]);
+    let flow = ev
+        .iter()
+        .find(|e| e["event_type"] == "flow")
+        .expect("flow record");
+    assert_eq!(flow["flow"]["state"], "bypassed");
+    assert_eq!(flow["flow"]["bypass"], "local");
+    assert_eq!(
+        flow["flow"]["pkts_toserver"], 3,
+        "bypassed packets still count"
     );
 }
