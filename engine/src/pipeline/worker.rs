@@ -24,7 +24,9 @@ use crate::output::eve::{encode_alert, AlertInfo};
 use crate::output::fastlog;
 use crate::output::flowlog::{encode_flow, FlowRecord, TcpRecord};
 use crate::output::{EventCtx, FlowMeta};
-use crate::stream::{Segment, StreamConfig, StreamMemcap, StreamStats, TcpSession};
+use crate::stream::{
+    Segment, StreamConfig, StreamEventCounts, StreamEvents, StreamMemcap, StreamStats, TcpSession,
+};
 
 /// Per-flow transaction bookkeeping entries kept before pruning.
 const TX_BOOKKEEPING_MAX: usize = 1024;
@@ -88,6 +90,9 @@ pub struct WorkerStats {
     /// Reassembly counters of the flows that ended.
     #[serde(skip)]
     pub stream: StreamStats,
+    /// Packets that raised each stream event.
+    #[serde(skip)]
+    pub stream_events: StreamEventCounts,
     /// Defragmentation counters.
     #[serde(skip)]
     pub defrag: crate::defrag::DefragStats,
@@ -302,6 +307,7 @@ impl Worker {
             self.stats.invalid_checksum += 1;
         }
         // Reassembly first: the packet's ACK may release the peer's data.
+        let mut stream_events = StreamEvents::default();
         if let (Some(decode::Transport::Tcp(t)), Some(cfg), false) =
             (d.transport, self.stream.cfg, bad_csum)
         {
@@ -310,7 +316,9 @@ impl Worker {
                 .data
                 .tcp
                 .get_or_insert_with(|| Box::new(TcpSession::new(&cfg, memcap)));
-            sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload));
+            stream_events =
+                sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload, raw.ts.secs));
+            self.stats.stream_events.record(stream_events);
             set_stream_info(&mut info, sess);
         }
         // Application layer: IDS mode parses a direction's bytes once the
@@ -393,7 +401,8 @@ impl Worker {
             return;
         };
         view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
-        for name in &self.frag_events {
+        let stream_names = stream_events.iter().map(|e| e.name());
+        for name in self.frag_events.iter().copied().chain(stream_names) {
             if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
                 view.events.insert(ev);
             }
@@ -671,6 +680,9 @@ impl Worker {
             // Only reassembling sessions get here: stream_active is true.
             set_stream_info(&mut info, &sess);
             info.from_stream = true;
+            // Protocol-specific rules (`alert http … content:…`) match the
+            // raw stream of their protocol's flows at flow end too.
+            info.app_proto = f.data.app.proto();
             let ctx = flow_end_ctx(f, dir, vlan.as_slice());
             // Alerts at flow end sort right before the flow's record.
             let mut sink = AlertSink {

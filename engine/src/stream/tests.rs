@@ -97,6 +97,7 @@ fn seg(seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Segment<'_> {
         ack,
         flags,
         payload,
+        meta: None,
     }
 }
 
