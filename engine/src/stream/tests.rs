@@ -165,6 +165,21 @@ fn out_of_order_reverse() {
 }
 
 #[test]
+fn regions_count_data_far_beyond_a_hole() {
+    // Out of order by a few bytes: one region, as Suricata reports.
+    let mut h = H::new(cfg_with(|c| c.depth = 0), 1, 2);
+    h.c(10, b"later");
+    h.c(0, b"0123456789");
+    assert_eq!(h.s.to_server().max_regions(), 1);
+    // 300 KiB beyond the contiguous end: a second region, then a third.
+    h.c(300 * 1024, b"far");
+    assert_eq!(h.s.to_server().max_regions(), 2);
+    h.c(700 * 1024, b"farther");
+    assert_eq!(h.s.to_server().max_regions(), 3);
+    assert_eq!(h.s.to_client().max_regions(), 1);
+}
+
+#[test]
 fn out_of_order_interleaved() {
     let mut h = H::default();
     let text: Vec<u8> = (0..100u8).collect();
