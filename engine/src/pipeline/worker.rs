@@ -1097,6 +1097,12 @@ fn feed_packet(
     if let Some(sess) = fs.tcp.as_deref().filter(|s| s.is_reassembling()) {
         let feed = if inline { dir } else { reverse(dir) };
         feed_app(&mut fs.app, sess, feed, inline, ts, ports, cfg);
+        // One-sided capture: this direction's data is acknowledged as it
+        // arrives, so the parser takes it now, before raw inspection
+        // consumes it.
+        if !inline && sess.direction(dir).acks_itself() && !fs.app.swap_pending {
+            feed_app(&mut fs.app, sess, dir, false, ts, ports, cfg);
+        }
     } else if udp {
         fs.app.input(dir, payload, ts, false, ports, cfg);
     }

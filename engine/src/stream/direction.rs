@@ -196,6 +196,13 @@ impl StreamDirection {
         (lo, self.store.head_from(lo, self.store.head_end()))
     }
 
+    /// True while this direction's data counts as acknowledged on arrival
+    /// (`async_oneside` and the peer never seen): nothing else will release
+    /// it, so its consumers take it on the packet that carries it.
+    pub fn acks_itself(&self) -> bool {
+        self.cfg.async_oneside && !self.peer_seen && !self.flushed
+    }
+
     /// End of the acknowledged contiguous bytes.
     fn acked_end(&self) -> u64 {
         let end = self.store.head_end();

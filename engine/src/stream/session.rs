@@ -178,9 +178,12 @@ impl TcpSession {
                 self.events.extend(ev);
                 return ev;
             }
+            // A SYN/ACK first (its SYN missed) is picked up mid-stream, and
+            // so with `async_oneside` too, as Suricata does: a capture of
+            // the server's side alone starts that way.
             self.state = if syn && !ack {
                 SessionState::Tracking
-            } else if self.cfg.midstream {
+            } else if self.cfg.midstream || (syn && self.cfg.async_oneside) {
                 SessionState::Midstream
             } else {
                 SessionState::Ignored

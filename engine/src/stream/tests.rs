@@ -700,6 +700,21 @@ fn async_oneside_counts_data_as_acked_until_peer_speaks() {
 }
 
 #[test]
+fn async_oneside_picks_up_a_server_side_capture_at_its_synack() {
+    let memcap = StreamMemcap::new(0);
+    for oneside in [false, true] {
+        let cfg = cfg_with(|c| c.async_oneside = oneside);
+        let mut s = TcpSession::new(&cfg, &memcap);
+        s.handle_segment(ToClient, &seg(500, 100, SYN | ACK, b""));
+        s.handle_segment(ToClient, &seg(501, 100, ACK, b"HTTP/1.1 200 OK\r\n"));
+        let d = s.to_client();
+        assert_eq!(d.acks_itself(), oneside);
+        let want: &[u8] = if oneside { b"HTTP/1.1 200 OK\r\n" } else { b"" };
+        assert_eq!(d.acked_data(), want, "async_oneside {oneside}");
+    }
+}
+
+#[test]
 fn old_retransmission_before_retained_data() {
     let mut h = H::new(cfg_with(|c| c.inspect_window = 0), 1, 2);
     let data = vec![3u8; 5000];
