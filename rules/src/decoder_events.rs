@@ -144,7 +144,7 @@ const EVENTS: &[(&str, bool)] = &[
     // raised by the session tracker and reassembly in the engine's stream module.
     ("stream.3whs_ack_data_inject", false),
     ("stream.3whs_ack_in_wrong_dir", true),
-    ("stream.3whs_async_wrong_seq", false),
+    ("stream.3whs_async_wrong_seq", true),
     ("stream.3whs_right_seq_wrong_ack_evasion", true),
     ("stream.3whs_syn_flood", false),
     ("stream.3whs_syn_resend_diff_seq_on_syn_recv", true),

@@ -319,8 +319,11 @@ impl Worker {
                 .data
                 .tcp
                 .get_or_insert_with(|| Box::new(TcpSession::new(&cfg, memcap)));
+            // Established before this packet, as the flow tracker counts.
+            let async_est = sess.async_established();
             stream_events =
                 sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload, raw.ts.secs));
+            info.established |= async_est;
             self.stats.stream_events.record(stream_events);
             set_stream_info(&mut info, sess);
         }

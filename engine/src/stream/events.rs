@@ -103,6 +103,9 @@ stream_events! {
     EstSynAckResendWithDiffSeq => "stream.est_synack_resend_with_diff_seq",
     /// A SYN/ACK from the client after the handshake.
     EstSynAckToServer => "stream.est_synack_toserver",
+    /// With `async_oneside`, the client's packet after its SYN (no SYN/ACK
+    /// seen) does not follow the SYN's sequence number.
+    ThreeWhsAsyncWrongSeq => "stream.3whs_async_wrong_seq",
     /// The segment ends beyond the window the receiver advertised; it is
     /// ignored by the stream engine.
     EstPacketOutOfWindow => "stream.est_packet_out_of_window",

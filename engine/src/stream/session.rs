@@ -101,6 +101,12 @@ impl TcpSession {
         self.state
     }
 
+    /// True once the session was established from the client's side alone
+    /// (`async_oneside`: SYN, then the client's ACK, no SYN/ACK seen).
+    pub fn async_established(&self) -> bool {
+        self.tracker.async_established()
+    }
+
     /// True unless the session was ignored (midstream pickup disabled).
     pub fn is_reassembling(&self) -> bool {
         self.state != SessionState::Ignored

@@ -186,6 +186,8 @@ pub(super) struct Tracker {
     timestamps: bool,
     /// Picked up mid-stream: nothing to check against.
     lenient: bool,
+    /// Established from one side only (`async_oneside`, no SYN/ACK seen).
+    async_established: bool,
 }
 
 fn idx(dir: Direction) -> usize {
@@ -204,7 +206,14 @@ impl Tracker {
             sides: [Side::default(); 2],
             timestamps: false,
             lenient: false,
+            async_established: false,
         }
+    }
+
+    /// True once a one-sided session was established by the client's ACK
+    /// (`async_oneside`): the flow counts as established, as in Suricata.
+    pub(super) fn async_established(&self) -> bool {
+        self.async_established
     }
 
     /// The flow's direction was corrected: swap the endpoints.
@@ -278,6 +287,16 @@ impl Tracker {
                     self.close(dir);
                 }
                 return ok;
+            }
+            if ack && self.async_oneside {
+                // Only the client's side is seen: its ACK after the SYN
+                // establishes the session (Suricata's async handling).
+                if self.side(dir).next_seq != Some(SeqNumber(seg.seq)) {
+                    ev.push(StreamEvent::ThreeWhsAsyncWrongSeq);
+                    return false;
+                }
+                self.phase = Phase::Established;
+                self.async_established = true;
             }
             return true;
         }

@@ -237,3 +237,20 @@ fn segments_past_the_advertised_window_are_refused() {
     let ev = s.handle_segment(ToServer, &seg(1101, 501, ACK, &big, meta(1000, None)));
     assert!(ev.is_empty(), "{ev:?}");
 }
+
+#[test]
+fn async_oneside_client_ack_establishes() {
+    for oneside in [false, true] {
+        let cfg = StreamConfig {
+            async_oneside: oneside,
+            ..StreamConfig::default()
+        };
+        let mut s = TcpSession::new(&cfg, &StreamMemcap::new(0));
+        s.handle_segment(ToServer, &seg(100, 0, SYN, b"", None));
+        let ev = s.handle_segment(ToServer, &seg(150, 900, ACK, b"", None));
+        assert_eq!(has(ev, StreamEvent::ThreeWhsAsyncWrongSeq), oneside);
+        assert!(!s.async_established());
+        s.handle_segment(ToServer, &seg(101, 900, ACK, b"", None));
+        assert_eq!(s.async_established(), oneside);
+    }
+}
