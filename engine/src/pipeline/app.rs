@@ -62,6 +62,11 @@ pub struct AppFlow {
     /// (`[to_server, to_client]`): a side is inspected again only when it
     /// moved on (see [`TxRef::progress`]).
     pub inspected: std::collections::HashMap<u64, [u64; 2]>,
+    /// Finished (and logged) transactions that detection has not yet seen
+    /// from one side, with that side (`true`: to server). Suricata inspects
+    /// a side of a transaction on a packet travelling that way, so the
+    /// last look waits for the next such packet (or flow end).
+    pub awaiting: Vec<(OwnedTx, bool)>,
 }
 
 /// Bytes of one direction probed before giving up on detection.
