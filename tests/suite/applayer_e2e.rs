@@ -768,3 +768,40 @@ fn live_dns_in_a_namespace_matches_suricata() {
     compare_alerts(&pcaps[0], &alerts_of(&reference), &alerts_of(&events));
     compare_records(&reference, &events);
 }
+
+/// A DNS transaction is one message, inspected only from its own direction
+/// (Suricata's unidirectional transactions): a `flow:to_server` rule fires
+/// on the 8 opcode-0 queries and never on their responses, while the same
+/// rule without a direction fires on all 16 messages — as Suricata 7.0.10
+/// does on this capture.
+#[test]
+fn dns_transactions_are_inspected_from_their_own_direction_only() {
+    let dir = TempDir::new("dns-unidir").unwrap();
+    let rules = dir.join("r.rules");
+    std::fs::write(
+        &rules,
+        "alert dns any any -> any any (msg:\"to_server dns\"; flow:to_server; dns.opcode:0; sid:1;)\n\
+         alert dns any any -> any any (msg:\"any dns\"; dns.opcode:0; sid:2;)\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    run_ok(
+        &root().join("fixtures/dns.pcap"),
+        &rules,
+        &out,
+        &["-k", "none"],
+    );
+    let events = eve(&out);
+    let count = |sid: u64| {
+        events
+            .iter()
+            .filter(|e| e["event_type"] == "alert" && e["alert"]["signature_id"] == sid)
+            .count()
+    };
+    assert_eq!(count(1), 8);
+    assert_eq!(count(2), 16);
+    for e in events.iter().filter(|e| e["alert"]["signature_id"] == 1) {
+        assert_eq!(e["direction"], "to_server", "{e}");
+        assert!(e["pcap_cnt"].as_u64().is_some(), "on a packet: {e}");
+    }
+}

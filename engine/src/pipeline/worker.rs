@@ -1342,6 +1342,9 @@ fn inspect_txs(
     // `filestore` rules that matched: applied once the views are gone.
     let mut stores = Vec::new();
     for tx in live {
+        if !tx.inspected_from(view.flow.to_server) {
+            continue;
+        }
         let id = sigil_rules::TxView::tx_id(&tx);
         let progress = tx.progress(view.flow.to_server) + 1;
         let seen = inspected.entry(id).or_insert([0, 0]);
@@ -1571,7 +1574,21 @@ fn log_txs(
         Vec::new()
     };
     if let Some(side) = look_side {
-        app.awaiting.extend(finished.into_iter().map(|t| (t, side)));
+        // A side already inspected at its final progress (a UDP DNS query,
+        // seen on its own packet) has nothing left to show that side's
+        // rules: no need to keep the transaction for it.
+        let idx = usize::from(!side);
+        let inspected = &app.inspected;
+        let pending = finished.into_iter().filter(|t| {
+            let tv = t.view(ts);
+            if !tv.inspected_from(side) {
+                return false;
+            }
+            let progress = tv.progress(side) + 1;
+            let id = sigil_rules::TxView::tx_id(&tv);
+            inspected.get(&id).and_then(|s| s.get(idx)) != Some(&progress)
+        });
+        app.awaiting.extend(pending.map(|t| (t, side)));
     }
     if !outputs.eve {
         return out;
