@@ -15,8 +15,15 @@
 # pass, peak RSS, cores kept busy ((user + sys) / wall), alerts and parity
 # (shared/bench/parity.py).
 #
+# When `suricata` is installed (or --suricata PATH names one), Suricata is
+# measured in the same sitting on the same files: start-up over the
+# corpus' first packet (median of 3; it refuses a capture without packets) and one pass with one worker (--runmode single,
+# -k none, every ET Open file, the variables of vars.yaml), so the ratios
+# against it are taken under the same machine load.
+#
 # Usage: scripts/bench-pipeline.sh [--threads "1 2"] [--no-build] [--no-five]
 #                                  [--keep DIR] [--extra-args "--no-evidence"]
+#                                  [--suricata PATH | --no-suricata]
 # Environment: SIGIL_SHARED (default ../shared), SIGIL_BENCH_CACHE (where
 # corpus.pcap is decompressed; default target/bench-cache),
 # SIGIL_BENCH_BUDGET (seconds, default 540): a corpus run whose estimate
@@ -31,6 +38,7 @@ threads="1 2"
 build=1
 five=1
 keep=""
+suricata=$(command -v suricata || true)
 extra=""
 budget=${SIGIL_BENCH_BUDGET:-540}
 while [ $# -gt 0 ]; do
@@ -40,7 +48,9 @@ while [ $# -gt 0 ]; do
     --no-five) five=0; shift ;;
     --keep) keep=$2; shift 2 ;;
     --extra-args) extra=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --suricata) suricata=$2; shift 2 ;;
+    --no-suricata) suricata=; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench-pipeline: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -74,6 +84,11 @@ if [ ! -f "$corpus" ] || [ "$(stat -c %s "$corpus")" != "$corpus_bytes" ]; then
 fi
 # A capture with only its 24-byte global header: load, compile, start, stop.
 head -c 24 "$corpus" >"$empty"
+# Suricata will not start on a capture without packets: the header and the
+# first packet record (16-byte record header + captured length) instead.
+first=$(od -An -t u4 -j 32 -N 4 "$corpus" | tr -d ' ')
+one=$cache/one.pcap
+head -c $((24 + 16 + first)) "$corpus" >"$one"
 
 if [ "$build" = 1 ]; then
   cargo build --release --quiet
@@ -191,6 +206,30 @@ for n in $threads; do
   npass[$n]=$(sub "$wall" "${nstart[$n]}")
   echo "threads=$n: detect ${dwall[$n]}s, decode-only ${nwall[$n]}s" >&2
 done
+# Suricata on the same files in the same sitting (one worker).
+if [ -n "$suricata" ]; then
+  cat "$rules"/*.rules >"$work/et-open.rules"
+  # vars.yaml's address and port groups as --set overrides.
+  mapfile -t suri_sets < <(awk '
+    /^  address-groups:/ { g = "address-groups"; next }
+    /^  port-groups:/ { g = "port-groups"; next }
+    /^  [^ ]/ { g = "" }
+    g != "" && /^    [A-Z0-9_]+: *"/ {
+      name = $1; sub(/:$/, "", name)
+      val = $0; sub(/^[^"]*"/, "", val); sub(/".*$/, "", val)
+      print "--set"; print "vars." g "." name "=" val
+    }' "$vars")
+  suri_common=(-S "$work/et-open.rules" -k none --runmode single ${suri_sets[@]+"${suri_sets[@]}"})
+  # Suricata wants its log folder to exist (measure empties it first).
+  in_out=(sh -c 'mkdir -p "$1" && shift && exec "$@"' sh "$work/out")
+  median3 "suri-start" "${in_out[@]}" "$suricata" -r "$one" "${suri_common[@]}" -l "$work/out"
+  sstart=$wall
+  measure "suri-detect" "${in_out[@]}" "$suricata" -r "$corpus" "${suri_common[@]}" -l "$work/out"
+  swall=$wall srss=$rss scpu=$cpu
+  spass=$(sub "$wall" "$sstart")
+  salerts=$(alerts_of "$work/suri-detect")
+  echo "suricata: start-up ${sstart}s, detect ${swall}s" >&2
+fi
 # The five-pass runs come last: they are the first to go when the budget
 # is short (a slow pass makes start-up negligible anyway).
 if [ "$five" = 1 ]; then
@@ -220,8 +259,14 @@ for n in $threads; do
   fi
   summary+=("$line")
 done
+if [ -n "${swall:-}" ]; then
+  rows+=("suricata $("$suricata" -V 2>/dev/null | awk '{print $5}')|1|$sstart|$swall|$spass|$(kpkt "$spass")|$(mbit "$spass")|$srss|$scpu|$salerts|-|-")
+fi
+if [ -n "${dwall[1]:-}" ] && [ -n "${swall:-}" ]; then
+  summary+=("vs Suricata here, same sitting (1 worker): start-up $(div "${start[1]}" "$sstart")x of ${sstart}s; pass $(div "${dpass[1]}" "$spass")x of ${spass}s (Sigil $(div "$spass" "${dpass[1]}")x Suricata's speed); peak RSS $(div "${drss[1]}" "$srss")x of ${srss} MB; alerts ${dalerts[1]} vs ${salerts}")
+fi
 if [ -n "${dwall[1]:-}" ]; then
-  summary+=("vs Suricata (1 worker): start-up $(div "${start[1]}" $suri_load)x of ${suri_load}s Hyperscan load+compile ($(div "${start[1]}" $suri_load_ac)x of ${suri_load_ac}s with AC); pass $(div "${dpass[1]}" $suri_pass)x of ${suri_pass}s; peak RSS $(div "${drss[1]}" $suri_rss_mb)x of ${suri_rss_mb} MB; alerts $(div "${dalerts[1]}" $suri_alerts)x of ${suri_alerts}")
+  summary+=("vs Suricata README figures (1 worker): start-up $(div "${start[1]}" $suri_load)x of ${suri_load}s Hyperscan load+compile ($(div "${start[1]}" $suri_load_ac)x of ${suri_load_ac}s with AC); pass $(div "${dpass[1]}" $suri_pass)x of ${suri_pass}s; peak RSS $(div "${drss[1]}" $suri_rss_mb)x of ${suri_rss_mb} MB; alerts $(div "${dalerts[1]}" $suri_alerts)x of ${suri_alerts}")
 fi
 
 echo "sigil $("$sigil" --version | awk '{print $2}') @ $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'); rules loaded $rules_loaded of $rules_total; corpus $corpus_packets packets, $corpus_bytes bytes; $(nproc) cores; ${SECONDS}s"

@@ -15,11 +15,11 @@ use crate::execute::{execute, Request, Rules};
 use crate::ruleload;
 use sigil_engine::evidence::{CaseLog, StartInfo, CASE_LOG_NAME};
 
-/// Logs every rule that was not loaded, and why.
-/// Starts OUTDIR/case.log: the command, the version, every input and rule
-/// file with its sha256. An OUTDIR that already holds a case is refused:
-/// evidence is never overwritten.
-fn open_case(args: &RunArgs, rules: &Rules) -> Result<CaseLog> {
+/// Creates OUTDIR/case.log and describes its `start` line: the command,
+/// the version, every input and rule file (hashed by the caller, on a
+/// thread of its own while the run reads the same files). An OUTDIR that
+/// already holds a case is refused: evidence is never overwritten.
+fn open_case(args: &RunArgs, rules: &Rules) -> Result<(CaseLog, StartInfo)> {
     std::fs::create_dir_all(&args.log_dir)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.log_dir.display()))?;
     if args.log_dir.join(CASE_LOG_NAME).exists() {
@@ -28,8 +28,10 @@ fn open_case(args: &RunArgs, rules: &Rules) -> Result<CaseLog> {
             args.log_dir.display()
         );
     }
-    let mut case = CaseLog::create(&args.log_dir)?;
+    let case = CaseLog::create(&args.log_dir)?;
     let mut extra = serde_json::Map::new();
+    // The line is written when the hashes are ready; this is when the run began.
+    extra.insert("started".into(), sigil_engine::evidence::now_utc().into());
     if let Some(i) = &args.interface {
         extra.insert("interface".into(), i.clone().into());
         if let Some(b) = &args.bpf {
@@ -49,15 +51,15 @@ fn open_case(args: &RunArgs, rules: &Rules) -> Result<CaseLog> {
         }
         Rules::None => Vec::new(),
     };
-    case.start(&StartInfo {
+    let info = StartInfo {
         argv: std::env::args().collect(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: args.read.clone(),
         rules: rule_paths,
         config: args.load.config.clone(),
         extra,
-    })?;
-    Ok(case)
+    };
+    Ok((case, info))
 }
 
 /// Records every output with its hash and ends the case log.
@@ -78,6 +80,20 @@ fn close_case(
         if let Some(sig) = &m.signature {
             case.output(sig)?;
         }
+        // The recorder hashed every byte of each evidence file as it wrote
+        // it, and the manifest (logged just above) lists those hashes: use
+        // them instead of reading thousands of files back (a second of
+        // open() calls on the benchmark corpus). A pcap the manifest does
+        // not list is hashed from disk.
+        let listed: std::collections::HashMap<String, String> =
+            sigil_engine::evidence::read_manifest(&m.path)
+                .map(|(man, _)| {
+                    man.entries
+                        .into_iter()
+                        .map(|e| (e.file, e.sha256))
+                        .collect()
+                })
+                .unwrap_or_default();
         if let Ok(dir) = std::fs::read_dir(sigil_engine::evidence::evidence_dir(&args.log_dir)) {
             let mut files: Vec<_> = dir
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -85,7 +101,16 @@ fn close_case(
                 .collect();
             files.sort();
             for f in files {
-                case.output(&f)?;
+                let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+                let known = name.and_then(|n| listed.get(&n));
+                match (known, std::fs::metadata(&f)) {
+                    (Some(sha256), Ok(meta)) => {
+                        case.output_hashed(&f, meta.len(), sha256)?;
+                    }
+                    _ => {
+                        case.output(&f)?;
+                    }
+                }
             }
         }
     }
@@ -165,7 +190,15 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<ExitCode> {
     if args.interface.is_none() {
         drop(sigil_engine::capture::OfflineSource::open(&args.read)?);
     }
-    let mut case = open_case(&args, &rules)?;
+    let (mut case, start_info) = open_case(&args, &rules)?;
+    // Inputs are hashed beside the run (the files are only read), and the
+    // `start` line is written before anything else the case records.
+    let hasher = {
+        let info = start_info.clone();
+        std::thread::Builder::new()
+            .name("sigil-hash".into())
+            .spawn(move || info.hash_files())?
+    };
     let req = Request {
         inputs: args.read.clone(),
         rules: rules.clone(),
@@ -186,10 +219,15 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<ExitCode> {
             c
         }),
     };
-    let out = match execute(&cfg, &req, |report| {
+    let result = execute(&cfg, &req, |report| {
         log_report(report);
         Ok(())
-    }) {
+    });
+    let hashes = hasher
+        .join()
+        .map_err(|_| anyhow::anyhow!("input hashing thread failed"))?;
+    case.start_hashed(&start_info, hashes)?;
+    let out = match result {
         Ok(o) => o,
         Err(e) => {
             // The case log records the failure too, then the error is reported.

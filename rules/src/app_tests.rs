@@ -759,50 +759,6 @@ alert http any any -> any any (http.uri; content:"/index"; http.host; content:"e
 }
 
 #[test]
-fn one_direction_transactions_are_inspected_from_their_side_only() {
-    // A DNS query as Suricata 7+ keeps it: a transaction of the request
-    // direction, never inspected from the response side, even by
-    // side-less keywords.
-    struct Query;
-    impl TxView for Query {
-        fn app_proto(&self) -> AppProto {
-            AppProto::Dns
-        }
-        fn tx_id(&self) -> u64 {
-            0
-        }
-        fn buffer<'a>(&'a self, b: Buffer, to_server: bool, out: &mut Vec<&'a [u8]>) {
-            if b == Buffer::DnsQuery && to_server {
-                out.push(b"example.com");
-            }
-        }
-        fn side_complete(&self, _: bool) -> bool {
-            true
-        }
-        fn app_events(&self, out: &mut Vec<&'static str>) {
-            out.push("dns.name_too_long");
-        }
-        fn inspected_from(&self, to_server: bool) -> bool {
-            to_server
-        }
-    }
-    let rules = "\
-alert dns any any -> any any (app-layer-event:dns.name_too_long; sid:1;)\n\
-alert dns any any -> any any (dns.query; content:\"example\"; sid:2;)\n";
-    for prefilter in [true, false] {
-        let (set, _) = load_all(rules, prefilter);
-        let mut got = tx_sids(&set, &pkt(REQ, b"", AppProto::Dns), &Query);
-        got.sort_unstable();
-        assert_eq!(got, [1, 2], "prefilter={prefilter}");
-        assert_eq!(
-            tx_sids(&set, &pkt(RESP, b"", AppProto::Dns), &Query),
-            [] as [u32; 0],
-            "prefilter={prefilter}"
-        );
-    }
-}
-
-#[test]
 fn protocol_detection_only_rules_wait_for_the_detection_packet() {
     let rules = "\
 alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:1;)\n\

@@ -3,9 +3,8 @@
 //! `http.request_chunk_extension`, …).
 //!
 //! Suricata inspects a transaction's events in both directions, so the
-//! check is side-less (a one-direction transaction such as a DNS message
-//! is still only inspected from its own side, see
-//! [`TxView::inspected_from`]). TLS anomalies belong to the flow's single
+//! check is side-less (the engine inspects a one-direction transaction,
+//! a DNS message, only from its own side). TLS anomalies belong to the flow's single
 //! TLS transaction, as in Suricata. Generic `applayer_*` events belong to
 //! packets: the compiler makes them packet checks
 //! (`crate::applayer_events`) before this parser sees them.

@@ -1,7 +1,9 @@
-//! Suricata's decoder event names, for `decode-event:<name>`.
+//! Suricata's decoder and stream event names, for `decode-event:<name>`
+//! and `stream-event:<name>`.
 //!
 //! The table lists every decoder event Suricata 8 defines (its
-//! `decode-events.c`, without the `decoder.` prefix) so that a rule naming
+//! `decode-events.c`, without the `decoder.` prefix), then its stream
+//! events (with their `stream.` prefix, as Suricata names them), so that a rule naming
 //! a real event is told apart from a typo, and marks the ones Sigil's
 //! decoder raises. A rule on an event Sigil never raises is rejected as
 //! unsupported instead of loading and silently never matching. The engine
@@ -138,6 +140,79 @@ const EVENTS: &[(&str, bool)] = &[
     ("nsh.unsupported_type", false),
     ("nsh.unknown_payload", false),
     ("too_many_layers", true),
+    // Stream engine events (`stream-event:NAME` or `decode-event:stream.NAME`),
+    // raised by the session tracker and reassembly in the engine's stream module.
+    ("stream.3whs_ack_data_inject", false),
+    ("stream.3whs_ack_in_wrong_dir", true),
+    ("stream.3whs_async_wrong_seq", true),
+    ("stream.3whs_right_seq_wrong_ack_evasion", true),
+    ("stream.3whs_syn_flood", false),
+    ("stream.3whs_syn_resend_diff_seq_on_syn_recv", true),
+    ("stream.3whs_syn_toclient_on_syn_recv", true),
+    ("stream.3whs_synack_flood", false),
+    ("stream.3whs_synack_in_wrong_direction", true),
+    ("stream.3whs_synack_resend_with_diff_ack", true),
+    ("stream.3whs_synack_resend_with_diff_seq", true),
+    ("stream.3whs_synack_tfo_data_ignored", false),
+    ("stream.3whs_synack_toserver_on_syn_recv", true),
+    ("stream.3whs_synack_with_wrong_ack", true),
+    ("stream.3whs_wrong_seq_wrong_ack", true),
+    ("stream.4whs_invalid_ack", false),
+    ("stream.4whs_synack_with_wrong_ack", false),
+    ("stream.4whs_synack_with_wrong_syn", false),
+    ("stream.4whs_wrong_seq", false),
+    ("stream.closewait_ack_out_of_window", false),
+    ("stream.closewait_fin_out_of_window", false),
+    ("stream.closewait_invalid_ack", false),
+    ("stream.closewait_pkt_before_last_ack", false),
+    ("stream.closing_ack_wrong_seq", false),
+    ("stream.closing_invalid_ack", false),
+    ("stream.est_ack_zwp_data", false),
+    ("stream.est_invalid_ack", false),
+    ("stream.est_packet_out_of_window", true),
+    ("stream.est_pkt_before_last_ack", false),
+    ("stream.est_syn_resend", true),
+    ("stream.est_syn_resend_diff_seq", true),
+    ("stream.est_syn_toclient", true),
+    ("stream.est_synack_resend", true),
+    ("stream.est_synack_resend_with_diff_ack", true),
+    ("stream.est_synack_resend_with_diff_seq", true),
+    ("stream.est_synack_toserver", true),
+    ("stream.fin1_ack_wrong_seq", false),
+    ("stream.fin1_fin_wrong_seq", false),
+    ("stream.fin1_invalid_ack", false),
+    ("stream.fin2_ack_wrong_seq", false),
+    ("stream.fin2_fin_wrong_seq", false),
+    ("stream.fin2_invalid_ack", false),
+    ("stream.fin_but_no_session", true),
+    ("stream.fin_invalid_ack", false),
+    ("stream.fin_out_of_window", false),
+    ("stream.fin_syn", false),
+    ("stream.lastack_ack_wrong_seq", false),
+    ("stream.lastack_invalid_ack", false),
+    ("stream.pkt_bad_window_update", false),
+    ("stream.pkt_broken_ack", true),
+    ("stream.pkt_invalid_ack", false),
+    ("stream.pkt_invalid_timestamp", true),
+    ("stream.pkt_retransmission", true),
+    ("stream.pkt_spurious_retransmission", false),
+    ("stream.reassembly_depth_reached", true),
+    ("stream.reassembly_insert_invalid", false),
+    ("stream.reassembly_insert_limit", true),
+    ("stream.reassembly_insert_memcap", true),
+    ("stream.reassembly_no_segment", false),
+    ("stream.reassembly_overlap_different_data", true),
+    ("stream.reassembly_segment_before_base_seq", true),
+    ("stream.reassembly_seq_gap", true),
+    ("stream.reassembly_urgent_oob_limit_reached", false),
+    ("stream.rst_but_no_session", true),
+    ("stream.rst_invalid_ack", false),
+    ("stream.rst_with_data", false),
+    ("stream.shutdown_syn_resend", false),
+    ("stream.suspected_rst_inject", true),
+    ("stream.timewait_ack_wrong_seq", false),
+    ("stream.timewait_invalid_ack", false),
+    ("stream.wrong_thread", false),
 ];
 
 /// One entry of Suricata's decoder event table.
@@ -211,6 +286,10 @@ mod tests {
         assert_eq!(DecoderEvent::from_name("ipv4.trunc_pk"), None);
         // Suricata prepends the prefix itself: spelling it out is an error.
         assert_eq!(DecoderEvent::from_name("decoder.ipv4.trunc_pkt"), None);
-        assert_eq!(DecoderEvent::from_name("stream.pkt_invalid_ack"), None);
+        assert_eq!(DecoderEvent::from_name("pkt_invalid_timestamp"), None);
+        let ts = DecoderEvent::from_name("stream.pkt_invalid_timestamp").unwrap();
+        assert!(ts.raised_by_sigil());
+        let ack = DecoderEvent::from_name("stream.pkt_invalid_ack").unwrap();
+        assert!(!ack.raised_by_sigil());
     }
 }

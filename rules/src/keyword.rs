@@ -85,14 +85,13 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "flowvar" | "pktvar" => {
             format!("{k} needs pcre captures into variables (not implemented)")
         }
-        "stream_event" => "stream events need the stream engine's events (not implemented)".into(),
         "tag" => "tagging follow-up packets is not implemented".into(),
         "asn1" => "asn1 decoding is not implemented".into(),
         "dataset" | "datarep" | "iprep" => "datasets and reputation are not implemented".into(),
         "lua" | "luajit" => "lua scripts are not supported".into(),
         "replace" => "payload replacement (IPS) is not supported".into(),
-        "engine-event" | "stream-event" => {
-            format!("{k} needs stream-engine events (not implemented; decode-event and app-layer-event are)")
+        "engine-event" => {
+            format!("{k} is not implemented (decode-event, stream-event and app-layer-event are)")
         }
         "transforms" => format!("{k} is not implemented"),
         "filemagic" | "file.magic" => format!(

@@ -83,7 +83,7 @@ pub enum PktCheck {
     VlanLayers(UintMatch),
     /// `<layer>-csum:valid|invalid`.
     Csum { layer: CsumLayer, valid: bool },
-    /// `decode-event:<name>`.
+    /// `decode-event:<name>` or `stream-event:<name>`.
     DecodeEvent(DecoderEvent),
     /// `icmpv6.mtu:[op]n`: the MTU of an ICMPv6 Packet Too Big message.
     Icmpv6Mtu(UintMatch),
@@ -95,7 +95,7 @@ pub enum PktCheck {
 pub fn is_pkt_keyword(kw: &str) -> bool {
     matches!(
         kw,
-        "vlan.id" | "vlan.layers" | "decode-event" | "icmpv6.mtu"
+        "vlan.id" | "vlan.layers" | "decode-event" | "stream-event" | "icmpv6.mtu"
     ) || CsumLayer::from_keyword(kw).is_some()
 }
 
@@ -118,6 +118,7 @@ impl PktCheck {
                 .map_err(|e| KwError::invalid(format!("vlan.layers: {e}"))),
             "decode-event" => decode_event(v),
             "app-layer-event" => app_layer_event(v),
+            "stream-event" => stream_event(v),
             "icmpv6.mtu" => parse_uint(v, u64::from(u32::MAX))
                 .map(PktCheck::Icmpv6Mtu)
                 .map_err(|e| KwError::invalid(format!("icmpv6.mtu: {e}"))),
@@ -250,11 +251,6 @@ fn decode_event(v: &str) -> Result<PktCheck, KwError> {
         }
         return Ok(PktCheck::DecodeEvent(ev));
     }
-    if name.starts_with("stream.") {
-        return Err(KwError::unsupported(
-            "stream events need stream-event: and the stream engine's events (not implemented)",
-        ));
-    }
     Err(KwError::invalid(format!("unknown decoder event {name:?}")))
 }
 
@@ -271,6 +267,21 @@ fn app_layer_event(v: &str) -> Result<PktCheck, KwError> {
             "unknown app-layer event {name:?}"
         ))),
     }
+}
+
+/// `stream-event:<name>`: Suricata's stream event `stream.<name>`, raised by
+/// the engine's session tracker and reassembly on the packet concerned.
+fn stream_event(v: &str) -> Result<PktCheck, KwError> {
+    let name = v.trim_matches('"').trim();
+    let Some(ev) = DecoderEvent::from_name(&format!("stream.{name}")) else {
+        return Err(KwError::invalid(format!("unknown stream event {name:?}")));
+    };
+    if !ev.raised_by_sigil() {
+        return Err(KwError::unsupported(format!(
+            "stream event {name} is never raised by Sigil's stream engine"
+        )));
+    }
+    Ok(PktCheck::DecodeEvent(ev))
 }
 
 #[cfg(test)]
@@ -448,5 +459,25 @@ mod tests {
             err("stream.pkt_invalid_ack"),
             KwError::Unsupported(_)
         ));
+        // Stream events: by their short name with stream-event, or with
+        // the prefix with decode-event.
+        let ts = DecoderEvent::from_name("stream.pkt_invalid_timestamp").unwrap();
+        let mut p = v4(ipproto::TCP);
+        for c in [
+            check("stream-event", "pkt_invalid_timestamp"),
+            check("decode-event", "stream.pkt_invalid_timestamp"),
+        ] {
+            assert!(!c.eval(&p));
+            p.events.insert(ts);
+            assert!(c.eval(&p));
+            p.events = Default::default();
+        }
+        let serr = |v: &str| PktCheck::parse("stream-event", Some(v)).unwrap_err();
+        assert!(matches!(serr("no_such_event"), KwError::Invalid(_)));
+        assert!(matches!(
+            serr("stream.pkt_invalid_timestamp"),
+            KwError::Invalid(_)
+        ));
+        assert!(matches!(serr("pkt_invalid_ack"), KwError::Unsupported(_)));
     }
 }

@@ -19,7 +19,7 @@ pub struct RuleSet {
     rules: Vec<CompiledRule>,
     prefilter: Prefilter,
     /// Prefilter of the transaction rules (see [`RuleSet::match_tx`]).
-    tx: TxIndex,
+    pub(crate) tx: TxIndex,
     max_vars: usize,
     /// Flowbit and flowint names by id.
     bit_names: Names,

@@ -129,6 +129,19 @@ pub fn fetch_side(side: Side, to_server: bool) -> bool {
     }
 }
 
+/// The buffer whose bytes `buffer` read from `to_server` are, so lists
+/// that read the same bytes share one matcher and one scan: an HTTP
+/// response's `file.data` is its `http.response_body` (both the
+/// decompressed body; the request side differs, `file.data` there being
+/// the uploaded files). Bodies are most of the bytes scanned, and the two
+/// lists were reading each one twice.
+fn same_bytes(proto: AppProto, buffer: Buffer, to_server: bool) -> Buffer {
+    match (proto, buffer, to_server) {
+        (AppProto::Http, Buffer::HttpResponseBody, false) => Buffer::FileData,
+        _ => buffer,
+    }
+}
+
 type Drafts = HashMap<(usize, Option<Source>), (HashMap<Vec<u8>, usize>, Vec<Vec<RuleId>>)>;
 
 impl TxIndex {
@@ -158,10 +171,11 @@ impl TxIndex {
                 let source = match (fast, app.fast) {
                     (Some(_), Some(FastList::Payload)) => Some(None),
                     (Some(_), Some(FastList::List(i))) => app.lists.get(i).map(|l| {
+                        let side = fetch_side(l.key.side(), to_server);
                         Some(Source {
-                            buffer: l.key.buffer,
+                            buffer: same_bytes(proto, l.key.buffer, side),
                             transforms: l.key.transforms.clone(),
-                            to_server: fetch_side(l.key.side(), to_server),
+                            to_server: side,
                         })
                     }),
                     _ => None,
@@ -319,6 +333,28 @@ mod tests {
         st.begin(4, 0);
         st.add(1, &mut out);
         assert_eq!(out, [1, 3, 1]);
+    }
+
+    #[test]
+    fn response_body_and_file_data_share_a_list_on_the_response_side() {
+        assert_eq!(
+            same_bytes(AppProto::Http, Buffer::HttpResponseBody, false),
+            Buffer::FileData
+        );
+        assert_eq!(
+            same_bytes(AppProto::Http, Buffer::HttpRequestBody, true),
+            Buffer::HttpRequestBody
+        );
+        assert_eq!(
+            same_bytes(AppProto::Http, Buffer::FileData, true),
+            Buffer::FileData
+        );
+        let rules = "alert http any any -> any any (msg:\"a\"; flow:to_client; http.response_body; content:\"secret-one\"; sid:1;)\n\
+                     alert http any any -> any any (msg:\"b\"; flow:to_client; file.data; content:\"secret-two\"; sid:2;)\n";
+        let (set, report) = crate::tests::build(rules, true);
+        assert_eq!(report.compiled, 2);
+        let (_, lists) = set.tx.sizes();
+        assert_eq!(lists, 1, "one list group for both buffers");
     }
 
     #[test]

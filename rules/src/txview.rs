@@ -89,15 +89,6 @@ pub trait TxView {
     /// before inspecting transactional (`=>`) rules (request side).
     fn side_complete(&self, to_server: bool) -> bool;
 
-    /// Whether detection looks at this transaction from side `to_server`
-    /// at all. Suricata 7+ gives one-message protocols (DNS) transactions
-    /// that belong to one direction and are never inspected from the
-    /// other, so even side-less keywords (`app-layer-event`) match only on
-    /// packets travelling the message's way.
-    fn inspected_from(&self, _to_server: bool) -> bool {
-        true
-    }
-
     /// DNS header opcode of the message on side `to_server` (`dns.opcode`).
     fn dns_opcode(&self, _to_server: bool) -> Option<u8> {
         None

@@ -86,15 +86,7 @@ fn bogus_snaplen_still_reads() {
     bytes[16..20].copy_from_slice(&0u32.to_le_bytes()); // snaplen 0
     std::fs::write(&pcap, &bytes).unwrap();
     let out = dir.join("out");
-    sigil_ok(&[
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&marker_rules(&dir)),
-        "-l",
-        s(&out),
-    ]);
+    run_ok(&pcap, &marker_rules(&dir), &out, &[]);
     assert_eq!(alerts(&eve(&out)).len(), 1);
 }
 

@@ -26,6 +26,25 @@ pub fn sigil_ok(args: &[&str]) -> Output {
     out
 }
 
+/// `sigil run -r PCAP -S RULES -l OUT EXTRA…`, asserting success.
+pub fn run_ok(pcap: &Path, rules: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "-r", s(pcap), "-S", s(rules), "-l", s(out)];
+    args.extend_from_slice(extra);
+    sigil_ok(&args)
+}
+
+/// Writes `frames` to DIR/in.pcap and `rules` to DIR/test.rules, runs
+/// [`run_ok`] into DIR/out and returns DIR/out.
+pub fn run_frames(dir: &Path, frames: &[Vec<u8>], rules: &str, extra: &[&str]) -> PathBuf {
+    let pcap = dir.join("in.pcap");
+    write_pcap(&pcap, frames, 1_700_000_000);
+    let rules_path = dir.join("test.rules");
+    std::fs::write(&rules_path, rules).expect("write rules");
+    let out = dir.join("out");
+    run_ok(&pcap, &rules_path, &out, extra);
+    out
+}
+
 /// Every line of `dir/eve.json` as JSON (each line must be one object).
 pub fn eve(dir: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join("eve.json")).expect("eve.json");

@@ -12,22 +12,7 @@ fn run_with(rules: &str, name: &str) -> (TempDir, std::path::PathBuf) {
     let dir = TempDir::new(name).unwrap();
     let mut req = b"POST /up.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".to_vec();
     req.extend_from_slice(BODY);
-    let pcap = dir.join("in.pcap");
-    write_pcap(&pcap, &http_conversation(&req), 1_700_000_000);
-    let rules_path = dir.join("test.rules");
-    std::fs::write(&rules_path, rules).unwrap();
-    let out = dir.join("out");
-    sigil_ok(&[
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules_path),
-        "-l",
-        s(&out),
-        "-k",
-        "none",
-    ]);
+    let out = run_frames(dir.path(), &http_conversation(&req), rules, &["-k", "none"]);
     (dir, out)
 }
 

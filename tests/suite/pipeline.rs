@@ -110,19 +110,7 @@ fn same_results_with_one_two_and_four_threads() {
     let mut runs = Vec::new();
     for t in ["1", "2", "4"] {
         let out = dir.join(t);
-        sigil_ok(&[
-            "run",
-            "-r",
-            s(&pcap),
-            "-S",
-            s(&rules),
-            "-l",
-            s(&out),
-            "--threads",
-            t,
-            "-k",
-            "all",
-        ]);
+        run_ok(&pcap, &rules, &out, &["--threads", t, "-k", "all"]);
         runs.push(signature_set(&eve(&out)));
     }
     let (alerts, flows) = &runs[0];

@@ -100,23 +100,7 @@ fn run(frames: &[Vec<u8>], name: &str) -> Vec<(u64, String, String, u64)> {
 
 fn run_events(frames: &[Vec<u8>], name: &str) -> Vec<serde_json::Value> {
     let dir = TempDir::new(name).unwrap();
-    let pcap = dir.join("in.pcap");
-    write_pcap(&pcap, frames, 1_700_000_000);
-    let rules = dir.join("r.rules");
-    std::fs::write(&rules, RULES).unwrap();
-    let out = dir.join("out");
-    sigil_ok(&[
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-l",
-        s(&out),
-        "-k",
-        "all",
-    ]);
-    eve(&out)
+    eve(&run_frames(dir.path(), frames, RULES, &["-k", "all"]))
 }
 
 #[test]

@@ -209,17 +209,7 @@ fn checksum_modes() {
         ("auto", vec![9, 10]),
     ] {
         let out = dir.join(mode);
-        sigil_ok(&[
-            "run",
-            "-r",
-            s(&pcap),
-            "-S",
-            s(&rules),
-            "-l",
-            s(&out),
-            "-k",
-            mode,
-        ]);
+        run_ok(&pcap, &rules, &out, &["-k", mode]);
         let mut sids: Vec<u64> = alerts(&eve(&out)).iter().map(|a| a.0).collect();
         sids.sort_unstable();
         assert_eq!(sids, want, "-k {mode}");

@@ -139,22 +139,7 @@ fn run() -> Run {
     let ranges = [1..=n, n + 1..=2 * n, 2 * n + 1..=3 * n];
 
     let dir = TempDir::new("tunnels").unwrap();
-    let pcap = dir.join("in.pcap");
-    write_pcap(&pcap, &frames, 1_700_000_000);
-    let rules = dir.join("r.rules");
-    std::fs::write(&rules, RULES).unwrap();
-    let out = dir.join("out");
-    sigil_ok(&[
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-l",
-        s(&out),
-        "-k",
-        "all",
-    ]);
+    let out = run_frames(dir.path(), &frames, RULES, &["-k", "all"]);
     Run {
         events: eve(&out),
         ranges,

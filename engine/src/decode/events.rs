@@ -421,10 +421,22 @@ mod tests {
             .iter()
             .map(|e| e.name())
             .collect();
+        // The stream engine raises the stream events.
+        let stream: Vec<&str> = crate::stream::StreamEvent::ALL
+            .iter()
+            .map(|e| e.name())
+            .collect();
+        for name in &stream {
+            let r = RuleEvent::from_name(name)
+                .unwrap_or_else(|| panic!("{name} is not a Suricata stream event name"));
+            assert!(r.raised_by_sigil(), "{name} is raised but not marked so");
+        }
         for r in RuleEvent::all().filter(|r| r.raised_by_sigil()) {
             assert!(
-                DecodeEvent::ALL.iter().any(|e| e.name() == r.name()) || defrag.contains(&r.name()),
-                "{r} is marked raised but neither the decoder nor defrag raises it"
+                DecodeEvent::ALL.iter().any(|e| e.name() == r.name())
+                    || defrag.contains(&r.name())
+                    || stream.contains(&r.name()),
+                "{r} is marked raised but neither the decoder, defrag nor the stream engine raises it"
             );
         }
     }

@@ -70,6 +70,30 @@ pub struct StartInfo {
     pub extra: Map<String, Value>,
 }
 
+/// The file hashes of a `start` line: inputs, rule files, configuration
+/// (each `{path, size, sha256}` or `{path, error}`).
+#[derive(Debug, Clone)]
+pub struct StartHashes {
+    inputs: Value,
+    rules: Value,
+    config: Value,
+}
+
+impl StartInfo {
+    /// Hashes every input, rule file and the configuration.
+    pub fn hash_files(&self) -> StartHashes {
+        let is_rules = |p: &Path| p.extension().is_some_and(|e| e == "rules");
+        StartHashes {
+            inputs: hash_paths(&self.inputs, |_| true),
+            rules: hash_paths(&self.rules, is_rules),
+            config: match &self.config {
+                Some(c) => hash_one(c),
+                None => Value::Null,
+            },
+        }
+    }
+}
+
 /// An open case log. Each call writes and flushes one line.
 #[derive(Debug)]
 pub struct CaseLog {
@@ -158,6 +182,19 @@ impl CaseLog {
     /// Logs the start of a run, hashing every input, rule and config file
     /// (streaming; a file that cannot be read is logged with its error).
     pub fn start(&mut self, info: &StartInfo) -> Result<(), EvidenceError> {
+        let hashes = info.hash_files();
+        self.start_hashed(info, hashes)
+    }
+
+    /// [`CaseLog::start`] with the file hashes computed beforehand (by
+    /// [`StartInfo::hash_files`], e.g. on another thread while the run
+    /// proceeds: hashing a large capture costs as much as a fifth of
+    /// reading it through the engine).
+    pub fn start_hashed(
+        &mut self,
+        info: &StartInfo,
+        hashes: StartHashes,
+    ) -> Result<(), EvidenceError> {
         let mut f = Map::new();
         f.insert("argv".into(), Value::from(info.argv.clone()));
         f.insert("version".into(), Value::from(info.version.as_str()));
@@ -175,14 +212,9 @@ impl CaseLog {
         if let Ok(cwd) = std::env::current_dir() {
             f.insert("cwd".into(), Value::from(cwd.display().to_string()));
         }
-        f.insert("inputs".into(), hash_paths(&info.inputs, |_| true));
-        let is_rules = |p: &Path| p.extension().is_some_and(|e| e == "rules");
-        f.insert("rules".into(), hash_paths(&info.rules, is_rules));
-        let config = match &info.config {
-            Some(c) => hash_one(c),
-            None => Value::Null,
-        };
-        f.insert("config".into(), config);
+        f.insert("inputs".into(), hashes.inputs);
+        f.insert("rules".into(), hashes.rules);
+        f.insert("config".into(), hashes.config);
         for (k, v) in &info.extra {
             f.entry(k.clone()).or_insert_with(|| v.clone());
         }

@@ -68,6 +68,9 @@ pub struct TcpRecord<'a> {
     pub flags_tc: u8,
     /// Suricata's TCP state name (`established`, `closed`, …).
     pub state: &'a str,
+    /// Most stream regions per direction (to server, to client), for
+    /// flows that were reassembled.
+    pub max_regions: Option<(u32, u32)>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +122,10 @@ struct TcpBody<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     cwr: bool,
     state: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ts_max_regions: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tc_max_regions: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -176,6 +183,8 @@ fn tcp_body<'a>(t: &TcpRecord<'a>) -> TcpBody<'a> {
         ecn: all & 0x40 != 0,
         cwr: all & 0x80 != 0,
         state: t.state,
+        ts_max_regions: t.max_regions.map(|r| r.0),
+        tc_max_regions: t.max_regions.map(|r| r.1),
     }
 }
 
@@ -254,6 +263,7 @@ mod tests {
                 flags_ts: 0x1e,
                 flags_tc: 0x1a,
                 state: "closed",
+                max_regions: Some((1, 2)),
             }),
             traffic: None,
             metadata: None,
@@ -269,6 +279,8 @@ mod tests {
         assert_eq!(v["flow"]["alerted"], true);
         assert_eq!(v["tcp"]["tcp_flags"], "1e");
         assert_eq!(v["tcp"]["tcp_flags_tc"], "1a");
+        assert_eq!(v["tcp"]["ts_max_regions"], 1);
+        assert_eq!(v["tcp"]["tc_max_regions"], 2);
         assert_eq!(v["tcp"]["rst"], true);
         assert_eq!(v["tcp"]["syn"], true);
         assert!(v["tcp"].get("fin").is_none());

@@ -67,6 +67,11 @@ pub struct AppFlow {
     pub dirs: DirProtos,
     /// Transactions `config` rules took out of the logs.
     pub log_control: super::logcontrol::LogControl,
+    /// Finished (and logged) transactions that detection has not yet seen
+    /// from one side, with that side (`true`: to server). Suricata inspects
+    /// a side of a transaction on a packet travelling that way, so the
+    /// last look waits for the next such packet (or flow end).
+    pub awaiting: Vec<(OwnedTx, bool)>,
 }
 
 /// Bytes of one direction probed before giving up on detection.
@@ -367,6 +372,18 @@ impl TxRef<'_> {
         }
     }
 
+    /// Whether detection looks at this transaction from packets travelling
+    /// `to_server`. A DNS transaction is one message and only its own
+    /// direction inspects it, as Suricata's unidirectional transactions
+    /// (its DNS parser marks the other side skip-inspect); which also means
+    /// nothing keeps a UDP response waiting for a query that never comes.
+    pub fn inspected_from(&self, to_server: bool) -> bool {
+        match self {
+            TxRef::Dns(t, _) => (t.direction() == Direction::ToServer) == to_server,
+            _ => true,
+        }
+    }
+
     /// Key part for "alert once per transaction and direction": a DNS
     /// transaction is one message with one direction, so it alerts once.
     pub fn alert_side(&self, to_server: bool) -> bool {
@@ -430,13 +447,6 @@ impl TxView for TxRef<'_> {
             TxRef::Dns(t, _) => t.complete(side),
             TxRef::Tls(t, _) => t.complete(side),
             TxRef::Ssh(t, _) => t.complete(side),
-        }
-    }
-
-    fn inspected_from(&self, to_server: bool) -> bool {
-        match self {
-            TxRef::Dns(t, _) => t.direction() == dir_of(to_server),
-            _ => true,
         }
     }
 
@@ -605,5 +615,42 @@ impl OwnedTx {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DNS message for `example.com` A: a query, or its response with
+    /// one answer.
+    fn dns_message(response: bool) -> Vec<u8> {
+        let mut m = vec![0x12, 0x34];
+        m.extend_from_slice(if response {
+            &[0x81, 0x80]
+        } else {
+            &[0x01, 0x00]
+        });
+        m.extend_from_slice(&[0, 1, 0, u8::from(response), 0, 0, 0, 0]);
+        m.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        if response {
+            m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+        }
+        m
+    }
+
+    #[test]
+    fn dns_transactions_are_inspected_from_their_own_direction_only() {
+        let mut state = dns::State::new(&AppConfig::default());
+        let ts = Timestamp::default();
+        state.input(Direction::ToServer, &dns_message(false), ts);
+        state.input(Direction::ToClient, &dns_message(true), ts);
+        let st = AppState::Dns(Box::new(state));
+        let all = txs(&st, ts);
+        assert_eq!(all.len(), 2, "query and response are two transactions");
+        let query = &all[0];
+        let response = &all[1];
+        assert!(query.inspected_from(true) && !query.inspected_from(false));
+        assert!(response.inspected_from(false) && !response.inspected_from(true));
     }
 }

@@ -532,6 +532,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
     let mut defrag = crate::defrag::DefragStats::default();
     for f in &finals {
         total.stream += f.stream;
+        total.stream_events.merge(&f.stream_events);
         let d = &f.defrag;
         defrag.fragments += d.fragments;
         defrag.reassembled += d.reassembled;
@@ -682,6 +683,17 @@ fn stats_record(
             "midstream_pickups": t.midstream_pickups,
             "midstream_ignored": t.midstream_ignored,
         });
+        // Stream engine events per packet, as Suricata's `stream.*`
+        // counters (only those raised).
+        let events: serde_json::Map<String, serde_json::Value> = w
+            .stream_events
+            .iter()
+            .map(|(e, n)| {
+                let name = e.name().strip_prefix("stream.").unwrap_or(e.name());
+                (name.to_string(), n.into())
+            })
+            .collect();
+        stats["stream"] = serde_json::Value::Object(events);
         stats["flow"] = serde_json::json!({
             "total": f.created,
             "timeout": f.timed_out,

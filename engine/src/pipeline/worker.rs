@@ -11,7 +11,7 @@ use serde::Serialize;
 use sigil_rules::packet::{ipproto, PacketView};
 use sigil_rules::{Action, FlowVars, RuleId, RuleSet, Scratch};
 
-use super::app::{txs, AppFlow};
+use super::app::{txs, AppFlow, OwnedTx};
 use super::batch::{EventKey, OutEvent, RoundBuf};
 use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
@@ -24,7 +24,9 @@ use crate::output::eve::{encode_alert, AlertInfo};
 use crate::output::fastlog;
 use crate::output::flowlog::{encode_flow, FlowRecord, TcpRecord};
 use crate::output::{EventCtx, FlowMeta};
-use crate::stream::{Segment, StreamConfig, StreamMemcap, StreamStats, TcpSession};
+use crate::stream::{
+    Segment, StreamConfig, StreamEventCounts, StreamEvents, StreamMemcap, StreamStats, TcpSession,
+};
 
 /// Per-flow transaction bookkeeping entries kept before pruning.
 const TX_BOOKKEEPING_MAX: usize = 1024;
@@ -52,6 +54,9 @@ pub struct FlowState {
     pub vars: FlowVars,
     /// TCP reassembly, for TCP flows.
     pub tcp: Option<Box<TcpSession>>,
+    /// Most stream regions per direction, kept for the flow record once
+    /// the session is gone.
+    pub stream_regions: Option<(u32, u32)>,
 }
 
 /// Memory one tracked flow takes in a worker's table (entry, key and the
@@ -96,6 +101,9 @@ pub struct WorkerStats {
     /// Reassembly counters of the flows that ended.
     #[serde(skip)]
     pub stream: StreamStats,
+    /// Packets that raised each stream event.
+    #[serde(skip)]
+    pub stream_events: StreamEventCounts,
     /// Defragmentation counters.
     #[serde(skip)]
     pub defrag: crate::defrag::DefragStats,
@@ -371,6 +379,7 @@ impl Worker {
             self.stats.invalid_checksum += 1;
         }
         // Reassembly first: the packet's ACK may release the peer's data.
+        let mut stream_events = StreamEvents::default();
         if let (Some(decode::Transport::Tcp(t)), Some(cfg), false) =
             (d.transport, self.stream.cfg, bad_csum)
         {
@@ -379,7 +388,12 @@ impl Worker {
                 .data
                 .tcp
                 .get_or_insert_with(|| Box::new(TcpSession::new(&cfg, memcap)));
-            sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload));
+            // Established before this packet, as the flow tracker counts.
+            let async_est = sess.async_established();
+            stream_events =
+                sess.handle_segment(dir, &Segment::from_tcp(&t, d.payload, raw.ts.secs));
+            info.established |= async_est;
+            self.stats.stream_events.record(stream_events);
             set_stream_info(&mut info, sess);
         }
         // Application layer: IDS mode parses a direction's bytes once the
@@ -474,7 +488,8 @@ impl Worker {
         };
         view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
         view.app_events = app_events;
-        for name in &self.frag_events {
+        let stream_names = stream_events.iter().map(|e| e.name());
+        for name in self.frag_events.iter().copied().chain(stream_names) {
             if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
                 view.events.insert(ev);
             }
@@ -564,6 +579,25 @@ impl Worker {
             }
         }
         // Transactions: each rule alerts at most once per transaction.
+        // Finished ones waiting for a packet travelling this way come first.
+        let mut stop = stop;
+        if !stop && !flow.data.flags.passed {
+            let FlowState {
+                app, vars, flags, ..
+            } = &mut flow.data;
+            stop = awaited_looks(
+                app,
+                vars,
+                flags,
+                rules,
+                scratch,
+                &view,
+                &ctx,
+                raw.ts,
+                &mut self.hits,
+                &mut sink,
+            );
+        }
         if !stop && !flow.data.flags.passed {
             let FlowState {
                 app, vars, flags, ..
@@ -708,6 +742,10 @@ impl Worker {
                 view.flow = f.info(dir);
                 view.flow.app_proto = f.data.app.proto();
                 view.flow.app_proto_dir = f.data.app.dirs.protos();
+                if let Some(sess) = f.data.tcp.as_deref() {
+                    // `stream_size` on the end-of-flow pseudo packets.
+                    set_stream_info(&mut view.flow, sess);
+                }
                 let mut sink = AlertSink {
                     rules,
                     evidence: self
@@ -725,18 +763,32 @@ impl Worker {
                 let FlowState {
                     app, vars, flags, ..
                 } = &mut f.data;
-                inspect_txs(
+                let stop = awaited_looks(
                     app,
                     vars,
                     flags,
                     rules,
                     scratch,
                     &view,
-                    f.last_ts,
                     &ctx,
+                    f.last_ts,
                     &mut self.hits,
                     &mut sink,
                 );
+                if !stop && !flags.passed {
+                    inspect_txs(
+                        app,
+                        vars,
+                        flags,
+                        rules,
+                        scratch,
+                        &view,
+                        f.last_ts,
+                        &ctx,
+                        &mut self.hits,
+                        &mut sink,
+                    );
+                }
             }
         }
         if f.data.app.proto().is_none() {
@@ -791,6 +843,12 @@ impl Worker {
         let Some(mut sess) = f.data.tcp.take() else {
             return;
         };
+        if sess.is_reassembling() {
+            f.data.stream_regions = Some((
+                sess.to_server().max_regions(),
+                sess.to_client().max_regions(),
+            ));
+        }
         self.stats.stream += sess.stats();
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
             return;
@@ -805,6 +863,9 @@ impl Worker {
             // Only reassembling sessions get here: stream_active is true.
             set_stream_info(&mut info, &sess);
             info.from_stream = true;
+            // Protocol-specific rules (`alert http … content:…`) match the
+            // raw stream of their protocol's flows at flow end too.
+            info.app_proto = f.data.app.proto();
             let ctx = flow_end_ctx(f, dir, vlan.as_slice());
             // Alerts at flow end sort right before the flow's record.
             let mut sink = AlertSink {
@@ -912,6 +973,7 @@ impl Worker {
                     flags_ts: f.tcp_flags_toserver,
                     flags_tc: f.tcp_flags_toclient,
                     state: s,
+                    max_regions: f.data.stream_regions,
                 }),
             };
             if encode_flow(&mut self.buf, &rec).is_ok() {
@@ -1204,6 +1266,12 @@ fn feed_packet(
     if let Some(sess) = fs.tcp.as_deref().filter(|s| s.is_reassembling()) {
         let feed = if inline { dir } else { reverse(dir) };
         feed_app(&mut fs.app, sess, feed, inline, ts, ports, cfg);
+        // One-sided capture: this direction's data is acknowledged as it
+        // arrives, so the parser takes it now, before raw inspection
+        // consumes it.
+        if !inline && sess.direction(dir).acks_itself() && !fs.app.swap_pending {
+            feed_app(&mut fs.app, sess, dir, false, ts, ports, cfg);
+        }
     } else if udp {
         fs.app.input(dir, payload, ts, false, ports, cfg);
     }
@@ -1299,6 +1367,9 @@ fn inspect_txs(
     // `filestore` rules that matched: applied once the views are gone.
     let mut stores = Vec::new();
     for tx in live {
+        if !tx.inspected_from(view.flow.to_server) {
+            continue;
+        }
         let id = sigil_rules::TxView::tx_id(&tx);
         let progress = tx.progress(view.flow.to_server) + 1;
         let seen = inspected.entry(id).or_insert([0, 0]);
@@ -1363,10 +1434,109 @@ struct LastLook<'a, 'b> {
     ctx: EventCtx<'a>,
 }
 
-/// Finished transactions: inspected once more from the side the current
-/// packet does not travel (Suricata keeps a transaction until detection
-/// has run in both directions; here that happens now, on this packet),
-/// then logged as `http`, `dns`, `tls`, `ssh` and `fileinfo` records.
+/// Finished transactions one side of which detection has not seen are
+/// kept this long (a capture of one side only never sends the packet they
+/// wait for); past it the oldest get their last look at once.
+const AWAITING_MAX: usize = 64;
+
+/// Runs the transaction rules over finished transactions `txs` as seen
+/// from `view`'s side; returns true when detection must stop (pass).
+#[allow(clippy::too_many_arguments)]
+fn look_at_finished(
+    rules: &RuleSet,
+    scratch: &mut Scratch,
+    vars: &mut FlowVars,
+    flags: &mut FlowFlags,
+    hits: &mut Vec<RuleId>,
+    sink: &mut AlertSink<'_>,
+    alerted: &mut std::collections::HashSet<(u64, RuleId, bool)>,
+    app_proto: Option<&'static str>,
+    view: &PacketView<'_>,
+    ctx: &EventCtx<'_>,
+    ts: Timestamp,
+    txs: &mut [OwnedTx],
+) -> bool {
+    let mut stop = false;
+    let mut stores = Vec::new();
+    for (i, tx) in txs.iter().enumerate() {
+        let tv = tx.view(ts);
+        rules.match_tx(view, &tv, vars, scratch, hits);
+        stores.extend(filestores(rules, hits).map(|fs| (i, fs)));
+        let id = sigil_rules::TxView::tx_id(&tv);
+        hits.retain(|r| alerted.insert((id, *r, view.flow.to_server)));
+        if hits.is_empty() {
+            continue;
+        }
+        let (k, obj) = tv.eve();
+        let traffic = traffic_of(rules, vars);
+        let metadata = metadata_of(vars);
+        let alert = AppAlert {
+            traffic: traffic.as_ref(),
+            metadata: metadata.as_ref(),
+            app_proto,
+            tx: Some((id, k, &obj)),
+        };
+        if sink.emit(hits, ctx, flags, ctx.ip_proto, alert) {
+            stop = true;
+            break;
+        }
+    }
+    for (i, fs) in stores {
+        if let Some(tx) = txs.get_mut(i) {
+            tx.mark_filestore(fs, view.flow.to_server);
+            tx.store_files();
+        }
+    }
+    stop
+}
+
+/// The last look at finished transactions waiting for a packet travelling
+/// like `view` (or, at flow end, for the pseudo packet of that side);
+/// they are dropped afterwards.
+#[allow(clippy::too_many_arguments)]
+fn awaited_looks(
+    app: &mut AppFlow,
+    vars: &mut FlowVars,
+    flags: &mut FlowFlags,
+    rules: &RuleSet,
+    scratch: &mut Scratch,
+    view: &PacketView<'_>,
+    ctx: &EventCtx<'_>,
+    ts: Timestamp,
+    hits: &mut Vec<RuleId>,
+    sink: &mut AlertSink<'_>,
+) -> bool {
+    let to_server = view.flow.to_server;
+    if !app.awaiting.iter().any(|(_, side)| *side == to_server) {
+        return false;
+    }
+    let app_proto = app.proto().map(|p| p.name());
+    let (mut due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut app.awaiting)
+        .into_iter()
+        .partition(|(_, side)| *side == to_server);
+    app.awaiting = keep;
+    let mut txs: Vec<OwnedTx> = due.drain(..).map(|(t, _)| t).collect();
+    look_at_finished(
+        rules,
+        scratch,
+        vars,
+        flags,
+        hits,
+        sink,
+        &mut app.alerted,
+        app_proto,
+        view,
+        ctx,
+        ts,
+        &mut txs,
+    )
+}
+
+/// Finished transactions: logged as `http`, `dns`, `tls`, `ssh` and
+/// `fileinfo` records now, and kept for detection's last look from the
+/// side the current packet does not travel (Suricata keeps a transaction
+/// until detection has run in both directions), which happens on the next
+/// packet travelling that way (see [`awaited_looks`]).
 #[allow(clippy::too_many_arguments)]
 fn log_txs(
     app: &mut AppFlow,
@@ -1388,64 +1558,81 @@ fn log_txs(
     if finished.is_empty() {
         return out;
     }
+    let look_side = look.as_ref().map(|l| !l.view.flow.to_server);
     if let Some(l) = look {
-        let mut view = l.view;
-        view.flow.to_server = !view.flow.to_server;
-        std::mem::swap(&mut view.src, &mut view.dst);
-        std::mem::swap(&mut view.sport, &mut view.dport);
-        view.payload = &[];
-        let mut ctx = l.ctx;
-        std::mem::swap(&mut ctx.src, &mut ctx.dst);
-        std::mem::swap(&mut ctx.sport, &mut ctx.dport);
-        if let Some(f) = ctx.flow.as_mut() {
-            f.to_server = !f.to_server;
-        }
-        let app_proto = Some(proto.name());
-        let mut stores = Vec::new();
-        for (i, tx) in finished.iter().enumerate() {
-            let tv = tx.view(ts);
-            l.rules.match_tx(&view, &tv, l.vars, l.scratch, l.hits);
-            stores.extend(filestores(l.rules, l.hits).map(|fs| (i, fs)));
-            if disables_logging(l.rules, l.hits) {
-                app.log_control.disable(&tv);
+        let overflow = (app.awaiting.len() + finished.len()).saturating_sub(AWAITING_MAX);
+        if overflow > 0 {
+            // Too many waiting: the oldest get their look now, on this
+            // packet as if it travelled their way.
+            let mut view = l.view;
+            view.flow.to_server = !view.flow.to_server;
+            std::mem::swap(&mut view.src, &mut view.dst);
+            std::mem::swap(&mut view.sport, &mut view.dport);
+            view.payload = &[];
+            let mut ctx = l.ctx;
+            std::mem::swap(&mut ctx.src, &mut ctx.dst);
+            std::mem::swap(&mut ctx.sport, &mut ctx.dport);
+            if let Some(f) = ctx.flow.as_mut() {
+                f.to_server = !f.to_server;
             }
-            let id = sigil_rules::TxView::tx_id(&tv);
-            l.hits
-                .retain(|r| app.alerted.insert((id, *r, view.flow.to_server)));
-            if l.hits.is_empty() {
-                continue;
-            }
-            let (k, obj) = tv.eve();
-            let traffic = traffic_of(l.rules, l.vars);
-            let metadata = metadata_of(l.vars);
-            let alert = AppAlert {
-                traffic: traffic.as_ref(),
-                metadata: metadata.as_ref(),
+            let n = overflow.min(app.awaiting.len());
+            let mut old: Vec<OwnedTx> = app.awaiting.drain(..n).map(|(t, _)| t).collect();
+            let rest = overflow - n;
+            let mut now: Vec<OwnedTx> = finished.drain(..rest.min(finished.len())).collect();
+            old.append(&mut now);
+            let app_proto = Some(proto.name());
+            // Waiting transactions of the other side are looked at from
+            // their own side: only this packet's opposite is due here.
+            look_at_finished(
+                l.rules,
+                l.scratch,
+                l.vars,
+                l.flags,
+                l.hits,
+                l.sink,
+                &mut app.alerted,
                 app_proto,
-                tx: Some((id, k, &obj)),
-            };
-            if l.sink.emit(l.hits, &ctx, l.flags, ip_proto, alert) {
-                break;
-            }
-        }
-        metadata = metadata_of(l.vars);
-        for (i, fs) in stores {
-            if let Some(tx) = finished.get_mut(i) {
-                tx.mark_filestore(fs, view.flow.to_server);
-            }
+                &view,
+                &ctx,
+                ts,
+                &mut old,
+            );
+            metadata = metadata_of(l.vars);
         }
     }
     for tx in &mut finished {
         tx.store_files();
     }
+    let records: Vec<_> = if outputs.eve {
+        finished
+            .iter()
+            .filter(|t| app.log_control.logs(t))
+            .flat_map(|t| t.records())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(side) = look_side {
+        // A side already inspected at its final progress (a UDP DNS query,
+        // seen on its own packet) has nothing left to show that side's
+        // rules: no need to keep the transaction for it.
+        let idx = usize::from(!side);
+        let inspected = &app.inspected;
+        let pending = finished.into_iter().filter(|t| {
+            let tv = t.view(ts);
+            if !tv.inspected_from(side) {
+                return false;
+            }
+            let progress = tv.progress(side) + 1;
+            let id = sigil_rules::TxView::tx_id(&tv);
+            inspected.get(&id).and_then(|s| s.get(idx)) != Some(&progress)
+        });
+        app.awaiting.extend(pending.map(|t| (t, side)));
+    }
     if !outputs.eve {
         return out;
     }
-    let logged: Vec<&super::app::OwnedTx> = finished
-        .iter()
-        .filter(|t| app.log_control.logs(t))
-        .collect();
-    let records = logged.into_iter().flat_map(|t| t.records());
+    let records = records.into_iter();
     for (n, (event_type, tx_id, to_server, body)) in records.enumerate() {
         let (src, dst) = if to_server {
             (fmeta.client, fmeta.server)

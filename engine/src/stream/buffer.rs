@@ -103,6 +103,21 @@ impl Store {
         self.chunks.len()
     }
 
+    /// Disjoint regions the bytes held form when bytes less than `gap`
+    /// apart count as one region (Suricata's streaming buffer regions): 1
+    /// for in-order data, more when data arrives far beyond a hole.
+    pub(super) fn regions(&self, gap: u64) -> u32 {
+        let mut n = 1u32;
+        let mut end = self.head_end();
+        for c in &self.chunks {
+            if c.start.saturating_sub(end) > gap {
+                n = n.saturating_add(1);
+            }
+            end = c.end();
+        }
+        n
+    }
+
     /// Bytes held, head and chunks.
     pub(super) fn stored_bytes(&self) -> u64 {
         len64(&self.head) + self.chunks.iter().map(|c| len64(&c.data)).sum::<u64>()

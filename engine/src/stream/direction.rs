@@ -21,6 +21,9 @@ use super::memcap::StreamMemcap;
 use super::seq::SeqNumber;
 use super::StreamConfig;
 
+/// Bytes between two runs of data within which they count as one region
+/// of Suricata's streaming buffer (its default region gap, 256 KiB).
+const REGION_GAP: u64 = 256 * 1024;
 /// Memory charged per held segment record (its boundaries).
 const SEG_META_COST: u64 = std::mem::size_of::<SegMeta>() as u64;
 /// Delivered bytes beyond the inspection window are dropped once there are
@@ -77,6 +80,8 @@ pub struct StreamDirection {
     depth_hit: bool,
     close: Option<CloseReason>,
     fin_offset: Option<u64>,
+    /// Most regions the held data formed at once (see [`Self::max_regions`]).
+    max_regions: u32,
     stats: StreamStats,
     events: StreamEvents,
     pkt_events: StreamEvents,
@@ -104,6 +109,7 @@ impl StreamDirection {
             depth_hit: false,
             close: None,
             fin_offset: None,
+            max_regions: 1,
             stats: StreamStats::default(),
             events: StreamEvents::default(),
             pkt_events: StreamEvents::default(),
@@ -188,6 +194,13 @@ impl StreamDirection {
             .max(self.delivered.saturating_sub(self.cfg.inspect_window))
             .max(self.store.head_start());
         (lo, self.store.head_from(lo, self.store.head_end()))
+    }
+
+    /// True while this direction's data counts as acknowledged on arrival
+    /// (`async_oneside` and the peer never seen): nothing else will release
+    /// it, so its consumers take it on the packet that carries it.
+    pub fn acks_itself(&self) -> bool {
+        self.cfg.async_oneside && !self.peer_seen && !self.flushed
     }
 
     /// End of the acknowledged contiguous bytes.
@@ -281,6 +294,13 @@ impl StreamDirection {
     /// Out-of-order byte runs waiting behind a hole.
     pub fn pending_chunks(&self) -> usize {
         self.store.chunk_count()
+    }
+
+    /// Most disjoint regions the held data formed at once: 1 unless data
+    /// arrived more than 256 KiB beyond a hole (Suricata's flow log
+    /// `ts_max_regions` / `tc_max_regions`).
+    pub fn max_regions(&self) -> u32 {
+        self.max_regions
     }
 
     /// Counters of this direction.
@@ -500,6 +520,9 @@ impl StreamDirection {
             self.stats.bytes += holes;
             if out_of_order && holes > 0 {
                 self.stats.out_of_order += 1;
+                if s > self.store.head_end().saturating_add(REGION_GAP) {
+                    self.max_regions = self.max_regions.max(self.store.regions(REGION_GAP));
+                }
             }
         }
         self.classify(old_bytes, e - s, diff);

@@ -78,7 +78,7 @@
 //! let cfg = StreamConfig::default();
 //! let memcap = StreamMemcap::new(cfg.memcap);
 //! let mut s = TcpSession::new(&cfg, &memcap);
-//! let seg = |seq, ack, flags, payload| Segment { seq, ack, flags, payload };
+//! let seg = |seq, ack, flags, payload| Segment { seq, ack, flags, payload, meta: None };
 //! s.handle_segment(Direction::ToServer, &seg(99, 0, 0x02, &b""[..])); // SYN
 //! s.handle_segment(Direction::ToClient, &seg(499, 100, 0x12, b"")); // SYN-ACK
 //! s.handle_segment(Direction::ToServer, &seg(100, 500, 0x10, b"GET / HTTP/1.1\r\n"));
@@ -99,13 +99,15 @@ mod memcap;
 mod policy;
 mod seq;
 mod session;
+mod tracker;
 
 pub use direction::{CloseReason, StreamDirection};
-pub use events::{StreamEvent, StreamEvents, StreamStats};
+pub use events::{StreamEvent, StreamEventCounts, StreamEvents, StreamStats};
 pub use memcap::StreamMemcap;
 pub use policy::{OverlapPolicy, UnknownPolicy};
 pub use seq::SeqNumber;
 pub use session::{Segment, SessionState, TcpSession};
+pub use tracker::TcpMeta;
 
 /// Reassembly settings, with Suricata 8's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

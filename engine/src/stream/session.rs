@@ -8,10 +8,11 @@ use super::direction::StreamDirection;
 use super::events::{StreamEvent, StreamEvents, StreamStats};
 use super::memcap::StreamMemcap;
 use super::seq::SeqNumber;
+use super::tracker::{TcpMeta, Tracker};
 use super::StreamConfig;
 
 /// The parts of a TCP segment reassembly needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Segment<'a> {
     /// Sequence number.
     pub seq: u32,
@@ -21,20 +22,25 @@ pub struct Segment<'a> {
     pub flags: u8,
     /// TCP payload.
     pub payload: &'a [u8],
+    /// Window, options and capture time, for the session tracker's window
+    /// and timestamp checks; `None` skips those checks.
+    pub meta: Option<TcpMeta>,
 }
 
 impl<'a> Segment<'a> {
-    /// The segment of a decoded TCP header and its payload.
-    pub fn from_tcp(tcp: &TcpInfo<'_>, payload: &'a [u8]) -> Self {
+    /// The segment of a decoded TCP header and its payload, captured at
+    /// `time_secs` (Unix seconds).
+    pub fn from_tcp(tcp: &TcpInfo<'_>, payload: &'a [u8], time_secs: i64) -> Self {
         Segment {
             seq: tcp.seq,
             ack: tcp.ack,
             flags: tcp.flags,
             payload,
+            meta: Some(TcpMeta::from_header(tcp.header, tcp.window, time_secs)),
         }
     }
 
-    fn has(&self, flag: u8) -> bool {
+    pub(super) fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
 }
@@ -64,7 +70,7 @@ pub struct TcpSession {
     state: SessionState,
     to_server: StreamDirection,
     to_client: StreamDirection,
-    rst_seen: bool,
+    tracker: Tracker,
     events: StreamEvents,
 }
 
@@ -74,6 +80,7 @@ impl TcpSession {
     /// layer corrected it.
     pub fn swap_directions(&mut self) {
         std::mem::swap(&mut self.to_server, &mut self.to_client);
+        self.tracker.swap();
     }
 
     /// An empty session drawing on `memcap`. Allocates nothing until data
@@ -84,7 +91,7 @@ impl TcpSession {
             state: SessionState::New,
             to_server: StreamDirection::new(*cfg, memcap.clone()),
             to_client: StreamDirection::new(*cfg, memcap.clone()),
-            rst_seen: false,
+            tracker: Tracker::new(cfg.overlap_policy, cfg.async_oneside),
             events: StreamEvents::default(),
         }
     }
@@ -92,6 +99,12 @@ impl TcpSession {
     /// Whether the session is being reassembled.
     pub fn state(&self) -> SessionState {
         self.state
+    }
+
+    /// True once the session was established from the client's side alone
+    /// (`async_oneside`: SYN, then the client's ACK, no SYN/ACK seen).
+    pub fn async_established(&self) -> bool {
+        self.tracker.async_established()
     }
 
     /// True unless the session was ignored (midstream pickup disabled).
@@ -136,6 +149,10 @@ impl TcpSession {
     /// Processes one segment travelling in `dir`; returns the events it
     /// raised (also accumulated in [`TcpSession::events`]).
     ///
+    /// The session tracker (`tracker.rs`) first decides whether the
+    /// segment belongs to the session, as Suricata's state machine does; a
+    /// refused segment only raises its events. An accepted one:
+    ///
     /// * SYN: its sequence number + 1 is the sender's offset 0.
     /// * ACK: moves the acknowledged offset of the *other* direction, which
     ///   may let it skip a hole (gap).
@@ -143,35 +160,60 @@ impl TcpSession {
     ///   segment (midstream), or in a session that started with a SYN the
     ///   peer's first ACK, fixes the base.
     /// * FIN: records the end of the stream. RST: closes the direction; its
-    ///   payload (diagnostic text) is not stream data. Data after a RST
-    ///   raises `stream.suspected_rst_inject` and is still reassembled, so
-    ///   a forged RST cannot blind the sensor.
+    ///   payload (diagnostic text) is not stream data. Data the RST's
+    ///   sender sends afterwards (`stream.suspected_rst_inject`) is still
+    ///   reassembled, so a forged RST cannot blind the sensor.
+    ///
+    /// A RST or FIN that would open the session is refused
+    /// (`rst_but_no_session`, `fin_but_no_session`) and leaves it unopened.
     pub fn handle_segment(&mut self, dir: Direction, seg: &Segment<'_>) -> StreamEvents {
         let syn = seg.has(tcp_flags::SYN);
         let ack = seg.has(tcp_flags::ACK);
+        let mut ev = StreamEvents::default();
+        if !ack && seg.ack != 0 {
+            ev.push(StreamEvent::PktBrokenAck);
+        }
         if self.state == SessionState::New {
+            if seg.has(tcp_flags::RST) {
+                ev.push(StreamEvent::RstButNoSession);
+                self.events.extend(ev);
+                return ev;
+            }
+            if seg.has(tcp_flags::FIN) && !syn && (!self.cfg.midstream || seg.payload.is_empty()) {
+                ev.push(StreamEvent::FinButNoSession);
+                self.events.extend(ev);
+                return ev;
+            }
+            // A SYN/ACK first (its SYN missed) is picked up mid-stream, and
+            // so with `async_oneside` too, as Suricata does: a capture of
+            // the server's side alone starts that way.
             self.state = if syn && !ack {
                 SessionState::Tracking
-            } else if self.cfg.midstream {
+            } else if self.cfg.midstream || (syn && self.cfg.async_oneside) {
                 SessionState::Midstream
             } else {
                 SessionState::Ignored
             };
+            self.tracker.start(self.state == SessionState::Tracking);
         }
         if self.state == SessionState::Ignored {
-            return StreamEvents::default();
+            self.events.extend(ev);
+            return ev;
+        }
+        let verdict = self.tracker.check(dir, seg);
+        ev.extend(verdict.events);
+        if !verdict.accept {
+            self.events.extend(ev);
+            return ev;
         }
         let handshake = self.state == SessionState::Tracking;
-        let rst_before = self.rst_seen;
         let (this, peer) = self.sides(dir);
         this.clear_pkt_events();
         peer.clear_pkt_events();
         peer.set_peer_seen();
-        let mut ev = StreamEvents::default();
 
         if seg.has(tcp_flags::RST) {
             this.on_rst();
-            self.rst_seen = true;
         } else {
             let seq = SeqNumber(seg.seq);
             let mut take_payload = true;
@@ -187,9 +229,6 @@ impl TcpSession {
             }
             let data_seq = seq + u32::from(syn);
             if take_payload && !seg.payload.is_empty() {
-                if rst_before {
-                    ev.push(StreamEvent::SuspectedRstInject);
-                }
                 this.adopt_base(data_seq);
                 this.insert(data_seq, seg.payload);
             }

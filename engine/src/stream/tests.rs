@@ -97,6 +97,7 @@ fn seg(seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Segment<'_> {
         ack,
         flags,
         payload,
+        meta: None,
     }
 }
 
@@ -161,6 +162,21 @@ fn out_of_order_reverse() {
     assert_eq!(h.s.to_server().pending_chunks(), 0);
     assert_eq!(h.s.stats().out_of_order, chunks.len() as u64 - 1);
     assert_eq!(h.s.stats().bytes, text.len() as u64);
+}
+
+#[test]
+fn regions_count_data_far_beyond_a_hole() {
+    // Out of order by a few bytes: one region, as Suricata reports.
+    let mut h = H::new(cfg_with(|c| c.depth = 0), 1, 2);
+    h.c(10, b"later");
+    h.c(0, b"0123456789");
+    assert_eq!(h.s.to_server().max_regions(), 1);
+    // 300 KiB beyond the contiguous end: a second region, then a third.
+    h.c(300 * 1024, b"far");
+    assert_eq!(h.s.to_server().max_regions(), 2);
+    h.c(700 * 1024, b"farther");
+    assert_eq!(h.s.to_server().max_regions(), 3);
+    assert_eq!(h.s.to_client().max_regions(), 1);
 }
 
 #[test]
@@ -680,6 +696,21 @@ fn async_oneside_counts_data_as_acked_until_peer_speaks() {
         s.handle_segment(ToServer, &seg(1, 0, ACK, b"one side"));
         let want = if oneside { 8 } else { 0 };
         assert_eq!(s.to_server().acked_len(), want, "async_oneside {oneside}");
+    }
+}
+
+#[test]
+fn async_oneside_picks_up_a_server_side_capture_at_its_synack() {
+    let memcap = StreamMemcap::new(0);
+    for oneside in [false, true] {
+        let cfg = cfg_with(|c| c.async_oneside = oneside);
+        let mut s = TcpSession::new(&cfg, &memcap);
+        s.handle_segment(ToClient, &seg(500, 100, SYN | ACK, b""));
+        s.handle_segment(ToClient, &seg(501, 100, ACK, b"HTTP/1.1 200 OK\r\n"));
+        let d = s.to_client();
+        assert_eq!(d.acks_itself(), oneside);
+        let want: &[u8] = if oneside { b"HTTP/1.1 200 OK\r\n" } else { b"" };
+        assert_eq!(d.acked_data(), want, "async_oneside {oneside}");
     }
 }
 

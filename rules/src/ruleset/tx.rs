@@ -46,9 +46,6 @@ impl RuleSet {
         out: &mut Vec<RuleId>,
     ) {
         out.clear();
-        if !tx.inspected_from(pkt.flow.to_server) {
-            return;
-        }
         if scratch.vars.len() < self.max_vars {
             scratch.vars.resize(self.max_vars, 0);
         }
