@@ -312,6 +312,24 @@ impl<T> Flow<T> {
         }
     }
 
+    /// The TCP state as Suricata names it in EVE flow records: an
+    /// established session where only the client sent FIN is `close_wait`
+    /// (Suricata tracks the state as the server sees it), only the server
+    /// `fin_wait1`.
+    pub fn tcp_state_name(&self) -> Option<&'static str> {
+        Some(match self.tcp_state? {
+            TcpState::New => "none",
+            TcpState::SynSent => "syn_sent",
+            TcpState::SynRecv => "syn_recv",
+            TcpState::Established => match (self.fin_toserver, self.fin_toclient) {
+                (true, false) => "close_wait",
+                (false, true) => "fin_wait1",
+                _ => "established",
+            },
+            TcpState::Closed => "closed",
+        })
+    }
+
     fn timeout(&self, t: &FlowTimeouts) -> u64 {
         match (self.key.proto, self.tcp_state) {
             (_, Some(TcpState::Closed)) => t.tcp_closed,

@@ -364,3 +364,26 @@ fn swap_direction_turns_the_flow_round() {
     let f = &t.drain()[0];
     assert_eq!((f.pkts_toserver, f.pkts_toclient), (1, 2));
 }
+
+/// EVE names the half-closed states as Suricata does, from the server's
+/// side: the client's FIN alone is `close_wait`, the server's `fin_wait1`.
+#[test]
+fn half_closed_sessions_are_named_as_suricata_names_them() {
+    for (first_fin_to_server, name) in [(true, "close_wait"), (false, "fin_wait1")] {
+        let mut t: FlowTable = FlowTable::new(FlowConfig::default());
+        let cs = key(A, 40000, B, 80, ipproto::TCP);
+        let sc = cs.reversed();
+        feed(&mut t, &cs, meta(0, Some(SYN)));
+        feed(&mut t, &sc, meta(0, Some(SYNACK)));
+        feed(&mut t, &cs, meta(0, Some(ACK)));
+        let fin = if first_fin_to_server { &cs } else { &sc };
+        feed(&mut t, fin, meta(1, Some(FIN | ACK)));
+        feed(&mut t, &fin.reversed(), meta(1, Some(ACK)));
+        let f = &t.drain()[0];
+        assert_eq!(f.tcp_state_name(), Some(name));
+    }
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
+    let cs = key(A, 40001, B, 80, ipproto::TCP);
+    feed(&mut t, &cs, meta(0, Some(SYN)));
+    assert_eq!(t.drain()[0].tcp_state_name(), Some("syn_sent"));
+}

@@ -461,7 +461,7 @@ impl Worker {
                 false,
                 raw.ts,
                 raw.pcap_cnt,
-                fmeta,
+                (fmeta, flow.data.vlan.as_slice()),
                 key.proto,
                 self.outputs,
                 None,
@@ -617,7 +617,11 @@ impl Worker {
         }
         let fmeta = flow_meta_of(flow, dir);
         let FlowState {
-            app, vars, flags, ..
+            app,
+            vars,
+            flags,
+            vlan,
+            ..
         } = &mut flow.data;
         let metadata = metadata_of(vars);
         let look = (!stop && !flags.passed).then_some(LastLook {
@@ -635,7 +639,7 @@ impl Worker {
             false,
             raw.ts,
             raw.pcap_cnt,
-            fmeta,
+            (fmeta, vlan.as_slice()),
             key.proto,
             self.outputs,
             look,
@@ -801,7 +805,7 @@ impl Worker {
             true,
             f.last_ts,
             0,
-            fmeta,
+            (fmeta, f.data.vlan.as_slice()),
             f.key.proto,
             self.outputs,
             None,
@@ -936,7 +940,7 @@ impl Worker {
         }
         for f in flows {
             self.buf.clear();
-            let tcp_state = f.tcp_state.map(tcp_state_name);
+            let tcp_state = f.tcp_state_name();
             let state = match f.tcp_state {
                 _ if f.data.flags.bypassed => "bypassed",
                 Some(TcpState::Closed) => "closed",
@@ -986,16 +990,6 @@ impl Worker {
                 });
             }
         }
-    }
-}
-
-fn tcp_state_name(s: TcpState) -> &'static str {
-    match s {
-        TcpState::New => "none",
-        TcpState::SynSent => "syn_sent",
-        TcpState::SynRecv => "syn_recv",
-        TcpState::Established => "established",
-        TcpState::Closed => "closed",
     }
 }
 
@@ -1543,7 +1537,7 @@ fn log_txs(
     flow_end: bool,
     ts: Timestamp,
     pcap_cnt: u64,
-    fmeta: FlowMeta,
+    (fmeta, vlan): (FlowMeta, &[u16]),
     ip_proto: u8,
     outputs: WorkerOutputs,
     look: Option<LastLook<'_, '_>>,
@@ -1649,7 +1643,7 @@ fn log_txs(
             dport: dst.1,
             ip_proto,
             icmp: None,
-            vlan: &[],
+            vlan,
             flow: Some(FlowMeta { to_server, ..fmeta }),
         };
         let mut body = body;
