@@ -137,6 +137,9 @@ pub fn execute(
     opts.stop = req.stop.clone();
     opts.stream = stream_settings(cfg)?;
     opts.flow.midstream = opts.stream.cfg.is_some_and(|c| c.midstream);
+    if let Some(v) = cfg.get_bool("vlan.use-for-tracking") {
+        opts.flow.vlan_tracking = v;
+    }
     opts.app.ssh_hassh = ssh_hassh;
     opts.app.tls_ja3 = tls_ja3;
     opts.app.tls_ja4 = tls_ja4;

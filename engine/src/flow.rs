@@ -69,6 +69,10 @@ pub struct FlowConfig {
     /// once both sides spoke (Suricata's `stream.midstream`); otherwise
     /// only a three-way handshake establishes them.
     pub midstream: bool,
+    /// The outer VLAN id is part of the flow key (Suricata's
+    /// `vlan.use-for-tracking`, default on). Off where a network tags the
+    /// two directions of a conversation differently.
+    pub vlan_tracking: bool,
 }
 
 impl Default for FlowConfig {
@@ -77,6 +81,7 @@ impl Default for FlowConfig {
             max_flows: 65_536,
             timeouts: FlowTimeouts::default(),
             midstream: false,
+            vlan_tracking: true,
         }
     }
 }
@@ -470,7 +475,7 @@ impl<T: Default> FlowTable<T> {
             self.expire(pkt.ts);
             self.next_sweep = Some(pkt.ts.plus_secs(1));
         }
-        let (nk, src_is_a) = key.normalise();
+        let (nk, src_is_a) = self.tracked(key).normalise();
         let flags = pkt.tcp_flags.unwrap_or(0);
         let new_syn = flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
         let end_existing = self.flows.get(&nk).map(|f| {
@@ -527,10 +532,20 @@ impl<T: Default> FlowTable<T> {
         (flow, dir)
     }
 
+    /// `key` as the table files it: without the VLAN id when VLANs are not
+    /// used for tracking.
+    fn tracked(&self, key: &FlowKey) -> FlowKey {
+        if self.cfg.vlan_tracking {
+            *key
+        } else {
+            FlowKey { vlan: 0, ..*key }
+        }
+    }
+
     /// The `flow` keyword's view of a packet with `key`, without accounting
     /// it; `None` when no flow exists for it.
     pub fn flow_info(&self, key: &FlowKey) -> Option<FlowInfo> {
-        let (nk, src_is_a) = key.normalise();
+        let (nk, src_is_a) = self.tracked(key).normalise();
         let f = self.flows.get(&nk)?;
         Some(f.info(f.direction(src_is_a)))
     }

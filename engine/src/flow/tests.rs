@@ -387,3 +387,26 @@ fn half_closed_sessions_are_named_as_suricata_names_them() {
     feed(&mut t, &cs, meta(0, Some(SYN)));
     assert_eq!(t.drain()[0].tcp_state_name(), Some("syn_sent"));
 }
+
+/// With `vlan.use-for-tracking` off, the two directions of a conversation
+/// tagged with different VLAN ids are one flow; with it on, two.
+#[test]
+fn vlan_tracking_can_be_turned_off() {
+    for (tracking, flows) in [(true, 2), (false, 1)] {
+        let cfg = FlowConfig {
+            vlan_tracking: tracking,
+            ..FlowConfig::default()
+        };
+        let mut t: FlowTable = FlowTable::new(cfg);
+        let mut cs = key(A, 40000, B, 80, ipproto::TCP);
+        cs.vlan = 10;
+        let mut sc = cs.reversed();
+        sc.vlan = 20;
+        feed(&mut t, &cs, meta(0, Some(SYN)));
+        let (dir, _, _) = feed(&mut t, &sc, meta(0, Some(SYNACK)));
+        assert_eq!(t.len(), flows, "tracking {tracking}");
+        if !tracking {
+            assert_eq!(dir, Direction::ToClient);
+        }
+    }
+}

@@ -207,8 +207,9 @@ enum WorkerMsg {
     ),
 }
 
-/// Symmetric shard of a packet: the unordered address pair and VLAN.
-fn shard(d: &decode::Decoded<'_>, n: usize) -> usize {
+/// Symmetric shard of a packet: the unordered address pair and, when
+/// VLANs are part of the flow key, the outer VLAN id.
+fn shard(d: &decode::Decoded<'_>, n: usize, vlan_tracking: bool) -> usize {
     if n <= 1 {
         return 0;
     }
@@ -227,7 +228,11 @@ fn shard(d: &decode::Decoded<'_>, n: usize) -> usize {
     // Addition is symmetric; the final mix spreads the sum's bits.
     let mut s = mix(ip.src)
         .wrapping_add(mix(ip.dst))
-        .wrapping_add(u64::from(d.vlan.outer().unwrap_or(0)));
+        .wrapping_add(if vlan_tracking {
+            u64::from(d.vlan.outer().unwrap_or(0))
+        } else {
+            0
+        });
     s ^= s >> 33;
     s = s.wrapping_mul(0xff51_afd7_ed55_8ccd);
     s ^= s >> 33;
@@ -458,7 +463,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         };
         let d = decode::decode(raw);
         let verdict = csum.check(&d);
-        let w = shard(&d, n);
+        let w = shard(&d, n, opts.flow.vlan_tracking);
         if let Some(b) = bufs.get_mut(w) {
             b.push(raw, verdict);
         }
