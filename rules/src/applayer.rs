@@ -30,7 +30,9 @@
 //! rules; on our demo capture anchored rules alert on the packet and again
 //! on the stream chunk). `tcp-stream` rules inspect stream views only,
 //! `tcp-pkt` rules packet views only; with `stream_active` false, plain
-//! `tcp` payload rules inspect packet views. Header-only rules (no payload
+//! `tcp` payload rules inspect packet views. Rules with a packet-header
+//! keyword (`flags`, `ttl`, `seq`, `window`, `dsize` …) inspect packet views
+//! only (Suricata's SIG_FLAG_REQUIRE_PACKET). Header-only rules (no payload
 //! keyword) inspect packet views only.
 //!
 //! # Directions

@@ -208,7 +208,25 @@ impl Check {
     /// True for keywords that only make sense on single packets (Suricata
     /// does not evaluate them on reassembled stream data).
     pub fn packet_only(&self) -> bool {
-        matches!(self, Check::Dsize(_))
+        // Suricata's SIG_FLAG_REQUIRE_PACKET: keywords about one packet's
+        // headers make the rule's payload keywords look at that packet's
+        // payload, never at reassembled stream (a `flags:S; content:…`
+        // rule matches a TCP Fast Open SYN's data).
+        matches!(
+            self,
+            Check::Dsize(_)
+                | Check::Ttl(_)
+                | Check::Tos { .. }
+                | Check::Id(_)
+                | Check::IpOpts(_)
+                | Check::Fragbits { .. }
+                | Check::Fragoffset(_)
+                | Check::Flags { .. }
+                | Check::Seq(_)
+                | Check::Ack(_)
+                | Check::Window { .. }
+                | Check::TcpMss(_)
+        )
     }
 
     /// Evaluates the check on `p`.

@@ -844,3 +844,31 @@ fn merged_port_groups_agree_with_the_unfiltered_reference() {
     }
     assert!(checked > 100);
 }
+
+/// Header keywords (`flags`, `ttl`, `seq`, `window` …) make a rule's
+/// payload keywords look at the packet, never the reassembled stream, as
+/// Suricata's SIG_FLAG_REQUIRE_PACKET does: `flags:S; content:"GET"` fires
+/// on a TCP Fast Open SYN's data while the stream is being reassembled,
+/// where a plain `content:"GET"` rule waits for the stream view.
+#[test]
+fn header_keywords_keep_payload_rules_on_the_packet() {
+    let rules =
+        "alert tcp any any -> any any (msg:\"syn data\"; flags:S; content:\"GET\"; sid:1;)\n\
+                 alert tcp any any -> any any (msg:\"any data\"; content:\"GET\"; sid:2;)\n";
+    let mut p = tcp(
+        v4(10, 0, 0, 1),
+        40000,
+        v4(10, 0, 0, 2),
+        80,
+        b"GET / HTTP/1.1\r\n",
+    );
+    if let Some(t) = p.tcp.as_mut() {
+        t.flags = 0x02;
+    }
+    p.flow.established = false;
+    p.flow.stream_active = true;
+    expect(rules, &p, &[1]);
+    let mut chunk = p;
+    chunk.flow.from_stream = true;
+    expect(rules, &chunk, &[2]);
+}
