@@ -495,19 +495,8 @@ impl Worker {
             }
         }
         self.stats.inspected += 1;
-        let ctx = EventCtx {
-            ts: raw.ts,
-            pcap_cnt: raw.pcap_cnt,
-            pcap_filename: self.filenames.get(raw.file_index).map(String::as_str),
-            src: view.src,
-            dst: view.dst,
-            sport: view.sport,
-            dport: view.dport,
-            ip_proto: view.ip_proto,
-            icmp: view.icmp.map(|i| (i.itype, i.icode)),
-            vlan: d.vlan.as_slice(),
-            flow: Some(flow_meta),
-        };
+        let file = self.filenames.get(raw.file_index).map(String::as_str);
+        let ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, Some(flow_meta));
         let mut sink = AlertSink {
             rules,
             evidence: self
@@ -665,19 +654,8 @@ impl Worker {
             }
         }
         self.stats.inspected += 1;
-        let ctx = EventCtx {
-            ts: raw.ts,
-            pcap_cnt: raw.pcap_cnt,
-            pcap_filename: self.filenames.get(raw.file_index).map(String::as_str),
-            src: view.src,
-            dst: view.dst,
-            sport: view.sport,
-            dport: view.dport,
-            ip_proto: view.ip_proto,
-            icmp: view.icmp.map(|i| (i.itype, i.icode)),
-            vlan: d.vlan.as_slice(),
-            flow: None,
-        };
+        let file = self.filenames.get(raw.file_index).map(String::as_str);
+        let ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, None);
         let mut sink = AlertSink {
             rules,
             evidence: None,
@@ -1723,6 +1701,29 @@ fn traffic_of(rules: &RuleSet, vars: &FlowVars) -> Option<serde_json::Value> {
         m.insert("label".into(), labels.into());
     }
     Some(serde_json::Value::Object(m))
+}
+
+/// Envelope of events raised on a packet seen as `view`.
+fn packet_ctx<'a>(
+    raw: &RawPacket<'_>,
+    view: &PacketView<'_>,
+    vlan: &'a [u16],
+    pcap_filename: Option<&'a str>,
+    flow: Option<FlowMeta>,
+) -> EventCtx<'a> {
+    EventCtx {
+        ts: raw.ts,
+        pcap_cnt: raw.pcap_cnt,
+        pcap_filename,
+        src: view.src,
+        dst: view.dst,
+        sport: view.sport,
+        dport: view.dport,
+        ip_proto: view.ip_proto,
+        icmp: view.icmp.map(|i| (i.itype, i.icode)),
+        vlan,
+        flow,
+    }
 }
 
 /// Envelope of events raised at flow end (no packet, so no packet number),
