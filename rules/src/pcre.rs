@@ -261,28 +261,18 @@ impl Pcre {
         from: usize,
         latin1: &mut Latin1,
     ) -> Option<(usize, usize)> {
-        let hay = buf.get(subject..)?;
-        let rel_from = from.checked_sub(subject)?;
-        if rel_from > hay.len() {
-            return None;
-        }
+        let (hay, rel_from) = haystack(buf, subject, from)?;
         match self.compiled()? {
             Compiled::Bytes(re) => re
                 .find_at(hay, rel_from)
                 .map(|m| (subject + m.start(), subject + m.end())),
             Compiled::Fancy(re) => {
-                let text = latin1.view(buf);
-                // Byte offset in `text` of character index `i` (chars >= 0x80 take 2 bytes).
-                let byte_of = |i: usize| {
-                    i + buf
-                        .get(..i)
-                        .map_or(0, |p| p.iter().filter(|&&b| b >= 0x80).count())
-                };
-                let sub = text.get(byte_of(subject)..)?;
-                let sub_from = byte_of(from) - byte_of(subject);
+                let (sub, sub_from) = latin1_window(latin1.view(buf), buf, subject, from)?;
                 let m = re.find_from_pos(sub, sub_from).ok()??;
-                let chars = |b: usize| sub.get(..b).map_or(0, |s| s.chars().count());
-                Some((subject + chars(m.start()), subject + chars(m.end())))
+                Some((
+                    subject + chars_before(sub, m.start()),
+                    subject + chars_before(sub, m.end()),
+                ))
             }
         }
     }
@@ -299,11 +289,7 @@ impl Pcre {
         from: usize,
         latin1: &mut Latin1,
     ) -> Option<(usize, usize)> {
-        let hay = buf.get(subject..)?;
-        let rel_from = from.checked_sub(subject)?;
-        if rel_from > hay.len() {
-            return None;
-        }
+        let (hay, rel_from) = haystack(buf, subject, from)?;
         match self.compiled()? {
             Compiled::Bytes(re) => {
                 let caps = re.captures_at(hay, rel_from)?;
@@ -320,18 +306,13 @@ impl Pcre {
                 Some((subject + m.start(), subject + m.end()))
             }
             Compiled::Fancy(re) => {
-                let text = latin1.view(buf);
-                let byte_of = |i: usize| {
-                    i + buf
-                        .get(..i)
-                        .map_or(0, |p| p.iter().filter(|&&b| b >= 0x80).count())
-                };
-                let sub = text.get(byte_of(subject)..)?;
-                let sub_from = byte_of(from) - byte_of(subject);
+                let (sub, sub_from) = latin1_window(latin1.view(buf), buf, subject, from)?;
                 let caps = re.captures_from_pos(sub, sub_from).ok()??;
                 let m = caps.get(0)?;
-                let chars = |b: usize| sub.get(..b).map_or(0, |s| s.chars().count());
-                let found = (subject + chars(m.start()), subject + chars(m.end()));
+                let found = (
+                    subject + chars_before(sub, m.start()),
+                    subject + chars_before(sub, m.end()),
+                );
                 // Characters stand for bytes (latin-1): map them back.
                 let values: Vec<Captured> = self
                     .captures
@@ -350,6 +331,38 @@ impl Pcre {
             }
         }
     }
+}
+
+/// `buf[subject..]` and `from` relative to it; `None` when `from` lies
+/// before `subject` or past the end.
+fn haystack(buf: &[u8], subject: usize, from: usize) -> Option<(&[u8], usize)> {
+    let hay = buf.get(subject..)?;
+    let rel_from = from.checked_sub(subject)?;
+    (rel_from <= hay.len()).then_some((hay, rel_from))
+}
+
+/// The latin-1 text of `buf` (`text`, as fancy-regex matches it) from
+/// `subject` on, and `from` as a byte offset into that slice: characters
+/// from 0x80 up take two bytes in `text`.
+fn latin1_window<'t>(
+    text: &'t str,
+    buf: &[u8],
+    subject: usize,
+    from: usize,
+) -> Option<(&'t str, usize)> {
+    let byte_of = |i: usize| {
+        i + buf
+            .get(..i)
+            .map_or(0, |p| p.iter().filter(|&&b| b >= 0x80).count())
+    };
+    let sub = text.get(byte_of(subject)..)?;
+    Some((sub, byte_of(from) - byte_of(subject)))
+}
+
+/// The buffer offset of byte offset `b` of latin-1 text: its character
+/// count (each character stands for one byte).
+fn chars_before(sub: &str, b: usize) -> usize {
+    sub.get(..b).map_or(0, |s| s.chars().count())
 }
 
 /// The buffer an HTTP pcre modifier selects (Suricata's `U I P Q H D M C
