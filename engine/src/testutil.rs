@@ -237,6 +237,18 @@ impl Drop for TempDir {
 }
 
 /// Packet builders.
+/// A deterministic xorshift64 generator: fuzz-style tests get the same
+/// inputs on every run without a dependency.
+pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 pub mod pkt {
     use super::*;
 

@@ -94,13 +94,7 @@ fn bogus_snaplen_still_reads() {
 fn random_bytes_after_a_valid_header_never_panic() {
     let dir = TempDir::new("bad-fuzz").unwrap();
     let rules = marker_rules(&dir);
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = sigil_engine::testutil::xorshift(0x2545_f491_4f6c_dd1du64);
     for round in 0..8 {
         let pcap = dir.join(&format!("f{round}.pcap"));
         let mut w = PcapWriter::new(1);

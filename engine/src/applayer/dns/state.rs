@@ -457,13 +457,7 @@ mod tests {
 
     #[test]
     fn hostile_input_never_panics_and_stays_bounded() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testutil::xorshift(0x2545_f491_4f6c_dd1du64);
         for round in 0..3000 {
             let len = (next() % 600) as usize;
             let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();

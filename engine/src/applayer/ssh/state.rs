@@ -443,13 +443,7 @@ mod tests {
 
     #[test]
     fn hostile_input_never_panics_and_stays_bounded() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testutil::xorshift(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..2000 {
             let len = (next() % 800) as usize;
             let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
