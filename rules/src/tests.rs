@@ -731,21 +731,17 @@ fn et_open_compiles() {
     assert!(stats.addr_indexed > 1000 && stats.always < 200, "{stats:?}");
 }
 
-/// Differential test on real rules: packets built from ET contents must
-/// give the same matches with and without the prefilter.
-#[test]
-fn et_open_prefilter_agrees_with_brute_force() {
-    let (Some((on, _, files)), Some((off, _, _))) = (et_open(true), et_open(false)) else {
-        return;
-    };
-    // Payloads: the contents of every 10th enabled rule, concatenated.
+/// The contents of every `every`-th rule of `files` (enabled and not
+/// negated), concatenated per rule: payloads made of real ET patterns for
+/// the differential prefilter tests.
+pub(crate) fn et_payloads(files: &[std::path::PathBuf], every: usize) -> Vec<Vec<u8>> {
     let mut payloads: Vec<Vec<u8>> = Vec::new();
     let mut n = 0;
-    for f in &files {
+    for f in files {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         for pr in sigil_grammar::parse_file(&text, None).rules {
             n += 1;
-            if n % 10 != 0 {
+            if n % every != 0 {
                 continue;
             }
             let mut p = Vec::new();
@@ -761,6 +757,18 @@ fn et_open_prefilter_agrees_with_brute_force() {
             }
         }
     }
+    payloads
+}
+
+/// Differential test on real rules: packets built from ET contents must
+/// give the same matches with and without the prefilter.
+#[test]
+fn et_open_prefilter_agrees_with_brute_force() {
+    let (Some((on, _, files)), Some((off, _, _))) = (et_open(true), et_open(false)) else {
+        return;
+    };
+    // Payloads: the contents of every 10th enabled rule, concatenated.
+    let payloads = et_payloads(&files, 10);
     let mut hits = 0;
     for p in &payloads {
         let pkts = [

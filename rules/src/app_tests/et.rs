@@ -33,28 +33,7 @@ fn et_open_tx_prefilter_agrees_with_brute_force() {
     let (Some((on, _, files)), Some((off, _, _))) = (et_open(true), et_open(false)) else {
         return;
     };
-    let mut payloads: Vec<Vec<u8>> = Vec::new();
-    let mut n = 0;
-    for f in &files {
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        for pr in sigil_grammar::parse_file(&text, None).rules {
-            n += 1;
-            if n % 61 != 0 {
-                continue;
-            }
-            let mut p = Vec::new();
-            for o in pr.rule.options.iter().filter(|o| o.keyword == "content") {
-                if let Some(Ok((false, bytes))) =
-                    o.value.as_deref().map(crate::content::parse_content)
-                {
-                    p.extend_from_slice(&bytes);
-                }
-            }
-            if !p.is_empty() {
-                payloads.push(p);
-            }
-        }
-    }
+    let payloads = crate::tests::et_payloads(&files, 61);
     let start = std::time::Instant::now();
     let (mut hits, mut calls) = (0, 0);
     let mut on_time = std::time::Duration::ZERO;
