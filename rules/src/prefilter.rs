@@ -195,21 +195,16 @@ impl Prefilter {
         let mut stats = PrefilterStats::default();
         let mut families = Vec::with_capacity(FAMILIES);
         for d in drafts {
-            let any_table = PatternTable::collect(&d.any.members, rules);
-            let any = build_group(d.any, rules, None, &mut npatterns, &mut stats);
+            let (any, any_table) = build_group(d.any, rules, None, &mut npatterns, &mut stats);
             let mut built: HashMap<Vec<RuleId>, Arc<Group>> = HashMap::new();
             let mut build = |g: GroupDraft| {
                 if let Some(shared) = built.get(&g.members) {
                     return Arc::clone(shared);
                 }
                 let members = g.members.clone();
-                let group = Arc::new(build_group(
-                    g,
-                    rules,
-                    Some(&any_table),
-                    &mut npatterns,
-                    &mut stats,
-                ));
+                let (group, _) =
+                    build_group(g, rules, Some(&any_table), &mut npatterns, &mut stats);
+                let group = Arc::new(group);
                 built.insert(members, Arc::clone(&group));
                 group
             };
@@ -333,19 +328,6 @@ impl PatternTable {
         }
     }
 
-    /// The fast patterns of `members` (rules without one are left out).
-    fn collect(members: &[RuleId], rules: &[CompiledRule]) -> PatternTable {
-        let mut t = PatternTable::default();
-        for &id in members {
-            if let Some(fp) = rules.get(id as usize).and_then(|r| r.fast.as_ref()) {
-                if !fp.bytes.is_empty() {
-                    t.add(&fp.bytes, id);
-                }
-            }
-        }
-        t
-    }
-
     /// Builds the matcher, global pattern indices from `*npatterns`.
     fn build(&self, npatterns: &mut usize) -> Result<PatternIndex, crate::litset::BuildError> {
         let ix = PatternIndex::build(&self.patterns, &self.by_pattern, *npatterns)?;
@@ -355,14 +337,15 @@ impl PatternTable {
 }
 
 /// Builds one group; `any` (for port groups) is the family's any-port
-/// pattern table, merged into [`Group::with_any`].
+/// pattern table, merged into [`Group::with_any`]. Returns the group's own
+/// pattern table too (the any-port group's serves its port groups).
 fn build_group(
     g: GroupDraft,
     rules: &[CompiledRule],
     any: Option<&PatternTable>,
     npatterns: &mut usize,
     stats: &mut PrefilterStats,
-) -> Group {
+) -> (Group, PatternTable) {
     let mut table = PatternTable::default();
     let mut always = Vec::new();
     let mut src_keyed = Vec::new();
@@ -424,13 +407,14 @@ fn build_group(
     };
     stats.groups += 1;
     stats.always += always.len();
-    Group {
+    let group = Group {
         patterns,
         with_any,
         always,
         by_src,
         by_dst,
-    }
+    };
+    (group, table)
 }
 
 impl Group {
