@@ -160,6 +160,19 @@ pub fn execute(
             depth,
         ));
     }
+    // Digests of every file in `fileinfo` (Suricata computes none unless
+    // asked; `force-hash` lives under the eve-log `files` type).
+    for h in cfg.string_list("outputs.eve-log.types.files.force-hash") {
+        let f = &mut opts.app.file_hashes;
+        match h.to_ascii_lowercase().as_str() {
+            "md5" => f.md5 = true,
+            "sha1" => f.sha1 = true,
+            "sha256" => f.sha256 = true,
+            other => anyhow::bail!(
+                "configuration outputs.eve-log.types.files.force-hash: unknown hash {other:?} (md5, sha1, sha256)"
+            ),
+        }
+    }
     opts.decoder =
         DecodeConfig::from_config(cfg).map_err(|e| anyhow::anyhow!("configuration {e}"))?;
     opts.live = req.live.clone();

@@ -9,10 +9,15 @@ const BODY: &[u8] = b"0123456789";
 const BODY_SHA256: &str = "84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882";
 
 fn run_with(rules: &str, name: &str) -> (TempDir, std::path::PathBuf) {
+    run_args(rules, name, &[])
+}
+
+fn run_args(rules: &str, name: &str, extra: &[&str]) -> (TempDir, std::path::PathBuf) {
     let dir = TempDir::new(name).unwrap();
     let mut req = b"POST /up.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".to_vec();
     req.extend_from_slice(BODY);
-    let out = run_frames(dir.path(), &http_conversation(&req), rules, &["-k", "none"]);
+    let args: Vec<&str> = ["-k", "none"].iter().chain(extra).copied().collect();
+    let out = run_frames(dir.path(), &http_conversation(&req), rules, &args);
     (dir, out)
 }
 
@@ -50,4 +55,22 @@ fn no_match_no_file() {
     );
     assert!(!out.join("filestore").join(&BODY_SHA256[..2]).exists());
     assert_eq!(fileinfo(&out)["stored"], false);
+}
+
+/// Without `force-hash` no digest is computed or logged (as Suricata);
+/// with it, the ones listed are, whether or not a file was stored.
+#[test]
+fn force_hash_decides_the_logged_digests() {
+    let rule = "alert http any any -> any any (msg:\"post\"; http.method; content:\"POST\"; sid:1;)\n";
+    let (_dir, out) = run_with(rule, "filestore-nohash");
+    let info = fileinfo(&out);
+    for k in ["md5", "sha1", "sha256"] {
+        assert!(info.get(k).is_none(), "{k} logged without force-hash: {info}");
+    }
+    let set = "outputs.eve-log.types.files.force-hash=[md5, sha256]";
+    let (_dir, out) = run_args(rule, "filestore-forcehash", &["--set", set]);
+    let info = fileinfo(&out);
+    assert_eq!(info["md5"], "781e5e245d69b566979b86e28d23f2c7");
+    assert_eq!(info["sha256"], BODY_SHA256);
+    assert!(info.get("sha1").is_none());
 }

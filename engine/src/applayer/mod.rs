@@ -82,6 +82,9 @@ pub struct AppConfig {
     /// Where `filestore` rules store files and how much of each file is
     /// kept for it (None: no rule asks, and no file data is kept).
     pub file_store: Option<http::StoreConfig>,
+    /// Digests of every file computed and logged in `fileinfo`
+    /// (`outputs.eve-log.types.files.force-hash`; none by default).
+    pub file_hashes: http::FileHashes,
     /// Ports DNS is probed on over TCP (`app-layer.protocols.dns.tcp.detection-ports.dp`).
     pub dns_tcp_ports: DetectionPorts,
     /// Ports DNS is probed on over UDP (`….dns.udp.detection-ports.dp`).
@@ -103,6 +106,7 @@ impl Default for AppConfig {
             tls_ja3: false,
             tls_ja4: false,
             file_store: None,
+            file_hashes: http::FileHashes::default(),
             dns_tcp_ports: DetectionPorts::of(&[53]),
             // 5353 too: mDNS is DNS on the wire and Sigil has probed it
             // there from the start.

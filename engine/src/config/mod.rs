@@ -134,27 +134,72 @@ impl Config {
         };
         let mut node = &mut self.tree;
         for part in key.split('.') {
-            if !node.is_mapping() {
-                *node = Value::Mapping(Mapping::new());
-            }
-            let Value::Mapping(m) = node else {
-                unreachable!("node was just made a mapping")
+            // A list entry named `part` (suricata.yaml's `outputs:`) is
+            // descended into rather than the list being replaced.
+            let in_list = match node {
+                Value::Sequence(items) => items
+                    .iter()
+                    .position(|i| i.as_mapping().is_some_and(|m| m.contains_key(part))),
+                _ => None,
             };
-            node = m
-                .entry(Value::String(part.to_string()))
-                .or_insert(Value::Null);
+            node = match (node, in_list) {
+                (Value::Sequence(items), Some(i)) => match items.get_mut(i) {
+                    Some(Value::Mapping(m)) => m
+                        .entry(Value::String(part.to_string()))
+                        .or_insert(Value::Null),
+                    _ => return Err(ConfigError::BadSet(arg.to_string())),
+                },
+                (node, _) => {
+                    if !node.is_mapping() {
+                        *node = Value::Mapping(Mapping::new());
+                    }
+                    let Value::Mapping(m) = node else {
+                        unreachable!("node was just made a mapping")
+                    };
+                    m.entry(Value::String(part.to_string()))
+                        .or_insert(Value::Null)
+                }
+            };
         }
         *node = v;
         Ok(())
     }
 
-    /// The node at a dotted key.
+    /// The node at a dotted key. A sequence is walked the way Suricata
+    /// names list items: `outputs.eve-log` is the `eve-log` entry of
+    /// suricata.yaml's `outputs:` list of one-key mappings (and a bare
+    /// string item such as `- flow` is found by its text).
     pub fn get(&self, key: &str) -> Option<&Value> {
         let mut node = &self.tree;
         for part in key.split('.') {
-            node = node.as_mapping()?.get(part)?;
+            node = match node {
+                Value::Sequence(items) => items.iter().find_map(|item| match item {
+                    Value::Mapping(m) => m.get(part),
+                    Value::String(s) if s == part => Some(item),
+                    _ => None,
+                })?,
+                _ => node.as_mapping()?.get(part)?,
+            };
         }
         Some(node)
+    }
+
+    /// The strings of a sequence at a dotted key (`force-hash: [md5, sha1]`);
+    /// a single scalar counts as a one-item list.
+    pub fn string_list(&self, key: &str) -> Vec<String> {
+        match self.get(key) {
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            Some(Value::String(s)) => s
+                .trim_matches(|c| c == '[' || c == ']')
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// A scalar at a dotted key rendered as text (`yes` stays `true`).
@@ -257,6 +302,31 @@ mod tests {
             Some("auto")
         );
         assert_eq!(c.get_bool("outputs.eve-log.enabled"), Some(true));
+    }
+
+    /// suricata.yaml's `outputs:` is a list of one-key mappings; dotted
+    /// keys find its entries by name, as Suricata's configuration does.
+    #[test]
+    fn sequences_are_walked_by_item_name() {
+        let mut c = Config::embedded();
+        let yaml = "outputs:\n  - fast:\n      enabled: no\n  - eve-log:\n      enabled: yes\n      types:\n        - alert\n        - files:\n            force-hash: [md5, sha256]\n";
+        c.merge_text(yaml, Path::new("s.yaml")).unwrap();
+        assert_eq!(c.get_bool("outputs.fast.enabled"), Some(false));
+        assert_eq!(c.get_bool("outputs.eve-log.enabled"), Some(true));
+        assert!(c.get("outputs.eve-log.types.alert").is_some());
+        assert!(c.get("outputs.eve-log.types.dns").is_none());
+        assert_eq!(
+            c.string_list("outputs.eve-log.types.files.force-hash"),
+            ["md5", "sha256"]
+        );
+        // --set reaches into the list instead of replacing it.
+        c.set("outputs.eve-log.types.files.force-hash=[sha1]")
+            .unwrap();
+        assert_eq!(
+            c.string_list("outputs.eve-log.types.files.force-hash"),
+            ["sha1"]
+        );
+        assert_eq!(c.get_bool("outputs.fast.enabled"), Some(false));
     }
 
     #[test]

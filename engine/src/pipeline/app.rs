@@ -588,7 +588,7 @@ impl OwnedTx {
                         f.to_server,
                         serde_json::json!({
                             "http": tx.eve(),
-                            "fileinfo": http::file_eve(&f, false),
+                            "fileinfo": http::file_eve(&f),
                         }),
                     ));
                 }

@@ -113,22 +113,18 @@ impl Tx {
 }
 
 /// The `"fileinfo": {…}` object for one file, as Suricata writes it
-/// (`magic` and `sid` are not produced; hashes only when `with_hashes`,
-/// which in Suricata needs `force-hash` or a rule using them; a stored
-/// file has its `sha256`, which file-store v2 always computes).
-pub fn file_eve(f: &FileInfo, with_hashes: bool) -> Value {
+/// (`magic` and `sid` are not produced). The digests are those the parser
+/// computed: what `force-hash` asks for, and the `sha256` of a stored file
+/// (file-store v2 always has it).
+pub fn file_eve(f: &FileInfo) -> Value {
     let mut m = Map::new();
     m.insert("filename".into(), Value::String(bytes_str(&f.filename)));
     m.insert("gaps".into(), Value::Bool(f.gaps));
     m.insert("state".into(), Value::String(f.state.as_str().into()));
-    if with_hashes {
-        for (k, v) in [("md5", &f.md5), ("sha1", &f.sha1), ("sha256", &f.sha256)] {
-            if let Some(v) = v {
-                m.insert(k.into(), Value::String(v.clone()));
-            }
+    for (k, v) in [("md5", &f.md5), ("sha1", &f.sha1), ("sha256", &f.sha256)] {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v.clone()));
         }
-    } else if let (true, Some(h)) = (f.stored, &f.sha256) {
-        m.insert("sha256".into(), Value::String(h.clone()));
     }
     m.insert("stored".into(), Value::Bool(f.stored));
     m.insert("size".into(), json!(f.size));
@@ -174,13 +170,12 @@ mod tests {
             sha256: None,
         };
         assert_eq!(
-            file_eve(&f, false),
+            file_eve(&f),
             json!({"filename": "eicar.txt", "gaps": false, "state": "CLOSED",
+                   "md5": "44d88612fea8a8f36de82e1278abb02f",
                    "stored": false, "size": 68, "tx_id": 0})
         );
-        assert_eq!(
-            file_eve(&f, true)["md5"],
-            json!("44d88612fea8a8f36de82e1278abb02f")
-        );
+        let bare = FileInfo { md5: None, ..f };
+        assert!(file_eve(&bare).get("md5").is_none());
     }
 }

@@ -79,7 +79,7 @@ mod pcap_tests;
 #[cfg(test)]
 mod tests;
 
-pub use body::{FileInfo, FileState};
+pub use body::{FileHashes, FileInfo, FileState};
 pub use filestore::{StoreConfig, DEFAULT_DEPTH as FILE_STORE_DEFAULT_DEPTH};
 pub use log::file_eve;
 pub use state::State;

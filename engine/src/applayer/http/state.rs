@@ -104,7 +104,10 @@ pub(crate) struct Limits {
     pub(crate) layer_limit: usize,
     /// LZMA decoding (off unless configured).
     pub(crate) lzma: super::decompress::LzmaSettings,
-    pub(crate) hashing: bool,
+    /// Digests computed for each file.
+    pub(crate) hashes: super::body::FileHashes,
+    /// SHA-256 logged for every file, not only stored ones.
+    pub(crate) log_sha256: bool,
     /// Bytes of each file kept for `filestore` (0: storing is off).
     pub(crate) store_depth: usize,
 }
@@ -113,7 +116,8 @@ impl Limits {
     /// How new files are tracked.
     pub(crate) fn file_opts(&self) -> super::body::FileOpts {
         super::body::FileOpts {
-            hashing: self.hashing,
+            hashes: self.hashes,
+            log_sha256: self.log_sha256,
             store_depth: self.store_depth,
         }
     }
@@ -156,7 +160,12 @@ impl State {
                     layers: cfg.http_lzma_layers,
                     memlimit: cfg.http_lzma_memlimit,
                 },
-                hashing: true,
+                // file-store v2 names stored files by their SHA-256.
+                hashes: cfg.file_hashes.union(super::body::FileHashes {
+                    sha256: cfg.file_store.is_some(),
+                    ..Default::default()
+                }),
+                log_sha256: cfg.file_hashes.sha256,
                 store_depth: cfg.file_store.as_ref().map_or(0, |s| s.depth),
             },
             txs: VecDeque::new(),
@@ -208,11 +217,6 @@ impl State {
     /// `response-body-decompress-layer-limit`, default 2).
     pub fn set_decompress_layer_limit(&mut self, n: usize) {
         self.limits.layer_limit = n;
-    }
-
-    /// Turns MD5/SHA-1/SHA-256 of files on or off (on by default).
-    pub fn set_file_hashing(&mut self, on: bool) {
-        self.limits.hashing = on;
     }
 
     /// Feeds the next in-order bytes of one direction.

@@ -40,7 +40,11 @@ const RESP: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=x\r\nC
 
 #[test]
 fn simple_transaction_buffers_and_eve() {
-    let mut st = state();
+    // force-hash: every digest computed and logged.
+    let mut st = State::new(&AppConfig {
+        file_hashes: super::FileHashes::ALL,
+        ..AppConfig::default()
+    });
     feed(&mut st, &[(ToServer, REQ), (ToClient, RESP)]);
     let txs = st.take_finished(false);
     assert_eq!(txs.len(), 1);
@@ -110,7 +114,8 @@ fn simple_transaction_buffers_and_eve() {
         files[0].md5.as_deref(),
         Some("5d41402abc4b2a76b9719d911017c592")
     );
-    let fe = file_eve(&files[0], false);
+    let fe = file_eve(&files[0]);
+    assert_eq!(fe["md5"], "5d41402abc4b2a76b9719d911017c592");
     assert_eq!(fe["filename"], "/a/c/d");
     assert_eq!(fe["state"], "CLOSED");
 }
