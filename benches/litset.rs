@@ -56,11 +56,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("litset");
     g.throughput(Throughput::Bytes(haystack.len() as u64));
     g.sample_size(10);
-    for n in [20, 60, 160, 400, all.len()] {
+    for n in [20, 60, 160, 400, 1_000, 2_000, all.len()] {
         let pats = &all[..n.min(all.len())];
         for (name, engine) in [
             ("aho-corasick", Engine::AhoCorasick),
             ("hashed", Engine::Hashed),
+            ("fdr", Engine::Fdr),
         ] {
             let Ok(set) = LiteralSet::with_engine(pats, engine) else {
                 continue;

@@ -76,6 +76,7 @@ pub mod litset;
 mod meta;
 mod patindex;
 // The engine-facing interface module documents its types, not every field.
+mod fdr;
 #[allow(missing_docs)]
 pub mod packet;
 mod pcre;

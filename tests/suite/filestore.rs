@@ -61,11 +61,15 @@ fn no_match_no_file() {
 /// with it, the ones listed are, whether or not a file was stored.
 #[test]
 fn force_hash_decides_the_logged_digests() {
-    let rule = "alert http any any -> any any (msg:\"post\"; http.method; content:\"POST\"; sid:1;)\n";
+    let rule =
+        "alert http any any -> any any (msg:\"post\"; http.method; content:\"POST\"; sid:1;)\n";
     let (_dir, out) = run_with(rule, "filestore-nohash");
     let info = fileinfo(&out);
     for k in ["md5", "sha1", "sha256"] {
-        assert!(info.get(k).is_none(), "{k} logged without force-hash: {info}");
+        assert!(
+            info.get(k).is_none(),
+            "{k} logged without force-hash: {info}"
+        );
     }
     let set = "outputs.eve-log.types.files.force-hash=[md5, sha256]";
     let (_dir, out) = run_args(rule, "filestore-forcehash", &["--set", set]);

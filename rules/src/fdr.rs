@@ -1,0 +1,406 @@
+//! A bucketed shift-or filter for literal sets of 16 to 3,000 patterns,
+//! after Hyperscan's FDR ("Fast Data Retrieval"), scalar and
+//! case-insensitive.
+//!
+//! Patterns are spread over eight buckets per 64-bit state (two states,
+//! sixteen buckets, past [`SPLIT_AT`] long patterns). A state holds, for
+//! each of the last eight input positions (one byte lane each), one bit per
+//! bucket: set when no pattern of that bucket can have its byte at that
+//! distance from the end of its first eight bytes. Each input byte shifts
+//! the state by a lane and ORs in the table entry of its *domain* — the
+//! byte lower-cased plus the low bits of the byte before it. A zero bit in
+//! the top lane means every one of the (up to) eight positions before and
+//! including this one was allowed by some pattern of that bucket: only
+//! then are that bucket's patterns compared, through a small hash table on
+//! the bytes of their window.
+//!
+//! Why: the per-position hash filter (`litset::Hashed`) pays a multiply,
+//! two bitmap tests and two unpredictable branches per byte. Here a byte
+//! costs a table load, a shift and an OR per state; the 16 KiB tables
+//! stay near L1. `cargo bench --bench litset`: 2–2.5× the hashed filter's
+//! speed at 20–1,000 ET fast patterns, 1.3× at 2,000, slower past ~3,000
+//! (the buckets fill); on the benchmark corpus the matchers' share of the
+//! pass fell by a fifth (perf samples; the corpus has long runs of zeros
+//! and binary data, where ET's binary patterns keep buckets firing).
+
+use crate::litset::{head_at, lower64};
+
+/// Bits of the previous byte folded into the domain (3 and 4 measured the
+/// same on the corpus; 3 keeps each table at 16 KiB).
+const PREV_BITS: u32 = 3;
+/// Domain values: the current byte and `PREV_BITS` of the previous one.
+const DOMAIN: usize = 1 << (8 + PREV_BITS);
+const PREV_MASK: u32 = (1 << PREV_BITS) - 1;
+/// Buckets per state: one bit each in a state lane.
+const LANE_BUCKETS: usize = 8;
+/// Sets with more long patterns than this get a second state (sixteen
+/// buckets): past ~100 patterns a bucket, its lanes allow most text and
+/// confirmation dominates (measured with `cargo bench --bench litset`).
+const SPLIT_AT: usize = 800;
+
+/// One pattern of a bucket, for confirmation.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// First (up to) eight lower-cased bytes, masked.
+    head: u64,
+    mask: u64,
+    /// Bytes the shift-or part covers (`min(len, 8)`): the pattern starts
+    /// `prefix - 1` bytes before the position that raised it.
+    prefix: u32,
+    pattern: u32,
+}
+
+/// A bucket's patterns in a hash table keyed on the last `key_len` bytes
+/// of their prefix — all eight for buckets of long patterns, so a run of
+/// zeros only meets the patterns whose window is all zeros (compressed
+/// rows: slot `s` is `entries[start[s]..start[s + 1]]`).
+#[derive(Debug, Default)]
+struct Confirm {
+    key_len: u32,
+    shift: u32,
+    start: Vec<u32>,
+    entries: Vec<Entry>,
+}
+
+impl Confirm {
+    fn build(key_len: u32, items: Vec<(u64, Entry)>) -> Confirm {
+        let log2 = (items.len().max(1) * 2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(1, 16);
+        let shift = 32 - log2;
+        let nslots = 1usize << log2;
+        let mut start = vec![0u32; nslots + 1];
+        let slots: Vec<usize> = items.iter().map(|(k, _)| slot(*k, shift)).collect();
+        for &s in &slots {
+            if let Some(c) = start.get_mut(s + 1) {
+                *c += 1;
+            }
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let blank = Entry {
+            head: 0,
+            mask: 0,
+            prefix: 0,
+            pattern: 0,
+        };
+        let mut entries = vec![blank; items.len()];
+        for ((_, e), s) in items.into_iter().zip(slots) {
+            if let Some(at) = fill.get_mut(s) {
+                if let Some(dst) = entries.get_mut(*at as usize) {
+                    *dst = e;
+                }
+                *at += 1;
+            }
+        }
+        Confirm {
+            key_len,
+            shift,
+            start,
+            entries,
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, key: u64) -> &[Entry] {
+        let s = slot(key, self.shift);
+        match (self.start.get(s), self.start.get(s + 1)) {
+            (Some(&a), Some(&z)) => self.entries.get(a as usize..z as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    fn memory_usage(&self) -> usize {
+        self.start.len() * 4 + self.entries.len() * std::mem::size_of::<Entry>()
+    }
+}
+
+#[inline(always)]
+fn slot(key: u64, shift: u32) -> usize {
+    ((key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32 >> shift) as usize
+}
+
+/// Mask over the low `n` (1..=8) bytes of a little-endian word.
+#[inline(always)]
+fn low_bytes(n: usize) -> u64 {
+    if n >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (n * 8)) - 1
+    }
+}
+
+/// The `key_len` bytes of `bytes` ending at `end` (inclusive), lower-cased,
+/// as a little-endian key; None when they would start before `bytes`.
+#[inline(always)]
+fn key_at(bytes: &[u8], end: usize, key_len: u32) -> Option<u64> {
+    let n = key_len as usize;
+    let from = (end + 1).checked_sub(n)?;
+    Some(lower64(head_at(bytes, from)) & low_bytes(n))
+}
+
+/// The filter; see the module docs.
+#[derive(Debug)]
+pub(crate) struct Fdr {
+    /// Lower-cased patterns.
+    patterns: Vec<Box<[u8]>>,
+    /// One table per state (one or two).
+    tables: Vec<Box<[u64; DOMAIN]>>,
+    /// Bucket `b` is bit `b % 8` of state `b / 8`.
+    buckets: Vec<Confirm>,
+}
+
+#[inline(always)]
+fn domain(prev: u32, cur: u32) -> usize {
+    (((prev & PREV_MASK) << 8) | cur) as usize
+}
+
+impl Fdr {
+    /// Builds the filter; `patterns` must be non-empty and none empty
+    /// (the caller checks).
+    pub(crate) fn build<P: AsRef<[u8]>>(patterns: &[P]) -> Fdr {
+        let lowered: Vec<Box<[u8]>> = patterns
+            .iter()
+            .map(|p| p.as_ref().to_ascii_lowercase().into_boxed_slice())
+            .collect();
+        let long = lowered.iter().filter(|p| p.len() >= 4).count();
+        let nstates = if long > SPLIT_AT { 2 } else { 1 };
+        let nbuckets = nstates * LANE_BUCKETS;
+        let assignment = assign_buckets(&lowered, nbuckets);
+        let mut tables: Vec<Box<[u64; DOMAIN]>> =
+            (0..nstates).map(|_| Box::new([u64::MAX; DOMAIN])).collect();
+        let mut items: Vec<Vec<(u64, Entry)>> = (0..nbuckets).map(|_| Vec::new()).collect();
+        let mut min_prefix = vec![8u32; nbuckets];
+        for (i, p) in lowered.iter().enumerate() {
+            if let Some(&b) = assignment.get(i) {
+                if let Some(m) = min_prefix.get_mut(b) {
+                    *m = (*m).min(p.len().min(8) as u32);
+                }
+            }
+        }
+        // Lanes some pattern does not reach, per bucket: allowed for
+        // every domain value (applied once at the end).
+        let mut anything = vec![0u64; nstates];
+        for (i, p) in lowered.iter().enumerate() {
+            let Some(&bucket) = assignment.get(i) else {
+                continue;
+            };
+            let (sx, b) = (bucket / LANE_BUCKETS, bucket % LANE_BUCKETS);
+            let (Some(table), Some(anything)) = (tables.get_mut(sx), anything.get_mut(sx)) else {
+                continue;
+            };
+            let prefix = p.len().min(8);
+            if prefix == 0 {
+                continue;
+            }
+            let pre = p.get(..prefix).unwrap_or_default();
+            // Distance k from the end of the prefix lives in lane 7 - k.
+            for k in 0..8 {
+                let bit = 1u64 << ((7 - k) * 8 + b);
+                if k >= prefix {
+                    // Before the pattern: any byte will do.
+                    *anything |= bit;
+                    continue;
+                }
+                let q = prefix - 1 - k;
+                let cur = u32::from(pre[q]);
+                if q >= 1 {
+                    table[domain(u32::from(pre[q - 1]), cur)] &= !bit;
+                } else {
+                    for prev in 0..=PREV_MASK {
+                        table[domain(prev, cur)] &= !bit;
+                    }
+                }
+            }
+            let n = prefix;
+            let mask = low_bytes(n);
+            let head = head_at(pre, 0) & mask;
+            let key_len = min_prefix.get(bucket).copied().unwrap_or(1);
+            if let Some(v) = items.get_mut(bucket) {
+                v.push((
+                    key_at(pre, n - 1, key_len).unwrap_or(0),
+                    Entry {
+                        head,
+                        mask,
+                        prefix: n as u32,
+                        pattern: i as u32,
+                    },
+                ));
+            }
+        }
+        for (table, anything) in tables.iter_mut().zip(anything) {
+            for t in table.iter_mut() {
+                *t &= !anything;
+            }
+        }
+        let buckets = items
+            .into_iter()
+            .zip(min_prefix)
+            .map(|(v, m)| Confirm::build(m, v))
+            .collect();
+        Fdr {
+            patterns: lowered,
+            tables,
+            buckets,
+        }
+    }
+
+    /// Calls `f` with the index of every pattern occurrence in `data`.
+    pub(crate) fn scan(&self, data: &[u8], mut f: impl FnMut(usize)) {
+        match self.tables.as_slice() {
+            [t] => self.scan_with(data, t, t, false, &mut f),
+            [t0, t1] => self.scan_with(data, t0, t1, true, &mut f),
+            _ => {}
+        }
+    }
+
+    /// The shift-or loop over one or two states (`two` false: both tables
+    /// are the same and the second state is not consulted). The two states
+    /// are independent chains, so the second costs far less than a second
+    /// pass; their top lanes are ANDed for one test per byte.
+    #[inline(always)]
+    fn scan_with(
+        &self,
+        data: &[u8],
+        t0: &[u64; DOMAIN],
+        t1: &[u64; DOMAIN],
+        two: bool,
+        f: &mut impl FnMut(usize),
+    ) {
+        // Lanes coming from before the data allow everything: the confirm
+        // step rejects patterns that would start before it.
+        let (mut s0, mut s1) = (0u64, if two { 0 } else { u64::MAX });
+        let mut prev = 0u32;
+        let mut at = 0;
+        let mut step = |at: usize, cur: u32, prev: u32, s0: &mut u64, s1: &mut u64| {
+            let d = domain(prev, cur) & (DOMAIN - 1);
+            *s0 = (*s0 << 8) | t0[d];
+            if two {
+                *s1 = (*s1 << 8) | t1[d];
+            }
+            if (*s0 & *s1) >> 56 != 0xff {
+                let lanes = (*s0 >> 56) as u16 | (((*s1 >> 56) as u16) << 8);
+                self.confirm(data, at, lanes, f);
+            }
+        };
+        while let Some(w) = data.get(at..at + 8) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            let word = lower64(u64::from_le_bytes(b));
+            for k in 0..8 {
+                let cur = ((word >> (8 * k)) & 0xff) as u32;
+                step(at + k, cur, prev, &mut s0, &mut s1);
+                prev = cur;
+            }
+            at += 8;
+        }
+        while at < data.len() {
+            let cur = (lower64(head_at(data, at)) & 0xff) as u32;
+            step(at, cur, prev, &mut s0, &mut s1);
+            prev = cur;
+            at += 1;
+        }
+    }
+
+    /// Compares the patterns of the buckets whose bit is clear in `lane`
+    /// whose prefix would end at `end`.
+    #[cold]
+    #[inline(never)]
+    fn confirm(&self, data: &[u8], end: usize, lanes: u16, f: &mut impl FnMut(usize)) {
+        let mut live = !lanes;
+        while live != 0 {
+            let b = live.trailing_zeros() as usize;
+            live &= live - 1;
+            let Some(c) = self.buckets.get(b) else {
+                continue;
+            };
+            let Some(key) = key_at(data, end, c.key_len) else {
+                continue;
+            };
+            for e in c.slot(key) {
+                let p = e.prefix as usize;
+                if end + 1 < p {
+                    continue;
+                }
+                let start = end + 1 - p;
+                if self.verify(data, start, e) {
+                    f(e.pattern as usize);
+                }
+            }
+        }
+    }
+
+    /// Whether pattern `e` occurs at `at`.
+    #[inline(always)]
+    fn verify(&self, data: &[u8], at: usize, e: &Entry) -> bool {
+        let head = lower64(head_at(data, at));
+        if head & e.mask != e.head {
+            return false;
+        }
+        let Some(p) = self.patterns.get(e.pattern as usize) else {
+            return false;
+        };
+        if p.len() <= 8 {
+            return at + p.len() <= data.len();
+        }
+        match data.get(at + 8..at + p.len()) {
+            Some(rest) => rest.eq_ignore_ascii_case(p.get(8..).unwrap_or_default()),
+            None => false,
+        }
+    }
+
+    /// Heap bytes used.
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.patterns.iter().map(|p| p.len() + 16).sum::<usize>()
+            + self.tables.len() * DOMAIN * 8
+            + self
+                .buckets
+                .iter()
+                .map(Confirm::memory_usage)
+                .sum::<usize>()
+    }
+}
+
+/// Spreads patterns over the buckets. Short patterns constrain few lanes,
+/// and leave the lanes before them unconstrained for their whole bucket:
+/// one-byte, two-byte, three-byte and longer patterns get buckets of their
+/// own, the long ones split by prefix length and then evenly in
+/// sorted order (neighbours share bytes, which keeps each bucket's allowed
+/// domains few).
+fn assign_buckets(patterns: &[Box<[u8]>], nbuckets: usize) -> Vec<usize> {
+    let mut out = vec![0usize; patterns.len()];
+    let mut by_class: [Vec<usize>; 4] = Default::default();
+    for (i, p) in patterns.iter().enumerate() {
+        let c = p.len().clamp(1, 4) - 1;
+        by_class[c].push(i);
+    }
+    let mut next = 0usize;
+    for class in &by_class[..3] {
+        if !class.is_empty() {
+            for &i in class {
+                out[i] = next;
+            }
+            next += 1;
+        }
+    }
+    let mut long = std::mem::take(&mut by_class[3]);
+    if long.is_empty() {
+        return out;
+    }
+    long.sort_by(|&a, &b| {
+        let (pa, pb) = (&patterns[a], &patterns[b]);
+        pa.len()
+            .min(8)
+            .cmp(&pb.len().min(8))
+            .then_with(|| pa.cmp(pb))
+    });
+    let nb = nbuckets - next;
+    let per = long.len().div_ceil(nb);
+    for (j, &i) in long.iter().enumerate() {
+        out[i] = next + (j / per.max(1)).min(nb - 1);
+    }
+    out
+}
