@@ -8,6 +8,7 @@
 pub mod eve;
 pub mod fastlog;
 pub mod flowlog;
+pub mod json;
 pub mod time;
 
 use std::net::IpAddr;

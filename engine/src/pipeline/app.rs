@@ -18,6 +18,7 @@ use super::protodetect::{self, DirProtos};
 use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
 use crate::capture::Timestamp;
 use crate::flow::Direction;
+use crate::output::json::JsonBuf;
 
 /// Parser state of one flow.
 #[derive(Debug, Default)]
@@ -570,51 +571,124 @@ impl OwnedTx {
         }
     }
 
-    /// EVE records `(event_type, tx_id, to_server, body)` for this transaction.
-    pub fn records(&self) -> Vec<(&'static str, u64, bool, Value)> {
+    /// The EVE records of this transaction: one `http` record and one
+    /// `fileinfo` per file, or one `dns`, `tls` or `ssh` record (or none,
+    /// when the protocol logs nothing for it).
+    pub fn records(&self) -> Vec<TxRecord<'_>> {
         let mut out = Vec::new();
         match self {
             OwnedTx::Http(tx) => {
-                out.push((
-                    "http",
-                    tx.id(),
-                    true,
-                    serde_json::json!({ "http": tx.eve() }),
-                ));
+                out.push(TxRecord::new("http", tx.id(), true, RecordBody::Http(tx)));
                 for f in tx.files() {
-                    out.push((
+                    let to_server = f.to_server;
+                    out.push(TxRecord::new(
                         "fileinfo",
                         tx.id(),
-                        f.to_server,
-                        serde_json::json!({
-                            "http": tx.eve(),
-                            "fileinfo": http::file_eve(&f),
-                        }),
+                        to_server,
+                        RecordBody::File(tx, f),
                     ));
                 }
             }
             OwnedTx::Dns(tx) => {
-                if let Some(v) = tx.eve_request().or_else(|| tx.eve_response()) {
-                    out.push((
+                if tx.logs_event() {
+                    let to_server = tx.direction() == Direction::ToServer;
+                    out.push(TxRecord::new(
                         "dns",
                         tx.id(),
-                        tx.direction() == Direction::ToServer,
-                        serde_json::json!({ "dns": v }),
+                        to_server,
+                        RecordBody::Dns(tx),
                     ));
                 }
             }
             OwnedTx::Tls(tx) => {
                 if tx.should_log() {
-                    out.push(("tls", tx.id(), true, serde_json::json!({ "tls": tx.eve() })));
+                    out.push(TxRecord::new("tls", tx.id(), true, RecordBody::Tls(tx.eve())));
                 }
             }
             OwnedTx::Ssh(tx) => {
                 if let Some(v) = tx.eve_record() {
-                    out.push(("ssh", tx.id(), true, serde_json::json!({ "ssh": v })));
+                    out.push(TxRecord::new("ssh", tx.id(), true, RecordBody::Ssh(v)));
                 }
             }
         }
         out
+    }
+}
+
+/// One EVE record of a finished transaction, written straight from the
+/// transaction by [`TxRecord::write`].
+#[derive(Debug)]
+pub struct TxRecord<'a> {
+    /// EVE `event_type`.
+    pub event_type: &'static str,
+    /// The transaction's id (`tx_id`).
+    pub tx_id: u64,
+    /// Whether the record's envelope reads client → server.
+    pub to_server: bool,
+    body: RecordBody<'a>,
+}
+
+#[derive(Debug)]
+enum RecordBody<'a> {
+    Http(&'a http::Tx),
+    File(&'a http::Tx, http::FileInfo),
+    Dns(&'a dns::Tx),
+    Tls(Value),
+    Ssh(Value),
+}
+
+impl<'a> TxRecord<'a> {
+    fn new(event_type: &'static str, tx_id: u64, to_server: bool, body: RecordBody<'a>) -> Self {
+        TxRecord {
+            event_type,
+            tx_id,
+            to_server,
+            body,
+        }
+    }
+
+    /// Writes the record's members into the open envelope `j`:
+    /// `app_proto`, the protocol object(s), `metadata` (encoded JSON, when
+    /// given) and `tx_id`, in key order.
+    pub fn write(
+        &self,
+        j: &mut JsonBuf<'_>,
+        app_proto: &str,
+        metadata: Option<&[u8]>,
+    ) -> std::io::Result<()> {
+        j.str("app_proto", app_proto);
+        let md = |j: &mut JsonBuf<'_>| {
+            if let Some(m) = metadata {
+                j.raw("metadata", m);
+            }
+        };
+        match &self.body {
+            RecordBody::Http(tx) => {
+                j.serialize("http", &tx.eve())?;
+                md(j);
+            }
+            RecordBody::File(tx, f) => {
+                j.serialize("fileinfo", &http::file_eve(f))?;
+                j.serialize("http", &tx.eve())?;
+                md(j);
+            }
+            RecordBody::Dns(tx) => {
+                j.open_object("dns");
+                tx.write_eve(j, true);
+                j.close_object();
+                md(j);
+            }
+            RecordBody::Tls(v) => {
+                md(j);
+                j.serialize("tls", v)?;
+            }
+            RecordBody::Ssh(v) => {
+                md(j);
+                j.serialize("ssh", v)?;
+            }
+        }
+        j.u64("tx_id", self.tx_id);
+        Ok(())
     }
 }
 
