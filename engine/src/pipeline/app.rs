@@ -602,12 +602,12 @@ impl OwnedTx {
             }
             OwnedTx::Tls(tx) => {
                 if tx.should_log() {
-                    out.push(TxRecord::new("tls", tx.id(), true, RecordBody::Tls(tx.eve())));
+                    out.push(TxRecord::new("tls", tx.id(), true, RecordBody::Tls(tx)));
                 }
             }
             OwnedTx::Ssh(tx) => {
-                if let Some(v) = tx.eve_record() {
-                    out.push(TxRecord::new("ssh", tx.id(), true, RecordBody::Ssh(v)));
+                if tx.logs_event() {
+                    out.push(TxRecord::new("ssh", tx.id(), true, RecordBody::Ssh(tx)));
                 }
             }
         }
@@ -633,8 +633,8 @@ enum RecordBody<'a> {
     Http(&'a http::Tx),
     File(&'a http::Tx, http::FileInfo),
     Dns(&'a dns::Tx),
-    Tls(Value),
-    Ssh(Value),
+    Tls(&'a tls::Tx),
+    Ssh(&'a ssh::Tx),
 }
 
 impl<'a> TxRecord<'a> {
@@ -650,12 +650,7 @@ impl<'a> TxRecord<'a> {
     /// Writes the record's members into the open envelope `j`:
     /// `app_proto`, the protocol object(s), `metadata` (encoded JSON, when
     /// given) and `tx_id`, in key order.
-    pub fn write(
-        &self,
-        j: &mut JsonBuf<'_>,
-        app_proto: &str,
-        metadata: Option<&[u8]>,
-    ) -> std::io::Result<()> {
+    pub fn write(&self, j: &mut JsonBuf<'_>, app_proto: &str, metadata: Option<&[u8]>) {
         j.str("app_proto", app_proto);
         let md = |j: &mut JsonBuf<'_>| {
             if let Some(m) = metadata {
@@ -664,12 +659,18 @@ impl<'a> TxRecord<'a> {
         };
         match &self.body {
             RecordBody::Http(tx) => {
-                j.serialize("http", &tx.eve())?;
+                j.open_object("http");
+                tx.write_eve(j);
+                j.close_object();
                 md(j);
             }
             RecordBody::File(tx, f) => {
-                j.serialize("fileinfo", &http::file_eve(f))?;
-                j.serialize("http", &tx.eve())?;
+                j.open_object("fileinfo");
+                http::write_file_eve(j, f);
+                j.close_object();
+                j.open_object("http");
+                tx.write_eve(j);
+                j.close_object();
                 md(j);
             }
             RecordBody::Dns(tx) => {
@@ -678,17 +679,20 @@ impl<'a> TxRecord<'a> {
                 j.close_object();
                 md(j);
             }
-            RecordBody::Tls(v) => {
+            RecordBody::Tls(tx) => {
                 md(j);
-                j.serialize("tls", v)?;
+                j.open_object("tls");
+                tx.write_eve(j);
+                j.close_object();
             }
-            RecordBody::Ssh(v) => {
+            RecordBody::Ssh(tx) => {
                 md(j);
-                j.serialize("ssh", v)?;
+                j.open_object("ssh");
+                tx.write_eve(j);
+                j.close_object();
             }
         }
         j.u64("tx_id", self.tx_id);
-        Ok(())
     }
 }
 

@@ -368,7 +368,8 @@ fn encode_records(
         };
         line.clear();
         let written = crate::output::eve::encode_with(&mut line, &ctx, rec.event_type, |j| {
-            rec.write(j, app_proto, metadata.as_deref())
+            rec.write(j, app_proto, metadata.as_deref());
+            Ok(())
         });
         if written.is_ok() {
             out.push(OutEvent {
