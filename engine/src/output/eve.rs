@@ -81,19 +81,39 @@ fn write_alert(j: &mut JsonBuf<'_>, alert: &AlertInfo<'_>) {
     j.close_object();
 }
 
+/// The value of a member an alert carries besides its `alert` object.
+#[derive(Debug, Clone, Copy)]
+pub enum Extra<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A number.
+    U64(u64),
+    /// JSON text already encoded (a transaction's object, written once
+    /// for every alert on it).
+    Json(&'a [u8]),
+    /// A JSON value (flow variables, tunnel).
+    Value(&'a serde_json::Value),
+}
+
 /// Appends one `alert` event line to `out`; `extras` are the members
 /// that follow the `alert` object (app_proto, the transaction's object,
-/// tunnel…), written in key order.
+/// tunnel…), sorted here and written in key order.
 pub fn encode_alert(
     out: &mut Vec<u8>,
     pkt: &EventCtx<'_>,
     alert: &AlertInfo<'_>,
-    extras: &serde_json::Map<String, serde_json::Value>,
+    extras: &mut [(&str, Extra<'_>)],
 ) -> io::Result<()> {
+    extras.sort_by(|a, b| a.0.cmp(b.0));
     encode_with(out, pkt, "alert", |j| {
         write_alert(j, alert);
-        for (k, v) in extras {
-            j.serialize(k, v)?;
+        for (k, v) in extras.iter() {
+            match *v {
+                Extra::Str(s) => j.str(k, s),
+                Extra::U64(n) => j.u64(k, n),
+                Extra::Json(raw) => j.raw(k, raw),
+                Extra::Value(v) => j.serialize(k, v)?,
+            }
         }
         Ok(())
     })
@@ -221,7 +241,7 @@ impl EveWriter {
     /// Writes one `alert` event.
     pub fn alert(&mut self, pkt: &EventCtx<'_>, alert: &AlertInfo<'_>) -> io::Result<()> {
         self.buf.clear();
-        encode_alert(&mut self.buf, pkt, alert, &serde_json::Map::new())?;
+        encode_alert(&mut self.buf, pkt, alert, &mut [])?;
         self.out.write_all(&self.buf)?;
         self.written += 1;
         Ok(())

@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
 use sigil_rules::buffer::{AppProto, Buffer, Side};
 use sigil_rules::{RuleId, TxView};
 
@@ -394,14 +393,32 @@ impl TxRef<'_> {
         }
     }
 
-    /// The EVE object attached to alerts on this transaction.
-    pub fn eve(&self) -> (&'static str, Value) {
-        match self {
-            TxRef::Http(t, _) => ("http", t.eve()),
-            TxRef::Dns(t, _) => ("dns", t.eve()),
-            TxRef::Tls(t, _) => ("tls", t.eve()),
-            TxRef::Ssh(t, _) => ("ssh", t.eve()),
-        }
+    /// The EVE object attached to alerts on this transaction: its key and
+    /// its JSON text (written once, shared by the transaction's alerts).
+    pub fn eve_json(&self) -> (&'static str, Vec<u8>) {
+        let mut out = Vec::with_capacity(512);
+        let mut j = JsonBuf::new(&mut out);
+        j.begin_object();
+        let key = match self {
+            TxRef::Http(t, _) => {
+                t.write_eve(&mut j);
+                "http"
+            }
+            TxRef::Dns(t, _) => {
+                t.write_eve(&mut j, false);
+                "dns"
+            }
+            TxRef::Tls(t, _) => {
+                t.write_eve(&mut j);
+                "tls"
+            }
+            TxRef::Ssh(t, _) => {
+                t.write_eve(&mut j);
+                "ssh"
+            }
+        };
+        j.close_object();
+        (key, out)
     }
 }
 

@@ -79,7 +79,7 @@ pub(super) fn inspect_txs(
         if hits.is_empty() {
             continue;
         }
-        let (k, obj) = tx.eve();
+        let (k, obj) = tx.eve_json();
         let traffic = traffic_of(rules, vars);
         let metadata = metadata_of(vars);
         let alert = AppAlert {
@@ -159,7 +159,7 @@ pub(super) fn look_at_finished(
         if hits.is_empty() {
             continue;
         }
-        let (k, obj) = tv.eve();
+        let (k, obj) = tv.eve_json();
         let traffic = traffic_of(rules, vars);
         let metadata = metadata_of(vars);
         let alert = AppAlert {
