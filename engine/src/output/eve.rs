@@ -1,6 +1,5 @@
 //! EVE JSON writer (Suricata's schema, one JSON object per line).
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -39,21 +38,38 @@ pub struct EveWriter {
     written: u64,
 }
 
-/// Groups `metadata` entries as Suricata does: `{"key": ["v1", "v2"]}`.
-fn group_metadata(entries: &[String]) -> BTreeMap<&str, Vec<&str>> {
-    let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for e in entries {
-        let e = e.trim();
-        if e.is_empty() {
-            continue;
-        }
-        let (k, v) = match e.split_once(char::is_whitespace) {
+/// The rule's `metadata` entries grouped as Suricata does,
+/// `"metadata": {"key": ["v1", "v2"]}`: keys in order, values in rule
+/// order. Nothing without entries.
+fn write_metadata(j: &mut JsonBuf<'_>, entries: &[String]) {
+    let mut pairs: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .map(|e| match e.split_once(char::is_whitespace) {
             Some((k, v)) => (k, v.trim()),
             None => (e, ""),
-        };
-        map.entry(k).or_default().push(v);
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
     }
-    map
+    // Stable: a key's values keep their order.
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    j.open_object("metadata");
+    let mut current = None;
+    for (k, v) in pairs {
+        if current != Some(k) {
+            if current.is_some() {
+                j.close_array();
+            }
+            j.open_array(k);
+            current = Some(k);
+        }
+        j.elem_str(v);
+    }
+    j.close_array();
+    j.close_object();
 }
 
 /// The `alert` object.
@@ -66,18 +82,7 @@ fn write_alert(j: &mut JsonBuf<'_>, alert: &AlertInfo<'_>) {
     j.str("signature", alert.signature);
     j.str("category", alert.category);
     j.u64("severity", alert.severity.into());
-    let metadata = group_metadata(alert.metadata);
-    if !metadata.is_empty() {
-        j.open_object("metadata");
-        for (k, values) in &metadata {
-            j.open_array(k);
-            for v in values {
-                j.elem_str(v);
-            }
-            j.close_array();
-        }
-        j.close_object();
-    }
+    write_metadata(j, alert.metadata);
     j.close_object();
 }
 
@@ -314,7 +319,10 @@ mod tests {
         let mut w = EveWriter::create(&path).unwrap();
         let md = vec![
             "created_at 2010_07_30".to_string(),
+            "affected_product Any".to_string(),
             "created_at 2011".to_string(),
+            "  ".to_string(),
+            "flag".to_string(),
         ];
         let flow = FlowMeta {
             flow_id: 123,
@@ -351,7 +359,14 @@ mod tests {
         assert_eq!(v["direction"], "to_server");
         assert_eq!(v["alert"]["signature_id"], 2);
         assert_eq!(v["alert"]["signature"], "test \"sig\"");
-        assert_eq!(v["alert"]["metadata"]["created_at"][1], "2011");
+        assert_eq!(
+            v["alert"]["metadata"],
+            serde_json::json!({"affected_product": ["Any"], "created_at": ["2010_07_30", "2011"], "flag": [""]})
+        );
+        // Keys in order, a key's values in rule order.
+        assert!(text.contains(
+            r#""metadata":{"affected_product":["Any"],"created_at":["2010_07_30","2011"],"flag":[""]}"#
+        ));
         assert_eq!(v["flow"]["pkts_toserver"], 3);
         assert_eq!(v["pcap_filename"], "input.pcap");
         std::fs::remove_dir_all(&dir).ok();

@@ -37,11 +37,6 @@ impl std::fmt::Display for EveAddr {
     }
 }
 
-/// Serde field serializer writing an [`IpAddr`] as [`EveAddr`].
-pub(crate) fn serialize_ip<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&EveAddr(*ip))
-}
-
 /// Where an event's packet came from and which flow it belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct EventCtx<'a> {
