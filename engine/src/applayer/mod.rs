@@ -19,7 +19,8 @@
 //!     pub fn id(&self) -> u64;                              // 0, 1, 2… per flow
 //!     pub fn complete(&self, side: Side) -> bool;           // this side will not change any more
 //!     pub fn buffer<'a>(&'a self, b: Buffer, out: &mut Vec<&'a [u8]>); // sticky buffer values
-//!     pub fn eve(&self) -> serde_json::Value;               // the `"http": {…}` object
+//!     pub fn write_eve(&self, j: &mut JsonBuf<'_>);         // members of the `"http": {…}` object, key order
+//!     pub fn eve(&self) -> serde_json::Value;               // the same object as a Value (tests, inspection)
 //! }
 //! ```
 //!

@@ -1,14 +1,13 @@
 //! EVE JSON writer (Suricata's schema, one JSON object per line).
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{has_ports, proto_name, time, EventCtx, FlowMeta};
+use super::json::JsonBuf;
+use super::{has_ports, proto_name, EventCtx};
 
 /// The rule side of an alert.
 #[derive(Debug, Clone, Copy)]
@@ -39,130 +38,90 @@ pub struct EveWriter {
     written: u64,
 }
 
-#[derive(Serialize)]
-struct FlowJson {
-    pkts_toserver: u64,
-    pkts_toclient: u64,
-    bytes_toserver: u64,
-    bytes_toclient: u64,
-    start: String,
-    #[serde(serialize_with = "super::serialize_ip")]
-    src_ip: IpAddr,
-    #[serde(serialize_with = "super::serialize_ip")]
-    dest_ip: IpAddr,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    src_port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dest_port: Option<u16>,
-}
-
-#[derive(Serialize)]
-struct AlertJson<'a> {
-    action: &'a str,
-    gid: u32,
-    signature_id: u32,
-    rev: u32,
-    signature: &'a str,
-    category: &'a str,
-    severity: u8,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    metadata: BTreeMap<&'a str, Vec<&'a str>>,
-}
-
-#[derive(Serialize)]
-struct EventJson<'a, T: Serialize> {
-    timestamp: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    flow_id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pcap_cnt: Option<u64>,
-    event_type: &'a str,
-    #[serde(skip_serializing_if = "<[u16]>::is_empty")]
-    vlan: &'a [u16],
-    #[serde(serialize_with = "super::serialize_ip")]
-    src_ip: IpAddr,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    src_port: Option<u16>,
-    #[serde(serialize_with = "super::serialize_ip")]
-    dest_ip: IpAddr,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dest_port: Option<u16>,
-    ip_v: u8,
-    proto: std::borrow::Cow<'static, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    icmp_type: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    icmp_code: Option<u8>,
-    pkt_src: &'a str,
-    #[serde(flatten)]
-    body: T,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    direction: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    flow: Option<FlowJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pcap_filename: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct AlertBody<'a> {
-    alert: AlertJson<'a>,
-    #[serde(flatten)]
-    extras: &'a serde_json::Map<String, serde_json::Value>,
-}
-
-/// Groups `metadata` entries as Suricata does: `{"key": ["v1", "v2"]}`.
-fn group_metadata(entries: &[String]) -> BTreeMap<&str, Vec<&str>> {
-    let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for e in entries {
-        let e = e.trim();
-        if e.is_empty() {
-            continue;
-        }
-        let (k, v) = match e.split_once(char::is_whitespace) {
+/// The rule's `metadata` entries grouped as Suricata does,
+/// `"metadata": {"key": ["v1", "v2"]}`: keys in order, values in rule
+/// order. Nothing without entries.
+fn write_metadata(j: &mut JsonBuf<'_>, entries: &[String]) {
+    let mut pairs: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .map(|e| match e.split_once(char::is_whitespace) {
             Some((k, v)) => (k, v.trim()),
             None => (e, ""),
-        };
-        map.entry(k).or_default().push(v);
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
     }
-    map
+    // Stable: a key's values keep their order.
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    j.open_object("metadata");
+    let mut current = None;
+    for (k, v) in pairs {
+        if current != Some(k) {
+            if current.is_some() {
+                j.close_array();
+            }
+            j.open_array(k);
+            current = Some(k);
+        }
+        j.elem_str(v);
+    }
+    j.close_array();
+    j.close_object();
 }
 
-fn flow_json(f: &FlowMeta, with_ports: bool) -> FlowJson {
-    FlowJson {
-        pkts_toserver: f.pkts_toserver,
-        pkts_toclient: f.pkts_toclient,
-        bytes_toserver: f.bytes_toserver,
-        bytes_toclient: f.bytes_toclient,
-        start: time::eve(f.start),
-        src_ip: f.client.0,
-        dest_ip: f.server.0,
-        src_port: with_ports.then_some(f.client.1),
-        dest_port: with_ports.then_some(f.server.1),
-    }
+/// The `alert` object.
+fn write_alert(j: &mut JsonBuf<'_>, alert: &AlertInfo<'_>) {
+    j.open_object("alert");
+    j.str("action", alert.action);
+    j.u64("gid", alert.gid.into());
+    j.u64("signature_id", alert.sid.into());
+    j.u64("rev", alert.rev.into());
+    j.str("signature", alert.signature);
+    j.str("category", alert.category);
+    j.u64("severity", alert.severity.into());
+    write_metadata(j, alert.metadata);
+    j.close_object();
 }
 
-/// Appends one `alert` event line to `out`.
+/// The value of a member an alert carries besides its `alert` object.
+#[derive(Debug, Clone, Copy)]
+pub enum Extra<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A number.
+    U64(u64),
+    /// JSON text already encoded (a transaction's object, written once
+    /// for every alert on it).
+    Json(&'a [u8]),
+    /// A JSON value (flow variables, tunnel).
+    Value(&'a serde_json::Value),
+}
+
+/// Appends one `alert` event line to `out`; `extras` are the members
+/// that follow the `alert` object (app_proto, the transaction's object,
+/// tunnel…), sorted here and written in key order.
 pub fn encode_alert(
     out: &mut Vec<u8>,
     pkt: &EventCtx<'_>,
     alert: &AlertInfo<'_>,
-    extras: &serde_json::Map<String, serde_json::Value>,
+    extras: &mut [(&str, Extra<'_>)],
 ) -> io::Result<()> {
-    let body = AlertBody {
-        alert: AlertJson {
-            action: alert.action,
-            gid: alert.gid,
-            signature_id: alert.sid,
-            rev: alert.rev,
-            signature: alert.signature,
-            category: alert.category,
-            severity: alert.severity,
-            metadata: group_metadata(alert.metadata),
-        },
-        extras,
-    };
-    encode_event(out, pkt, "alert", body)
+    extras.sort_by(|a, b| a.0.cmp(b.0));
+    encode_with(out, pkt, "alert", |j| {
+        write_alert(j, alert);
+        for (k, v) in extras.iter() {
+            match *v {
+                Extra::Str(s) => j.str(k, s),
+                Extra::U64(n) => j.u64(k, n),
+                Extra::Json(raw) => j.raw(k, raw),
+                Extra::Value(v) => j.serialize(k, v)?,
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Appends one event line to `out`: the common envelope (timestamp,
@@ -174,40 +133,90 @@ pub fn encode_event<T: Serialize>(
     event_type: &str,
     body: T,
 ) -> io::Result<()> {
+    encode_with(out, pkt, event_type, |j| j.flatten(&body))
+}
+
+/// Appends one event line to `out`: the common envelope with the members
+/// `body` writes in the middle (after `pkt_src`, before `direction`).
+/// Nothing is left in `out` when `body` fails.
+pub fn encode_with(
+    out: &mut Vec<u8>,
+    pkt: &EventCtx<'_>,
+    event_type: &str,
+    body: impl FnOnce(&mut JsonBuf<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mark = out.len();
+    let mut j = JsonBuf::new(out);
     let ports = has_ports(pkt.ip_proto);
-    let ev = EventJson {
-        timestamp: time::eve(pkt.ts),
-        flow_id: pkt.flow.map(|f| f.flow_id),
-        pcap_cnt: (pkt.pcap_cnt > 0).then_some(pkt.pcap_cnt),
-        event_type,
-        vlan: pkt.vlan,
-        src_ip: pkt.src,
-        src_port: ports.then_some(pkt.sport),
-        dest_ip: pkt.dst,
-        dest_port: ports.then_some(pkt.dport),
-        ip_v: if pkt.src.is_ipv4() { 4 } else { 6 },
-        proto: proto_name(pkt.ip_proto),
-        icmp_type: pkt.icmp.map(|i| i.0),
-        icmp_code: pkt.icmp.map(|i| i.1),
-        // Events raised at flow end have no packet behind them: Suricata
-        // marks its pseudo packets this way.
-        pkt_src: if pkt.pcap_cnt == 0 && pkt.flow.is_some() {
-            "stream (flow timeout)"
-        } else {
-            "wire/pcap"
-        },
-        body,
-        direction: pkt.flow.map(|f| {
+    j.begin_object();
+    j.timestamp("timestamp", pkt.ts);
+    if let Some(f) = &pkt.flow {
+        j.u64("flow_id", f.flow_id);
+    }
+    if pkt.pcap_cnt > 0 {
+        j.u64("pcap_cnt", pkt.pcap_cnt);
+    }
+    j.str("event_type", event_type);
+    if !pkt.vlan.is_empty() {
+        j.open_array("vlan");
+        for v in pkt.vlan {
+            j.elem_u64((*v).into());
+        }
+        j.close_array();
+    }
+    j.ip("src_ip", pkt.src);
+    if ports {
+        j.u64("src_port", pkt.sport.into());
+    }
+    j.ip("dest_ip", pkt.dst);
+    if ports {
+        j.u64("dest_port", pkt.dport.into());
+    }
+    j.u64("ip_v", if pkt.src.is_ipv4() { 4 } else { 6 });
+    j.str("proto", &proto_name(pkt.ip_proto));
+    if let Some((t, c)) = pkt.icmp {
+        j.u64("icmp_type", t.into());
+        j.u64("icmp_code", c.into());
+    }
+    // Events raised at flow end have no packet behind them: Suricata
+    // marks its pseudo packets this way.
+    let pkt_src = if pkt.pcap_cnt == 0 && pkt.flow.is_some() {
+        "stream (flow timeout)"
+    } else {
+        "wire/pcap"
+    };
+    j.str("pkt_src", pkt_src);
+    if let Err(e) = body(&mut j) {
+        out.truncate(mark);
+        return Err(e);
+    }
+    if let Some(f) = &pkt.flow {
+        j.str(
+            "direction",
             if f.to_server {
                 "to_server"
             } else {
                 "to_client"
-            }
-        }),
-        flow: pkt.flow.as_ref().map(|f| flow_json(f, ports)),
-        pcap_filename: pkt.pcap_filename,
-    };
-    serde_json::to_writer(&mut *out, &ev).map_err(io::Error::other)?;
+            },
+        );
+        j.open_object("flow");
+        j.u64("pkts_toserver", f.pkts_toserver);
+        j.u64("pkts_toclient", f.pkts_toclient);
+        j.u64("bytes_toserver", f.bytes_toserver);
+        j.u64("bytes_toclient", f.bytes_toclient);
+        j.timestamp("start", f.start);
+        j.ip("src_ip", f.client.0);
+        j.ip("dest_ip", f.server.0);
+        if ports {
+            j.u64("src_port", f.client.1.into());
+            j.u64("dest_port", f.server.1.into());
+        }
+        j.close_object();
+    }
+    if let Some(name) = pkt.pcap_filename {
+        j.str("pcap_filename", name);
+    }
+    j.close_object();
     out.push(b'\n');
     Ok(())
 }
@@ -237,7 +246,7 @@ impl EveWriter {
     /// Writes one `alert` event.
     pub fn alert(&mut self, pkt: &EventCtx<'_>, alert: &AlertInfo<'_>) -> io::Result<()> {
         self.buf.clear();
-        encode_alert(&mut self.buf, pkt, alert, &serde_json::Map::new())?;
+        encode_alert(&mut self.buf, pkt, alert, &mut [])?;
         self.out.write_all(&self.buf)?;
         self.written += 1;
         Ok(())
@@ -284,7 +293,7 @@ impl EveWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Ts;
+    use crate::output::{FlowMeta, Ts};
 
     fn pkt(flow: Option<FlowMeta>) -> EventCtx<'static> {
         EventCtx {
@@ -310,7 +319,10 @@ mod tests {
         let mut w = EveWriter::create(&path).unwrap();
         let md = vec![
             "created_at 2010_07_30".to_string(),
+            "affected_product Any".to_string(),
             "created_at 2011".to_string(),
+            "  ".to_string(),
+            "flag".to_string(),
         ];
         let flow = FlowMeta {
             flow_id: 123,
@@ -347,7 +359,14 @@ mod tests {
         assert_eq!(v["direction"], "to_server");
         assert_eq!(v["alert"]["signature_id"], 2);
         assert_eq!(v["alert"]["signature"], "test \"sig\"");
-        assert_eq!(v["alert"]["metadata"]["created_at"][1], "2011");
+        assert_eq!(
+            v["alert"]["metadata"],
+            serde_json::json!({"affected_product": ["Any"], "created_at": ["2010_07_30", "2011"], "flag": [""]})
+        );
+        // Keys in order, a key's values in rule order.
+        assert!(text.contains(
+            r#""metadata":{"affected_product":["Any"],"created_at":["2010_07_30","2011"],"flag":[""]}"#
+        ));
         assert_eq!(v["flow"]["pkts_toserver"], 3);
         assert_eq!(v["pcap_filename"], "input.pcap");
         std::fs::remove_dir_all(&dir).ok();

@@ -3,9 +3,8 @@
 use std::io;
 use std::net::IpAddr;
 
-use serde::Serialize;
-
-use super::{has_ports, proto_name, time, Ts};
+use super::json::JsonBuf;
+use super::{has_ports, proto_name, Ts};
 
 /// Everything a `flow` record says about one ended flow.
 #[derive(Debug, Clone)]
@@ -73,161 +72,125 @@ pub struct TcpRecord<'a> {
     pub max_regions: Option<(u32, u32)>,
 }
 
-#[derive(Serialize)]
-struct FlowBody<'a> {
-    pkts_toserver: u64,
-    pkts_toclient: u64,
-    bytes_toserver: u64,
-    bytes_toclient: u64,
-    /// What a capture-level bypass skipped: nothing for a local bypass.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bypassed: Option<BypassedBody>,
-    start: String,
-    end: String,
-    age: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bypass: Option<&'static str>,
-    state: &'a str,
-    reason: &'a str,
-    alerted: bool,
-}
-
-#[derive(Serialize, Default)]
-struct BypassedBody {
-    pkts_toserver: u64,
-    pkts_toclient: u64,
-    bytes_toserver: u64,
-    bytes_toclient: u64,
-}
-
-#[derive(Serialize)]
-struct TcpBody<'a> {
-    tcp_flags: String,
-    tcp_flags_ts: String,
-    tcp_flags_tc: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    syn: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    fin: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    rst: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    psh: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    ack: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    urg: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    ecn: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    cwr: bool,
-    state: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ts_max_regions: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tc_max_regions: Option<u32>,
-}
-
-#[derive(Serialize)]
-struct FlowEvent<'a> {
-    timestamp: String,
-    flow_id: u64,
-    event_type: &'static str,
-    #[serde(skip_serializing_if = "<[u16]>::is_empty")]
-    vlan: &'a [u16],
-    #[serde(serialize_with = "super::serialize_ip")]
-    src_ip: IpAddr,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    src_port: Option<u16>,
-    #[serde(serialize_with = "super::serialize_ip")]
-    dest_ip: IpAddr,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dest_port: Option<u16>,
-    ip_v: u8,
-    proto: std::borrow::Cow<'static, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    icmp_type: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    icmp_code: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response_icmp_type: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response_icmp_code: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    app_proto: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    app_proto_ts: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    app_proto_tc: Option<&'a str>,
-    flow: FlowBody<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tcp: Option<TcpBody<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    traffic: Option<&'a serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<&'a serde_json::Value>,
-}
-
-fn tcp_body<'a>(t: &TcpRecord<'a>) -> TcpBody<'a> {
+/// The `tcp` object: flags as two hex digits each way and together, the
+/// flags seen by name, the state and the stream's largest region counts.
+fn write_tcp(j: &mut JsonBuf<'_>, t: &TcpRecord<'_>) {
     let all = t.flags_ts | t.flags_tc;
-    TcpBody {
-        tcp_flags: format!("{all:02x}"),
-        tcp_flags_ts: format!("{:02x}", t.flags_ts),
-        tcp_flags_tc: format!("{:02x}", t.flags_tc),
-        fin: all & 0x01 != 0,
-        syn: all & 0x02 != 0,
-        rst: all & 0x04 != 0,
-        psh: all & 0x08 != 0,
-        ack: all & 0x10 != 0,
-        urg: all & 0x20 != 0,
-        ecn: all & 0x40 != 0,
-        cwr: all & 0x80 != 0,
-        state: t.state,
-        ts_max_regions: t.max_regions.map(|r| r.0),
-        tc_max_regions: t.max_regions.map(|r| r.1),
+    j.open_object("tcp");
+    j.str_hex("tcp_flags", &[all], None);
+    j.str_hex("tcp_flags_ts", &[t.flags_ts], None);
+    j.str_hex("tcp_flags_tc", &[t.flags_tc], None);
+    for (bit, name) in [
+        (0x02, "syn"),
+        (0x01, "fin"),
+        (0x04, "rst"),
+        (0x08, "psh"),
+        (0x10, "ack"),
+        (0x20, "urg"),
+        (0x40, "ecn"),
+        (0x80, "cwr"),
+    ] {
+        if all & bit != 0 {
+            j.bool(name, true);
+        }
     }
+    j.str("state", t.state);
+    if let Some((ts, tc)) = t.max_regions {
+        j.u64("ts_max_regions", ts.into());
+        j.u64("tc_max_regions", tc.into());
+    }
+    j.close_object();
 }
 
 /// Appends one `flow` event line to `out`.
 pub fn encode_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) -> io::Result<()> {
+    let mark = out.len();
     let ports = has_ports(r.ip_proto);
-    let ev = FlowEvent {
-        timestamp: time::eve(r.start),
-        flow_id: r.flow_id,
-        event_type: "flow",
-        vlan: r.vlan,
-        src_ip: r.client.0,
-        src_port: ports.then_some(r.client.1),
-        dest_ip: r.server.0,
-        dest_port: ports.then_some(r.server.1),
-        ip_v: if r.client.0.is_ipv4() { 4 } else { 6 },
-        proto: proto_name(r.ip_proto),
-        icmp_type: r.icmp.map(|i| i.0),
-        icmp_code: r.icmp.map(|i| i.1),
-        response_icmp_type: r.response_icmp.map(|i| i.0),
-        response_icmp_code: r.response_icmp.map(|i| i.1),
-        app_proto: r.app_proto,
-        app_proto_ts: r.app_proto_ts.filter(|p| Some(*p) != r.app_proto),
-        app_proto_tc: r.app_proto_tc.filter(|p| Some(*p) != r.app_proto),
-        flow: FlowBody {
-            pkts_toserver: r.pkts_toserver,
-            pkts_toclient: r.pkts_toclient,
-            bytes_toserver: r.bytes_toserver,
-            bytes_toclient: r.bytes_toclient,
-            bypassed: r.bypassed.then(BypassedBody::default),
-            start: time::eve(r.start),
-            end: time::eve(r.end),
-            age: r.end.secs - r.start.secs,
-            bypass: r.bypassed.then_some("local"),
-            state: r.state,
-            reason: r.reason,
-            alerted: r.alerted,
-        },
-        tcp: r.tcp.as_ref().map(tcp_body),
-        traffic: r.traffic.as_ref(),
-        metadata: r.metadata.as_ref(),
-    };
-    serde_json::to_writer(&mut *out, &ev).map_err(io::Error::other)?;
+    let mut j = JsonBuf::new(out);
+    j.begin_object();
+    j.timestamp("timestamp", r.start);
+    j.u64("flow_id", r.flow_id);
+    j.str("event_type", "flow");
+    if !r.vlan.is_empty() {
+        j.open_array("vlan");
+        for v in r.vlan {
+            j.elem_u64((*v).into());
+        }
+        j.close_array();
+    }
+    j.ip("src_ip", r.client.0);
+    if ports {
+        j.u64("src_port", r.client.1.into());
+    }
+    j.ip("dest_ip", r.server.0);
+    if ports {
+        j.u64("dest_port", r.server.1.into());
+    }
+    j.u64("ip_v", if r.client.0.is_ipv4() { 4 } else { 6 });
+    j.str("proto", &proto_name(r.ip_proto));
+    if let Some((t, c)) = r.icmp {
+        j.u64("icmp_type", t.into());
+        j.u64("icmp_code", c.into());
+    }
+    if let Some((t, c)) = r.response_icmp {
+        j.u64("response_icmp_type", t.into());
+        j.u64("response_icmp_code", c.into());
+    }
+    if let Some(p) = r.app_proto {
+        j.str("app_proto", p);
+    }
+    // The per-direction protocols are logged only when they differ.
+    if let Some(p) = r.app_proto_ts.filter(|p| Some(*p) != r.app_proto) {
+        j.str("app_proto_ts", p);
+    }
+    if let Some(p) = r.app_proto_tc.filter(|p| Some(*p) != r.app_proto) {
+        j.str("app_proto_tc", p);
+    }
+    j.open_object("flow");
+    j.u64("pkts_toserver", r.pkts_toserver);
+    j.u64("pkts_toclient", r.pkts_toclient);
+    j.u64("bytes_toserver", r.bytes_toserver);
+    j.u64("bytes_toclient", r.bytes_toclient);
+    if r.bypassed {
+        // What a capture-level bypass skipped: nothing for a local bypass.
+        j.open_object("bypassed");
+        for k in [
+            "pkts_toserver",
+            "pkts_toclient",
+            "bytes_toserver",
+            "bytes_toclient",
+        ] {
+            j.u64(k, 0);
+        }
+        j.close_object();
+    }
+    j.timestamp("start", r.start);
+    j.timestamp("end", r.end);
+    j.i64("age", r.end.secs - r.start.secs);
+    if r.bypassed {
+        j.str("bypass", "local");
+    }
+    j.str("state", r.state);
+    j.str("reason", r.reason);
+    j.bool("alerted", r.alerted);
+    j.close_object();
+    if let Some(t) = &r.tcp {
+        write_tcp(&mut j, t);
+    }
+    let tail = (|| {
+        if let Some(t) = &r.traffic {
+            j.serialize("traffic", t)?;
+        }
+        if let Some(m) = &r.metadata {
+            j.serialize("metadata", m)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = tail {
+        out.truncate(mark);
+        return Err(e);
+    }
+    j.close_object();
     out.push(b'\n');
     Ok(())
 }

@@ -8,6 +8,7 @@
 pub mod eve;
 pub mod fastlog;
 pub mod flowlog;
+pub mod json;
 pub mod time;
 
 use std::net::IpAddr;
@@ -34,11 +35,6 @@ impl std::fmt::Display for EveAddr {
             }
         }
     }
-}
-
-/// Serde field serializer writing an [`IpAddr`] as [`EveAddr`].
-pub(crate) fn serialize_ip<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&EveAddr(*ip))
 }
 
 /// Where an event's packet came from and which flow it belongs to.

@@ -53,6 +53,38 @@ fn civil(ts: Ts) -> Civil {
 
 /// EVE form: `2021-02-05T07:34:50.000003+0000`.
 pub fn eve(ts: Ts) -> String {
+    let mut out = Vec::with_capacity(32);
+    write_eve(&mut out, ts);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the EVE form of `ts` to `out` without going through `format!`
+/// (two timestamps per EVE record).
+pub fn write_eve(out: &mut Vec<u8>, ts: Ts) {
+    use super::json::push_padded;
+    let c = civil(ts);
+    let Ok(year) = u64::try_from(c.year) else {
+        out.extend_from_slice(eve_fmt(ts).as_bytes());
+        return;
+    };
+    push_padded(out, year, 4);
+    out.push(b'-');
+    push_padded(out, c.month.into(), 2);
+    out.push(b'-');
+    push_padded(out, c.day.into(), 2);
+    out.push(b'T');
+    push_padded(out, c.hour.into(), 2);
+    out.push(b':');
+    push_padded(out, c.min.into(), 2);
+    out.push(b':');
+    push_padded(out, c.sec.into(), 2);
+    out.push(b'.');
+    push_padded(out, micros(ts).into(), 6);
+    out.extend_from_slice(b"+0000");
+}
+
+/// [`eve`] through `format!`, for years before 0 (never from a capture).
+fn eve_fmt(ts: Ts) -> String {
     let c = civil(ts);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+0000",
@@ -112,6 +144,11 @@ mod tests {
             eve(Ts::new(951_782_400, 0)),
             "2000-02-29T00:00:00.000000+0000"
         );
+        // Far past and future years print as `format!` would.
+        for secs in [-62_167_219_201, -62_167_219_200, 253_402_300_800, 1 << 50] {
+            let ts = Ts::new(secs, 999_999_000);
+            assert_eq!(eve(ts), eve_fmt(ts), "{secs}");
+        }
         assert_eq!(
             iso_utc(Ts::new(-1, 999_999_999)),
             "1969-12-31T23:59:59.999999Z"

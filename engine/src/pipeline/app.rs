@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
 use sigil_rules::buffer::{AppProto, Buffer, Side};
 use sigil_rules::{RuleId, TxView};
 
@@ -18,6 +17,7 @@ use super::protodetect::{self, DirProtos};
 use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
 use crate::capture::Timestamp;
 use crate::flow::Direction;
+use crate::output::json::JsonBuf;
 
 /// Parser state of one flow.
 #[derive(Debug, Default)]
@@ -393,14 +393,32 @@ impl TxRef<'_> {
         }
     }
 
-    /// The EVE object attached to alerts on this transaction.
-    pub fn eve(&self) -> (&'static str, Value) {
-        match self {
-            TxRef::Http(t, _) => ("http", t.eve()),
-            TxRef::Dns(t, _) => ("dns", t.eve()),
-            TxRef::Tls(t, _) => ("tls", t.eve()),
-            TxRef::Ssh(t, _) => ("ssh", t.eve()),
-        }
+    /// The EVE object attached to alerts on this transaction: its key and
+    /// its JSON text (written once, shared by the transaction's alerts).
+    pub fn eve_json(&self) -> (&'static str, Vec<u8>) {
+        let mut out = Vec::with_capacity(512);
+        let mut j = JsonBuf::new(&mut out);
+        j.begin_object();
+        let key = match self {
+            TxRef::Http(t, _) => {
+                t.write_eve(&mut j);
+                "http"
+            }
+            TxRef::Dns(t, _) => {
+                t.write_eve(&mut j, false);
+                "dns"
+            }
+            TxRef::Tls(t, _) => {
+                t.write_eve(&mut j);
+                "tls"
+            }
+            TxRef::Ssh(t, _) => {
+                t.write_eve(&mut j);
+                "ssh"
+            }
+        };
+        j.close_object();
+        (key, out)
     }
 }
 
@@ -570,51 +588,128 @@ impl OwnedTx {
         }
     }
 
-    /// EVE records `(event_type, tx_id, to_server, body)` for this transaction.
-    pub fn records(&self) -> Vec<(&'static str, u64, bool, Value)> {
+    /// The EVE records of this transaction: one `http` record and one
+    /// `fileinfo` per file, or one `dns`, `tls` or `ssh` record (or none,
+    /// when the protocol logs nothing for it).
+    pub fn records(&self) -> Vec<TxRecord<'_>> {
         let mut out = Vec::new();
         match self {
             OwnedTx::Http(tx) => {
-                out.push((
-                    "http",
-                    tx.id(),
-                    true,
-                    serde_json::json!({ "http": tx.eve() }),
-                ));
+                out.push(TxRecord::new("http", tx.id(), true, RecordBody::Http(tx)));
                 for f in tx.files() {
-                    out.push((
+                    let to_server = f.to_server;
+                    out.push(TxRecord::new(
                         "fileinfo",
                         tx.id(),
-                        f.to_server,
-                        serde_json::json!({
-                            "http": tx.eve(),
-                            "fileinfo": http::file_eve(&f),
-                        }),
+                        to_server,
+                        RecordBody::File(tx, f),
                     ));
                 }
             }
             OwnedTx::Dns(tx) => {
-                if let Some(v) = tx.eve_request().or_else(|| tx.eve_response()) {
-                    out.push((
+                if tx.logs_event() {
+                    let to_server = tx.direction() == Direction::ToServer;
+                    out.push(TxRecord::new(
                         "dns",
                         tx.id(),
-                        tx.direction() == Direction::ToServer,
-                        serde_json::json!({ "dns": v }),
+                        to_server,
+                        RecordBody::Dns(tx),
                     ));
                 }
             }
             OwnedTx::Tls(tx) => {
                 if tx.should_log() {
-                    out.push(("tls", tx.id(), true, serde_json::json!({ "tls": tx.eve() })));
+                    out.push(TxRecord::new("tls", tx.id(), true, RecordBody::Tls(tx)));
                 }
             }
             OwnedTx::Ssh(tx) => {
-                if let Some(v) = tx.eve_record() {
-                    out.push(("ssh", tx.id(), true, serde_json::json!({ "ssh": v })));
+                if tx.logs_event() {
+                    out.push(TxRecord::new("ssh", tx.id(), true, RecordBody::Ssh(tx)));
                 }
             }
         }
         out
+    }
+}
+
+/// One EVE record of a finished transaction, written straight from the
+/// transaction by [`TxRecord::write`].
+#[derive(Debug)]
+pub struct TxRecord<'a> {
+    /// EVE `event_type`.
+    pub event_type: &'static str,
+    /// The transaction's id (`tx_id`).
+    pub tx_id: u64,
+    /// Whether the record's envelope reads client → server.
+    pub to_server: bool,
+    body: RecordBody<'a>,
+}
+
+#[derive(Debug)]
+enum RecordBody<'a> {
+    Http(&'a http::Tx),
+    File(&'a http::Tx, http::FileInfo),
+    Dns(&'a dns::Tx),
+    Tls(&'a tls::Tx),
+    Ssh(&'a ssh::Tx),
+}
+
+impl<'a> TxRecord<'a> {
+    fn new(event_type: &'static str, tx_id: u64, to_server: bool, body: RecordBody<'a>) -> Self {
+        TxRecord {
+            event_type,
+            tx_id,
+            to_server,
+            body,
+        }
+    }
+
+    /// Writes the record's members into the open envelope `j`:
+    /// `app_proto`, the protocol object(s), `metadata` (encoded JSON, when
+    /// given) and `tx_id`, in key order.
+    pub fn write(&self, j: &mut JsonBuf<'_>, app_proto: &str, metadata: Option<&[u8]>) {
+        j.str("app_proto", app_proto);
+        let md = |j: &mut JsonBuf<'_>| {
+            if let Some(m) = metadata {
+                j.raw("metadata", m);
+            }
+        };
+        match &self.body {
+            RecordBody::Http(tx) => {
+                j.open_object("http");
+                tx.write_eve(j);
+                j.close_object();
+                md(j);
+            }
+            RecordBody::File(tx, f) => {
+                j.open_object("fileinfo");
+                http::write_file_eve(j, f);
+                j.close_object();
+                j.open_object("http");
+                tx.write_eve(j);
+                j.close_object();
+                md(j);
+            }
+            RecordBody::Dns(tx) => {
+                j.open_object("dns");
+                tx.write_eve(j, true);
+                j.close_object();
+                md(j);
+            }
+            RecordBody::Tls(tx) => {
+                md(j);
+                j.open_object("tls");
+                tx.write_eve(j);
+                j.close_object();
+            }
+            RecordBody::Ssh(tx) => {
+                md(j);
+                j.open_object("ssh");
+                tx.write_eve(j);
+                j.close_object();
+            }
+        }
+        j.u64("tx_id", self.tx_id);
     }
 }
 

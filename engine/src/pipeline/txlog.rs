@@ -79,7 +79,7 @@ pub(super) fn inspect_txs(
         if hits.is_empty() {
             continue;
         }
-        let (k, obj) = tx.eve();
+        let (k, obj) = tx.eve_json();
         let traffic = traffic_of(rules, vars);
         let metadata = metadata_of(vars);
         let alert = AppAlert {
@@ -159,7 +159,7 @@ pub(super) fn look_at_finished(
         if hits.is_empty() {
             continue;
         }
-        let (k, obj) = tv.eve();
+        let (k, obj) = tv.eve_json();
         let traffic = traffic_of(rules, vars);
         let metadata = metadata_of(vars);
         let alert = AppAlert {
@@ -295,15 +295,18 @@ pub(super) fn log_txs(
     for tx in &mut finished {
         tx.store_files();
     }
-    let records: Vec<_> = if outputs.eve {
-        finished
-            .iter()
-            .filter(|t| app.log_control.logs(t))
-            .flat_map(|t| t.records())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    if outputs.eve {
+        let log_control = &mut app.log_control;
+        let tx_ctx = (ts, pcap_cnt, ip_proto, proto.name());
+        encode_records(
+            &mut out,
+            log_control,
+            &finished,
+            tx_ctx,
+            (fmeta, vlan),
+            metadata,
+        );
+    }
     if let Some(side) = look_side {
         // A side already inspected at its final progress (a UDP DNS query,
         // seen on its own packet) has nothing left to show that side's
@@ -321,12 +324,28 @@ pub(super) fn log_txs(
         });
         app.awaiting.extend(pending.map(|t| (t, side)));
     }
-    if !outputs.eve {
-        return out;
-    }
-    let records = records.into_iter();
-    for (n, (event_type, tx_id, to_server, body)) in records.enumerate() {
-        let (src, dst) = if to_server {
+    out
+}
+
+/// The EVE records of `finished` (those the log control lets through),
+/// written straight from the transactions.
+fn encode_records(
+    out: &mut Vec<OutEvent>,
+    log_control: &mut super::logcontrol::LogControl,
+    finished: &[OwnedTx],
+    (ts, pcap_cnt, ip_proto, app_proto): (Timestamp, u64, u8, &str),
+    (fmeta, vlan): (FlowMeta, &[u16]),
+    metadata: Option<serde_json::Value>,
+) {
+    // Encoded once for every record of the batch.
+    let metadata = metadata.and_then(|m| serde_json::to_vec(&m).ok());
+    let mut line = Vec::with_capacity(1024);
+    let records = finished
+        .iter()
+        .filter(|t| log_control.logs(t))
+        .flat_map(OwnedTx::records);
+    for (n, rec) in records.enumerate() {
+        let (src, dst) = if rec.to_server {
             (fmeta.client, fmeta.server)
         } else {
             (fmeta.server, fmeta.client)
@@ -342,27 +361,25 @@ pub(super) fn log_txs(
             ip_proto,
             icmp: None,
             vlan,
-            flow: Some(FlowMeta { to_server, ..fmeta }),
+            flow: Some(FlowMeta {
+                to_server: rec.to_server,
+                ..fmeta
+            }),
         };
-        let mut body = body;
-        if let Some(m) = body.as_object_mut() {
-            m.insert("tx_id".into(), tx_id.into());
-            m.insert("app_proto".into(), proto.name().into());
-            if let Some(md) = &metadata {
-                m.insert("metadata".into(), md.clone());
-            }
-        }
-        let mut line = Vec::new();
-        if crate::output::eve::encode_event(&mut line, &ctx, event_type, &body).is_ok() {
+        line.clear();
+        let written = crate::output::eve::encode_with(&mut line, &ctx, rec.event_type, |j| {
+            rec.write(j, app_proto, metadata.as_deref());
+            Ok(())
+        });
+        if written.is_ok() {
             out.push(OutEvent {
                 key: (pcap_cnt, 0, 1 << 30, n as u64),
-                eve: line,
+                eve: line.clone(),
                 fast: None,
                 threshold: None,
             });
         }
     }
-    out
 }
 
 /// Suricata's top-level `metadata` object as far as Sigil fills it: the

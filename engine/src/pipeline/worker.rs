@@ -21,7 +21,7 @@ use crate::evidence::{EvidenceRecorder, EvidenceReport};
 use crate::flow::{
     self, Direction, EndReason, Flow, FlowConfig, FlowKey, FlowStats, FlowTable, TcpState,
 };
-use crate::output::eve::{encode_alert, AlertInfo};
+use crate::output::eve::{encode_alert, AlertInfo, Extra};
 use crate::output::fastlog;
 use crate::output::flowlog::{encode_flow, FlowRecord, TcpRecord};
 use crate::output::{EventCtx, FlowMeta};
@@ -1049,13 +1049,13 @@ impl AlertSink<'_> {
             self.stats.alerts += 1;
             let mut eve = Vec::new();
             let mut extras = app.extras();
-            if let Some(name) = evidence_file {
-                extras.insert("evidence".into(), name.into());
+            if let Some(name) = &evidence_file {
+                extras.push(("evidence", Extra::Str(name)));
             }
             if let Some(t) = self.tunnel {
-                extras.insert("tunnel".into(), t.clone());
+                extras.push(("tunnel", Extra::Value(t)));
             }
-            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert, &extras).is_err() {
+            if self.outputs.eve && encode_alert(&mut eve, ctx, &alert, &mut extras).is_err() {
                 eve.clear();
             }
             let fast = self.outputs.fast.then(|| {
@@ -1160,8 +1160,9 @@ pub struct AppAlert<'a> {
     pub metadata: Option<&'a serde_json::Value>,
     /// The flow's protocol, once known.
     pub app_proto: Option<&'static str>,
-    /// The transaction, for transaction rules: id and its EVE object.
-    pub tx: Option<(u64, &'static str, &'a serde_json::Value)>,
+    /// The transaction, for transaction rules: id, the key of its EVE
+    /// object and the object's JSON text.
+    pub tx: Option<(u64, &'static str, &'a [u8])>,
 }
 
 impl<'a> AppAlert<'a> {
@@ -1175,20 +1176,20 @@ impl<'a> AppAlert<'a> {
         }
     }
 
-    fn extras(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
+    fn extras(&self) -> Vec<(&'a str, Extra<'a>)> {
+        let mut m = Vec::with_capacity(7);
         if let Some(p) = self.app_proto {
-            m.insert("app_proto".into(), p.into());
+            m.push(("app_proto", Extra::Str(p)));
         }
         if let Some(t) = self.traffic {
-            m.insert("traffic".into(), t.clone());
+            m.push(("traffic", Extra::Value(t)));
         }
         if let Some(md) = self.metadata {
-            m.insert("metadata".into(), md.clone());
+            m.push(("metadata", Extra::Value(md)));
         }
         if let Some((id, key, obj)) = self.tx {
-            m.insert("tx_id".into(), id.into());
-            m.insert(key.into(), obj.clone());
+            m.push(("tx_id", Extra::U64(id)));
+            m.push((key, Extra::Json(obj)));
         }
         m
     }

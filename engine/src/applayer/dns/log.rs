@@ -6,16 +6,18 @@
 //! in the default configuration), `authorities` and `additionals`. Alerts
 //! carry the same object without `grouped`.
 
-use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::parser::{Message, Name, Record};
 use super::rdata::{rcode_name, rrtype_name, RData, Soa, Srv, Sshfp};
 use super::tx::Tx;
+use crate::output::json::{self, JsonBuf};
 
 impl Tx {
-    /// The `dns` object attached to alerts: detailed answers, no `grouped`.
+    /// The `dns` object attached to alerts (detailed answers, no
+    /// `grouped`), as a `Value`; [`Tx::write_eve`] writes it.
     pub fn eve(&self) -> Value {
         self.eve_with(false)
     }
@@ -24,232 +26,310 @@ impl Tx {
     /// format (detailed and grouped). `None` for responses, and — as
     /// Suricata logs nothing then — for messages without questions.
     pub fn eve_request(&self) -> Option<Value> {
-        (self.is_request() && !self.message.queries.is_empty()).then(|| self.eve_with(true))
+        (self.is_request() && self.logs_event()).then(|| self.eve_with(true))
     }
 
     /// The `dns` object of a `dns` event for this response; see
     /// [`Tx::eve_request`].
     pub fn eve_response(&self) -> Option<Value> {
-        (!self.is_request() && !self.message.queries.is_empty()).then(|| self.eve_with(true))
+        (!self.is_request() && self.logs_event()).then(|| self.eve_with(true))
     }
 
     /// The version 3 object, with or without the `grouped` answers.
     pub fn eve_with(&self, grouped: bool) -> Value {
+        json::to_value(|j| self.write_eve(j, grouped))
+    }
+
+    /// Whether this message gets a `dns` event (in the detailed and
+    /// grouped form): Suricata logs nothing for messages without
+    /// questions.
+    pub fn logs_event(&self) -> bool {
+        !self.message.queries.is_empty()
+    }
+
+    /// Writes the members of the version 3 object into the open object
+    /// `j`, with or without the `grouped` answers. Members come in key
+    /// order, as the `Value` maps this replaced had them.
+    pub fn write_eve(&self, j: &mut JsonBuf<'_>, grouped: bool) {
         let m = &self.message;
         let h = &m.header;
-        let mut o = Map::new();
-        o.insert("version".into(), json!(3));
+        let flag = |bit: u16| h.flags & bit != 0;
+        if flag(0x0400) {
+            j.bool("aa", true);
+        }
+        // OPT records without options are not worth an entry.
+        let shown = |r: &&Record| !matches!(&r.data, RData::Opt(opts) if opts.is_empty());
+        if m.additionals.iter().any(|r| shown(&r)) {
+            details(j, "additionals", m.additionals.iter().filter(shown));
+        }
+        if !m.answers.is_empty() {
+            details(j, "answers", m.answers.iter());
+        }
+        if !m.authorities.is_empty() {
+            details(j, "authorities", m.authorities.iter());
+        }
+        j.str("flags", hex_u16(h.flags).as_str());
+        if grouped && !m.answers.is_empty() {
+            grouped_answers(j, m);
+        }
+        j.u64("id", h.id.into());
+        j.u64("opcode", h.opcode().into());
+        if flag(0x8000) {
+            j.bool("qr", true);
+        }
+        if !m.queries.is_empty() {
+            j.open_array("queries");
+            for q in &m.queries {
+                j.begin_object();
+                j.str_ascii_or_hex("rrname", &q.name.value);
+                if q.name.truncated {
+                    j.bool("rrname_truncated", true);
+                }
+                j.str("rrtype", &rrtype_name(q.rrtype));
+                j.close_object();
+            }
+            j.close_array();
+        }
+        if flag(0x0080) {
+            j.bool("ra", true);
+        }
+        j.str("rcode", &rcode_name(h.rcode()));
+        if flag(0x0100) {
+            j.bool("rd", true);
+        }
+        if flag(0x0200) {
+            j.bool("tc", true);
+        }
+        j.u64("tx_id", self.id);
         let kind = if self.is_request() {
             "request"
         } else {
             "response"
         };
-        o.insert("type".into(), json!(kind));
-        o.insert("tx_id".into(), json!(self.id));
-        o.insert("id".into(), json!(h.id));
-        o.insert("flags".into(), json!(format!("{:x}", h.flags)));
-        for (bit, key) in [
-            (0x8000, "qr"),
-            (0x0400, "aa"),
-            (0x0200, "tc"),
-            (0x0100, "rd"),
-            (0x0080, "ra"),
-            (0x0040, "z"),
-        ] {
-            if h.flags & bit != 0 {
-                o.insert(key.into(), json!(true));
-            }
+        j.str("type", kind);
+        j.u64("version", 3);
+        if flag(0x0040) {
+            j.bool("z", true);
         }
-        o.insert("opcode".into(), json!(h.opcode()));
-        o.insert("rcode".into(), json!(rcode_name(h.rcode())));
-        if !m.queries.is_empty() {
-            let queries = m.queries.iter().map(|q| {
-                let mut qo = Map::new();
-                qo.insert("rrname".into(), json!(name_string(&q.name.value)));
-                qo.insert("rrtype".into(), json!(rrtype_name(q.rrtype)));
-                if q.name.truncated {
-                    qo.insert("rrname_truncated".into(), json!(true));
-                }
-                Value::Object(qo)
-            });
-            o.insert("queries".into(), Value::Array(queries.collect()));
-        }
-        if !m.answers.is_empty() {
-            o.insert("answers".into(), Value::Array(details(&m.answers)));
-            if grouped {
-                o.insert("grouped".into(), grouped_answers(m));
-            }
-        }
-        if !m.authorities.is_empty() {
-            o.insert("authorities".into(), Value::Array(details(&m.authorities)));
-        }
-        // OPT records without options are not worth an entry.
-        let additionals: Vec<Record> = m
-            .additionals
-            .iter()
-            .filter(|r| !matches!(&r.data, RData::Opt(opts) if opts.is_empty()))
-            .cloned()
-            .collect();
-        if !additionals.is_empty() {
-            o.insert("additionals".into(), Value::Array(details(&additionals)));
-        }
-        Value::Object(o)
     }
 }
 
-/// Bytes as Suricata's JSON builder writes them: valid UTF-8 as is, else
-/// ASCII bytes as characters and the others as a literal `\xNN`.
-pub(crate) fn name_string(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            let mut out = String::with_capacity(bytes.len());
-            for &b in bytes {
-                if b < 0x80 {
-                    out.push(char::from(b));
-                } else {
-                    out.push_str(&format!("\\x{b:02x}"));
-                }
-            }
-            out
-        }
+/// `v` in lower-case hex without leading zeros (`{:x}`).
+struct Hex16 {
+    buf: [u8; 4],
+    len: usize,
+}
+
+impl Hex16 {
+    fn as_str(&self) -> &str {
+        let start = self.buf.len() - self.len;
+        self.buf
+            .get(start..)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
     }
+}
+
+fn hex_u16(mut v: u16) -> Hex16 {
+    let mut h = Hex16 {
+        buf: [b'0'; 4],
+        len: 1,
+    };
+    let mut i = h.buf.len();
+    while v != 0 && i > 0 {
+        i -= 1;
+        if let Some(d) = h.buf.get_mut(i) {
+            *d = b"0123456789abcdef"[usize::from(v & 0xf)];
+        }
+        v >>= 4;
+    }
+    h.len = (h.buf.len() - i).max(1);
+    h
 }
 
 /// An address as Suricata prints it: dotted IPv4, or eight zero-padded
 /// hex groups for IPv6; other lengths print empty.
-fn addr_string(a: &[u8]) -> String {
-    match a {
-        [a, b, c, d] => format!("{a}.{b}.{c}.{d}"),
-        _ if a.len() == 16 => a
-            .chunks(2)
-            .map(|p| p.iter().map(|b| format!("{b:02x}")).collect::<String>())
-            .collect::<Vec<_>>()
-            .join(":"),
-        _ => String::new(),
+fn addr_of(a: &[u8]) -> Option<IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(a) {
+        return Some(Ipv4Addr::from(v4).into());
+    }
+    <[u8; 16]>::try_from(a)
+        .ok()
+        .map(|v6| Ipv6Addr::from(v6).into())
+}
+
+fn write_addr(j: &mut JsonBuf<'_>, k: &str, a: &[u8]) {
+    match addr_of(a) {
+        Some(ip) => j.ip(k, ip),
+        None => j.str(k, ""),
     }
 }
 
-fn soa_json(s: &Soa) -> Value {
-    let mut o = Map::new();
-    o.insert("mname".into(), json!(name_string(&s.mname.value)));
+fn elem_addr(j: &mut JsonBuf<'_>, a: &[u8]) {
+    match addr_of(a) {
+        Some(ip) => j.elem_ip(ip),
+        None => j.elem_str(""),
+    }
+}
+
+fn soa_members(j: &mut JsonBuf<'_>, s: &Soa) {
+    j.u64("expire", s.expire.into());
+    j.u64("minimum", s.minimum.into());
+    j.str_ascii_or_hex("mname", &s.mname.value);
     if s.mname.truncated {
-        o.insert("mname_truncated".into(), json!(true));
+        j.bool("mname_truncated", true);
     }
-    o.insert("rname".into(), json!(name_string(&s.rname.value)));
+    j.u64("refresh", s.refresh.into());
+    j.u64("retry", s.retry.into());
+    j.str_ascii_or_hex("rname", &s.rname.value);
     if s.rname.truncated {
-        o.insert("rname_truncated".into(), json!(true));
+        j.bool("rname_truncated", true);
     }
-    o.insert("serial".into(), json!(s.serial));
-    o.insert("refresh".into(), json!(s.refresh));
-    o.insert("retry".into(), json!(s.retry));
-    o.insert("expire".into(), json!(s.expire));
-    o.insert("minimum".into(), json!(s.minimum));
-    Value::Object(o)
+    j.u64("serial", s.serial.into());
 }
 
-fn sshfp_json(s: &Sshfp) -> Value {
-    let fp: Vec<String> = s.fingerprint.iter().map(|b| format!("{b:02x}")).collect();
-    json!({"fingerprint": fp.join(":"), "algo": s.algo, "type": s.fp_type})
+fn sshfp_members(j: &mut JsonBuf<'_>, s: &Sshfp) {
+    j.u64("algo", s.algo.into());
+    j.str_hex("fingerprint", &s.fingerprint, Some(b':'));
+    j.u64("type", s.fp_type.into());
 }
 
-fn srv_json(s: &Srv) -> Value {
-    json!({
-        "priority": s.priority,
-        "weight": s.weight,
-        "port": s.port,
-        "name": name_string(&s.target.value),
-    })
+fn srv_members(j: &mut JsonBuf<'_>, s: &Srv) {
+    j.str_ascii_or_hex("name", &s.target.value);
+    j.u64("port", s.port.into());
+    j.u64("priority", s.priority.into());
+    j.u64("weight", s.weight.into());
 }
 
-/// Detailed entries: one per record, one per string for TXT records.
-fn details(records: &[Record]) -> Vec<Value> {
-    let mut out = Vec::new();
+/// Array `k` of detailed entries: one per record, one per string for
+/// TXT records.
+fn details<'r>(j: &mut JsonBuf<'_>, k: &str, records: impl Iterator<Item = &'r Record>) {
+    j.open_array(k);
     for r in records {
         match &r.data {
             RData::Txt(strings) => {
-                out.extend(strings.iter().map(|s| detail(r, Some(s))));
+                for s in strings {
+                    detail(j, r, Some(s));
+                }
             }
-            _ => out.push(detail(r, None)),
+            _ => detail(j, r, None),
         }
     }
-    out
+    j.close_array();
 }
 
-fn detail(r: &Record, txt: Option<&Vec<u8>>) -> Value {
-    let mut o = Map::new();
-    o.insert("rrname".into(), json!(name_string(&r.name.value)));
-    if r.name.truncated {
-        o.insert("rrname_truncated".into(), json!(true));
+/// One detailed entry, members in key order (`opt`, `rdata`, `rrname`,
+/// `rrtype`, `soa`, `srv`, `sshfp`, `ttl`).
+fn detail(j: &mut JsonBuf<'_>, r: &Record, txt: Option<&Vec<u8>>) {
+    j.begin_object();
+    if let RData::Opt(opts) = &r.data {
+        j.open_array("opt");
+        for e in opts {
+            j.begin_object();
+            j.u64("code", e.code.into());
+            j.str_hex("data", &e.data, None);
+            j.close_object();
+        }
+        j.close_array();
     }
-    o.insert("rrtype".into(), json!(rrtype_name(r.rrtype)));
-    o.insert("ttl".into(), json!(r.ttl));
-    let mut name_rdata = |n: &Name| {
-        o.insert("rdata".into(), json!(name_string(&n.value)));
+    let name_rdata = |j: &mut JsonBuf<'_>, n: &Name| {
+        j.str_ascii_or_hex("rdata", &n.value);
         if n.truncated {
-            o.insert("rdata_truncated".into(), json!(true));
+            j.bool("rdata_truncated", true);
         }
     };
     match &r.data {
-        RData::A(a) | RData::Aaaa(a) => {
-            o.insert("rdata".into(), json!(addr_string(a)));
-        }
-        RData::Cname(n) | RData::Mx(n) | RData::Ns(n) | RData::Ptr(n) => name_rdata(n),
+        RData::A(a) | RData::Aaaa(a) => write_addr(j, "rdata", a),
+        RData::Cname(n) | RData::Mx(n) | RData::Ns(n) | RData::Ptr(n) => name_rdata(j, n),
         RData::Txt(_) => {
             if let Some(s) = txt {
-                o.insert("rdata".into(), json!(name_string(s)));
+                j.str_ascii_or_hex("rdata", s);
             }
         }
-        RData::Null(b) => {
-            o.insert("rdata".into(), json!(name_string(b)));
-        }
+        RData::Null(b) => j.str_ascii_or_hex("rdata", b),
+        _ => {}
+    }
+    j.str_ascii_or_hex("rrname", &r.name.value);
+    if r.name.truncated {
+        j.bool("rrname_truncated", true);
+    }
+    j.str("rrtype", &rrtype_name(r.rrtype));
+    match &r.data {
         RData::Soa(s) => {
-            o.insert("soa".into(), soa_json(s));
-        }
-        RData::Sshfp(s) => {
-            o.insert("sshfp".into(), sshfp_json(s));
+            j.open_object("soa");
+            soa_members(j, s);
+            j.close_object();
         }
         RData::Srv(s) => {
-            o.insert("srv".into(), srv_json(s));
+            j.open_object("srv");
+            srv_members(j, s);
+            j.close_object();
         }
-        RData::Opt(opts) => {
-            let list = opts.iter().map(|e| {
-                let hex: String = e.data.iter().map(|b| format!("{b:02x}")).collect();
-                json!({"code": e.code, "data": hex})
-            });
-            o.insert("opt".into(), Value::Array(list.collect()));
+        RData::Sshfp(s) => {
+            j.open_object("sshfp");
+            sshfp_members(j, s);
+            j.close_object();
         }
-        RData::Unknown(_) => {}
+        _ => {}
     }
-    Value::Object(o)
+    j.u64("ttl", r.ttl.into());
+    j.close_object();
 }
 
-/// `grouped`: for each record type, the answers' rdata in order.
-fn grouped_answers(m: &Message) -> Value {
-    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for r in &m.answers {
-        let values: Vec<Value> = match &r.data {
-            RData::A(a) | RData::Aaaa(a) => vec![json!(addr_string(a))],
-            RData::Cname(n) | RData::Mx(n) | RData::Ns(n) | RData::Ptr(n) => {
-                vec![json!(name_string(&n.value))]
-            }
-            RData::Txt(strings) => strings.iter().map(|s| json!(name_string(s))).collect(),
-            RData::Null(b) => vec![json!(name_string(b))],
-            RData::Soa(s) => vec![soa_json(s)],
-            RData::Sshfp(s) => vec![sshfp_json(s)],
-            RData::Srv(s) => vec![srv_json(s)],
-            RData::Opt(_) | RData::Unknown(_) => continue,
-        };
-        groups
-            .entry(rrtype_name(r.rrtype))
-            .or_default()
-            .extend(values);
-    }
-    let map: Map<String, Value> = groups
-        .into_iter()
-        .map(|(k, v)| (k, Value::Array(v)))
+/// `grouped`: for each record type (in name order), the answers' rdata
+/// in order.
+fn grouped_answers(j: &mut JsonBuf<'_>, m: &Message) {
+    let mut groups: Vec<(std::borrow::Cow<'static, str>, &Record)> = m
+        .answers
+        .iter()
+        .filter(|r| !matches!(r.data, RData::Opt(_) | RData::Unknown(_)))
+        .map(|r| (rrtype_name(r.rrtype), r))
         .collect();
-    Value::Object(map)
+    // Stable: records of one type keep their order.
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    j.open_object("grouped");
+    let mut current: Option<&str> = None;
+    for (name, r) in &groups {
+        if current != Some(name.as_ref()) {
+            if current.is_some() {
+                j.close_array();
+            }
+            j.open_array(name);
+            current = Some(name.as_ref());
+        }
+        match &r.data {
+            RData::A(a) | RData::Aaaa(a) => elem_addr(j, a),
+            RData::Cname(n) | RData::Mx(n) | RData::Ns(n) | RData::Ptr(n) => {
+                j.elem_ascii_or_hex(&n.value);
+            }
+            RData::Txt(strings) => {
+                for s in strings {
+                    j.elem_ascii_or_hex(s);
+                }
+            }
+            RData::Null(b) => j.elem_ascii_or_hex(b),
+            RData::Soa(s) => {
+                j.begin_object();
+                soa_members(j, s);
+                j.close_object();
+            }
+            RData::Sshfp(s) => {
+                j.begin_object();
+                sshfp_members(j, s);
+                j.close_object();
+            }
+            RData::Srv(s) => {
+                j.begin_object();
+                srv_members(j, s);
+                j.close_object();
+            }
+            RData::Opt(_) | RData::Unknown(_) => {}
+        }
+    }
+    if current.is_some() {
+        j.close_array();
+    }
+    j.close_object();
 }
 
 #[cfg(test)]
@@ -259,6 +339,7 @@ mod tests {
     use crate::applayer::dns::parser::parse_message;
     use crate::capture::Timestamp;
     use crate::flow::Direction;
+    use serde_json::json;
 
     fn tx(bytes: &[u8], dir: Direction) -> Tx {
         let (message, _) = parse_message(bytes, 1 << 20).unwrap();
@@ -301,10 +382,19 @@ mod tests {
     #[test]
     fn addresses_and_odd_bytes_print_like_suricata() {
         let v6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-        assert_eq!(addr_string(&v6), "2001:0db8:0000:0000:0000:0000:0000:0001");
-        assert_eq!(addr_string(&[1, 2]), "");
-        assert_eq!(name_string(b"a\xffb"), "a\\xffb");
-        assert_eq!(name_string("é".as_bytes()), "é");
+        let v = json::to_value(|j| {
+            write_addr(j, "v6", &v6);
+            write_addr(j, "short", &[1, 2]);
+            j.str_ascii_or_hex("odd", b"a\xffb");
+            j.str_ascii_or_hex("utf8", "é".as_bytes());
+        });
+        assert_eq!(v["v6"], "2001:0db8:0000:0000:0000:0000:0000:0001");
+        assert_eq!(v["short"], "");
+        assert_eq!(v["odd"], "a\\xffb");
+        assert_eq!(v["utf8"], "é");
+        assert_eq!(hex_u16(0).as_str(), "0");
+        assert_eq!(hex_u16(0x81a0).as_str(), "81a0");
+        assert_eq!(hex_u16(0x0100).as_str(), "100");
     }
 
     #[test]

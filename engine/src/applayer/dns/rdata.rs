@@ -6,6 +6,8 @@
 //! Suricata, a typed RDATA that does not parse makes its section invalid,
 //! while bytes left over after a complete value are ignored.
 
+use std::borrow::Cow;
+
 use super::parser::{read_u16, read_u32, Name, NameCtx, ParseError};
 
 /// SOA fields.
@@ -252,7 +254,7 @@ fn parse_opt(msg: &[u8], start: usize, end: usize) -> Result<Vec<OptEntry>, Pars
 }
 
 /// Suricata's name for a record type (`A`, `AAAA`, …), or the number.
-pub fn rrtype_name(t: u16) -> String {
+pub fn rrtype_name(t: u16) -> Cow<'static, str> {
     let name = match t {
         1 => "A",
         2 => "NS",
@@ -313,13 +315,13 @@ pub fn rrtype_name(t: u16) -> String {
         254 => "MAILA",
         255 => "ANY",
         256 => "URI",
-        _ => return t.to_string(),
+        _ => return Cow::Owned(t.to_string()),
     };
-    name.to_string()
+    Cow::Borrowed(name)
 }
 
 /// Suricata's name for a 4-bit response code, or the number.
-pub fn rcode_name(rcode: u8) -> String {
+pub fn rcode_name(rcode: u8) -> Cow<'static, str> {
     let name = match rcode {
         0 => "NOERROR",
         1 => "FORMERR",
@@ -332,9 +334,9 @@ pub fn rcode_name(rcode: u8) -> String {
         8 => "NXRRSET",
         9 => "NOTAUTH",
         10 => "NOTZONE",
-        _ => return rcode.to_string(),
+        _ => return Cow::Owned(rcode.to_string()),
     };
-    name.to_string()
+    Cow::Borrowed(name)
 }
 
 #[cfg(test)]

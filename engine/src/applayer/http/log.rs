@@ -8,151 +8,149 @@
 //! otherwise), `length` the response body bytes on the wire, and
 //! `http_content_type` the response `Content-Type` cut at `;`.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::body::FileInfo;
 use super::tx::Tx;
+use crate::output::json::{self, JsonBuf};
 
-/// Bytes as a JSON string the way Suricata prints them: UTF-8 kept, other
-/// bytes escaped as `\xHH`.
-pub(crate) fn bytes_str(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    let mut rest = b;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                break;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
-                let n = e.error_len().unwrap_or(bad.len()).max(1);
-                for c in &bad[..n.min(bad.len())] {
-                    out.push_str(&format!("\\x{c:02x}"));
-                }
-                rest = &bad[n.min(bad.len())..];
-            }
-        }
-    }
-    out
-}
-
-/// Suricata's `content_range` object for a `Content-Range` response header.
-fn content_range(raw: &[u8]) -> Value {
-    let mut m = Map::new();
-    m.insert("raw".into(), Value::String(bytes_str(raw)));
+/// Writes Suricata's `content_range` object for a `Content-Range`
+/// response header as member `k` (members in key order).
+fn content_range(j: &mut JsonBuf<'_>, k: &str, raw: &[u8]) {
     let s = String::from_utf8_lossy(raw);
     let s = s.trim();
     let s = s.strip_prefix("bytes").map(str::trim_start).unwrap_or(s);
-    if let Some((range, size)) = s.split_once('/') {
-        if let Some((a, b)) = range.split_once('-') {
+    let mut range = None;
+    let mut size = None;
+    if let Some((r, total)) = s.split_once('/') {
+        if let Some((a, b)) = r.split_once('-') {
             if let (Ok(a), Ok(b)) = (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
-                m.insert("start".into(), json!(a));
-                m.insert("end".into(), json!(b));
+                range = Some((a, b));
             }
         }
-        if let Ok(n) = size.trim().parse::<u64>() {
-            m.insert("size".into(), json!(n));
-        }
+        size = total.trim().parse::<u64>().ok();
     }
-    Value::Object(m)
+    j.open_object(k);
+    if let Some((_, end)) = range {
+        j.u64("end", end);
+    }
+    j.str_utf8_or_hex("raw", raw);
+    if let Some(n) = size {
+        j.u64("size", n);
+    }
+    if let Some((start, _)) = range {
+        j.u64("start", start);
+    }
+    j.close_object();
 }
 
 impl Tx {
-    /// The `"http": {…}` object.
+    /// The `"http": {…}` object as a `Value`; [`Tx::write_eve`] writes it.
     pub fn eve(&self) -> Value {
-        let mut m = Map::new();
-        let s = |b: &[u8]| Value::String(bytes_str(b));
+        json::to_value(|j| self.write_eve(j))
+    }
+
+    /// Writes the members of the `http` object into the open object `j`,
+    /// in key order (the order the `Value` maps this replaced had).
+    pub fn write_eve(&self, j: &mut JsonBuf<'_>) {
+        if let Some(cr) = self.resp.headers.get("content-range") {
+            content_range(j, "content_range", cr);
+        }
         if let Some(h) = &self.hostname {
-            m.insert("hostname".into(), s(h));
-        }
-        if let Some(p) = self.port {
-            m.insert("http_port".into(), json!(p));
-        }
-        if let Some(u) = &self.uri_raw {
-            m.insert("url".into(), s(u));
-        }
-        if let Some(ua) = self.req.headers.get("user-agent") {
-            m.insert("http_user_agent".into(), s(ua));
-        }
-        if let Some(xff) = self.req.headers.get("x-forwarded-for") {
-            m.insert("xff".into(), s(xff));
+            j.str_utf8_or_hex("hostname", h);
         }
         if let Some(ct) = self.resp.headers.get("content-type") {
             let cut = ct.iter().position(|&c| c == b';').unwrap_or(ct.len());
-            m.insert("http_content_type".into(), s(&ct[..cut]));
-        }
-        if let Some(cr) = self.resp.headers.get("content-range") {
-            m.insert("content_range".into(), content_range(cr));
-        }
-        if let Some(r) = self.req.headers.get("referer") {
-            m.insert("http_refer".into(), s(r));
+            j.str_utf8_or_hex("http_content_type", ct.get(..cut).unwrap_or(ct));
         }
         if let Some(meth) = &self.method {
-            m.insert("http_method".into(), s(meth));
+            j.str_utf8_or_hex("http_method", meth);
         }
+        if let Some(p) = self.port {
+            j.u64("http_port", p.into());
+        }
+        if let Some(r) = self.req.headers.get("referer") {
+            j.str_utf8_or_hex("http_refer", r);
+        }
+        if let Some(ua) = self.req.headers.get("user-agent") {
+            j.str_utf8_or_hex("http_user_agent", ua);
+        }
+        j.u64("length", self.resp.body.message_len);
         if let Some(p) = &self.protocol {
-            m.insert("protocol".into(), s(p));
-        }
-        match (self.status_num, &self.status) {
-            (Some(n), _) => {
-                m.insert("status".into(), json!(n));
-            }
-            (None, Some(st)) => {
-                m.insert("status_string".into(), s(st));
-            }
-            _ => {}
+            j.str_utf8_or_hex("protocol", p);
         }
         if let Some(loc) = self.resp.headers.get("location") {
-            m.insert("redirect".into(), s(loc));
+            j.str_utf8_or_hex("redirect", loc);
         }
-        m.insert("length".into(), json!(self.resp.body.message_len));
-        Value::Object(m)
+        match (self.status_num, &self.status) {
+            (Some(n), _) => j.u64("status", n.into()),
+            (None, Some(st)) => j.str_utf8_or_hex("status_string", st),
+            _ => {}
+        }
+        if let Some(u) = &self.uri_raw {
+            j.str_utf8_or_hex("url", u);
+        }
+        if let Some(xff) = self.req.headers.get("x-forwarded-for") {
+            j.str_utf8_or_hex("xff", xff);
+        }
     }
 }
 
-/// The `"fileinfo": {…}` object for one file, as Suricata writes it
-/// (`magic` and `sid` are not produced). The digests are those the parser
-/// computed: what `force-hash` asks for, and the `sha256` of a stored file
-/// (file-store v2 always has it).
+/// The `"fileinfo": {…}` object for one file as a `Value`; see
+/// [`write_file_eve`].
 pub fn file_eve(f: &FileInfo) -> Value {
-    let mut m = Map::new();
-    m.insert("filename".into(), Value::String(bytes_str(&f.filename)));
-    m.insert("gaps".into(), Value::Bool(f.gaps));
-    m.insert("state".into(), Value::String(f.state.as_str().into()));
+    json::to_value(|j| write_file_eve(j, f))
+}
+
+/// Writes the members of the `fileinfo` object for one file into the
+/// open object `j`, in key order, as Suricata writes it (`magic` and
+/// `sid` are not produced). The digests are those the parser computed:
+/// what `force-hash` asks for, and the `sha256` of a stored file
+/// (file-store v2 always has it).
+pub fn write_file_eve(j: &mut JsonBuf<'_>, f: &FileInfo) {
+    j.str_utf8_or_hex("filename", &f.filename);
+    j.bool("gaps", f.gaps);
     for (k, v) in [("md5", &f.md5), ("sha1", &f.sha1), ("sha256", &f.sha256)] {
         if let Some(v) = v {
-            m.insert(k.into(), Value::String(v.clone()));
+            j.str(k, v);
         }
     }
-    m.insert("stored".into(), Value::Bool(f.stored));
-    m.insert("size".into(), json!(f.size));
-    m.insert("tx_id".into(), json!(f.tx_id));
-    Value::Object(m)
+    j.u64("size", f.size);
+    j.str("state", f.state.as_str());
+    j.bool("stored", f.stored);
+    j.u64("tx_id", f.tx_id);
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::body::FileState;
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn escaping() {
-        assert_eq!(bytes_str(b"abc"), "abc");
-        assert_eq!(bytes_str(b"a\xffb"), "a\\xffb");
-        assert_eq!(bytes_str("é".as_bytes()), "é");
+        // UTF-8 kept, other bytes as a literal `\xHH`.
+        let s = |b: &[u8]| json::to_value(|j| j.str_utf8_or_hex("s", b))["s"].clone();
+        assert_eq!(s(b"abc"), "abc");
+        assert_eq!(s(b"a\xffb"), "a\\xffb");
+        assert_eq!(s("é".as_bytes()), "é");
     }
 
     #[test]
     fn content_ranges() {
-        let v = content_range(b"bytes 0-99/1000");
+        let cr = |raw: &[u8]| json::to_value(|j| content_range(j, "cr", raw))["cr"].clone();
         assert_eq!(
-            v,
+            cr(b"bytes 0-99/1000"),
             json!({"raw": "bytes 0-99/1000", "start": 0, "end": 99, "size": 1000})
         );
-        let v = content_range(b"bytes */1000");
-        assert_eq!(v, json!({"raw": "bytes */1000", "size": 1000}));
+        assert_eq!(
+            cr(b"bytes */1000"),
+            json!({"raw": "bytes */1000", "size": 1000})
+        );
+        assert_eq!(
+            cr(b"bytes 1-2/x\xff"),
+            json!({"raw": "bytes 1-2/x\\xff", "start": 1, "end": 2})
+        );
     }
 
     #[test]

@@ -81,7 +81,7 @@ mod tests;
 
 pub use body::{FileHashes, FileInfo, FileState};
 pub use filestore::{StoreConfig, DEFAULT_DEPTH as FILE_STORE_DEFAULT_DEPTH};
-pub use log::file_eve;
+pub use log::{file_eve, write_file_eve};
 pub use state::State;
 pub use tx::{Header, Headers, Progress, Tx};
 

@@ -7,10 +7,11 @@
 //! buffers are one-sided (client: `ssh.hassh*`, server:
 //! `ssh.hassh.server*`).
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use sigil_rules::buffer::{Buffer, Side};
 
 use crate::flow::Direction;
+use crate::output::json::{self, JsonBuf};
 
 /// How far one side has got, in Suricata's order (its hook names are
 /// `in_progress`, `banner_wait_eol`, `banner_done`, `finished`).
@@ -70,44 +71,28 @@ impl Endpoint {
         self.encrypted_bytes
     }
 
-    fn eve(&self) -> Option<Value> {
+    /// Writes this side's object as member `k` (members in key order),
+    /// once its banner is known.
+    fn write_eve(&self, j: &mut JsonBuf<'_>, k: &str) {
         if self.proto.is_empty() {
-            return None;
+            return;
         }
-        let mut o = Map::new();
-        o.insert("proto_version".into(), json!(text(&self.proto)));
-        if !self.software.is_empty() {
-            o.insert("software_version".into(), json!(text(&self.software)));
-        }
+        j.open_object(k);
         if !self.hassh.is_empty() || !self.hassh_string.is_empty() {
-            let mut h = Map::new();
+            j.open_object("hassh");
             if !self.hassh.is_empty() {
-                h.insert("hash".into(), json!(text(&self.hassh)));
+                j.str_ascii_or_hex("hash", &self.hassh);
             }
             if !self.hassh_string.is_empty() {
-                h.insert("string".into(), json!(text(&self.hassh_string)));
+                j.str_ascii_or_hex("string", &self.hassh_string);
             }
-            o.insert("hassh".into(), Value::Object(h));
+            j.close_object();
         }
-        Some(Value::Object(o))
-    }
-}
-
-/// Bytes as Suricata's JSON builder writes them (UTF-8 as is, otherwise
-/// non-ASCII bytes as a literal `\xNN`).
-fn text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => bytes
-            .iter()
-            .map(|&b| {
-                if b < 0x80 {
-                    char::from(b).to_string()
-                } else {
-                    format!("\\x{b:02x}")
-                }
-            })
-            .collect(),
+        j.str_ascii_or_hex("proto_version", &self.proto);
+        if !self.software.is_empty() {
+            j.str_ascii_or_hex("software_version", &self.software);
+        }
+        j.close_object();
     }
 }
 
@@ -235,26 +220,24 @@ impl Tx {
     /// is known) with `proto_version`, `software_version` and, when
     /// computed, `hassh: {hash, string}`. Empty object before any banner.
     pub fn eve(&self) -> Value {
-        self.eve_record()
-            .unwrap_or_else(|| Value::Object(Map::new()))
+        json::to_value(|j| self.write_eve(j))
     }
 
     /// The `ssh` object, or `None` when neither banner is known (Suricata
     /// then writes no `ssh` event and leaves it out of alerts).
     pub fn eve_record(&self) -> Option<Value> {
-        let client = self.client.eve();
-        let server = self.server.eve();
-        if client.is_none() && server.is_none() {
-            return None;
-        }
-        let mut o = Map::new();
-        if let Some(c) = client {
-            o.insert("client".into(), c);
-        }
-        if let Some(s) = server {
-            o.insert("server".into(), s);
-        }
-        Some(Value::Object(o))
+        self.logs_event().then(|| self.eve())
+    }
+
+    /// Whether a banner is known, so that there is an `ssh` object to log.
+    pub fn logs_event(&self) -> bool {
+        !self.client.proto.is_empty() || !self.server.proto.is_empty()
+    }
+
+    /// Writes the members of the `ssh` object into the open object `j`.
+    pub fn write_eve(&self, j: &mut JsonBuf<'_>) {
+        self.client.write_eve(j, "client");
+        self.server.write_eve(j, "server");
     }
 }
 
@@ -305,7 +288,9 @@ mod tests {
         assert!(v["server"].get("software_version").is_none());
         assert!(v["server"].get("hassh").is_none());
         assert!(Tx::new(false).eve_record().is_none());
-        assert_eq!(text(b"a\xc3"), "a\\xc3");
+        let mut t = tx();
+        t.server.software = b"a\xc3".to_vec();
+        assert_eq!(t.eve()["server"]["software_version"], "a\\xc3");
     }
 
     #[test]

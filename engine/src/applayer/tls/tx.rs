@@ -3,11 +3,12 @@
 //! As in Suricata, a TLS flow has exactly one transaction (id 0) holding
 //! both hellos, the certificates and the fingerprints.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use sigil_rules::buffer::{Buffer, Side};
 
 use super::cert::{format_timestamp, CertInfo};
 use crate::flow::Direction;
+use crate::output::json::{self, JsonBuf};
 
 /// Suricata's `ssl_state` flags (`client_hello`, `server_hello`,
 /// `client_keyx`, `server_keyx`, `unknown`) as a bit set.
@@ -283,99 +284,110 @@ impl Tx {
         out.extend(value);
     }
 
-    /// The `"tls": {…}` object as Suricata 8 writes it with its default
-    /// `extended: yes`: subject, issuerdn, subjectaltname, session_resumed,
-    /// serial, fingerprint, sni, version, notbefore, notafter, ja3, ja3s,
-    /// ja4 (the last three only when enabled), client_alpns, server_alpns
-    /// and the client certificate's fields under `client`.
+    /// The `"tls": {…}` object as a `Value`; [`Tx::write_eve`] writes it.
     pub fn eve(&self) -> Value {
-        let mut m = Map::new();
+        json::to_value(|j| self.write_eve(j))
+    }
+
+    /// Writes the members of the `tls` object into the open object `j` as
+    /// Suricata 8 writes it with its default `extended: yes`: subject,
+    /// issuerdn, subjectaltname, session_resumed, serial, fingerprint, sni,
+    /// version, notbefore, notafter, ja3, ja3s, ja4 (the last three only
+    /// when enabled), client_alpns, server_alpns and the client
+    /// certificate's fields under `client`. Members come in key order (the
+    /// order the `Value` maps this replaced had).
+    pub fn write_eve(&self, j: &mut JsonBuf<'_>) {
         let cert0 = self.server_certs.cert0.as_ref();
-        if let Some(c) = cert0 {
-            m.insert("subject".into(), json!(c.subject));
-            m.insert("issuerdn".into(), json!(c.issuer));
-            if !c.sans.is_empty() {
-                m.insert("subjectaltname".into(), json!(c.sans));
-            }
+        if let Some(c) = &self.client_certs.cert0 {
+            j.open_object("client");
+            j.str("fingerprint", &c.fingerprint);
+            j.str("issuerdn", &c.issuer);
+            write_validity(j, c);
+            j.str("serial", &c.serial);
+            j.str("subject", &c.subject);
+            j.close_object();
         }
+        write_alpns(j, "client_alpns", &self.client_alpn);
+        if let Some(c) = cert0 {
+            j.str("fingerprint", &c.fingerprint);
+            j.str("issuerdn", &c.issuer);
+        }
+        if self.logging.ja3 {
+            write_ja3(j, "ja3", &self.ja3_hash, &self.ja3_string);
+            write_ja3(j, "ja3s", &self.ja3s_hash, &self.ja3s_string);
+        }
+        if let (true, Some(ja4)) = (self.logging.ja4, &self.ja4) {
+            j.str("ja4", ja4);
+        }
+        if let Some(c) = cert0 {
+            write_validity(j, c);
+            j.str("serial", &c.serial);
+        }
+        write_alpns(j, "server_alpns", &self.server_alpn);
         if self.session_resumed
             && cert0.is_none()
             && self.server_hello_seen
             && !self.log_without_cert
         {
-            m.insert("session_resumed".into(), json!(true));
-        }
-        if let Some(c) = cert0 {
-            m.insert("serial".into(), json!(c.serial));
-            m.insert("fingerprint".into(), json!(c.fingerprint));
+            j.bool("session_resumed", true);
         }
         if let Some(sni) = &self.sni {
-            m.insert("sni".into(), json!(String::from_utf8_lossy(sni)));
+            j.str("sni", &String::from_utf8_lossy(sni));
         }
-        m.insert("version".into(), json!(version_name(self.server_version)));
         if let Some(c) = cert0 {
-            insert_validity(&mut m, c);
+            j.str("subject", &c.subject);
+            if !c.sans.is_empty() {
+                j.open_array("subjectaltname");
+                for san in &c.sans {
+                    j.elem_str(san);
+                }
+                j.close_array();
+            }
         }
-        if self.logging.ja3 {
-            insert_ja3(&mut m, "ja3", &self.ja3_hash, &self.ja3_string);
-            insert_ja3(&mut m, "ja3s", &self.ja3s_hash, &self.ja3s_string);
-        }
-        if let (true, Some(ja4)) = (self.logging.ja4, &self.ja4) {
-            m.insert("ja4".into(), json!(ja4));
-        }
-        insert_alpns(&mut m, "client_alpns", &self.client_alpn);
-        insert_alpns(&mut m, "server_alpns", &self.server_alpn);
-        if let Some(c) = &self.client_certs.cert0 {
-            let mut client = Map::new();
-            client.insert("subject".into(), json!(c.subject));
-            client.insert("issuerdn".into(), json!(c.issuer));
-            client.insert("fingerprint".into(), json!(c.fingerprint));
-            client.insert("serial".into(), json!(c.serial));
-            insert_validity(&mut client, c);
-            m.insert("client".into(), Value::Object(client));
-        }
-        Value::Object(m)
+        j.str("version", &version_name(self.server_version));
     }
 }
 
-fn insert_validity(m: &mut Map<String, Value>, c: &CertInfo) {
+/// `notafter` then `notbefore` (key order).
+fn write_validity(j: &mut JsonBuf<'_>, c: &CertInfo) {
     // Suricata skips a zero timestamp (its "unset" value).
-    if c.not_before != 0 {
-        m.insert("notbefore".into(), json!(format_timestamp(c.not_before)));
-    }
     if c.not_after != 0 {
-        m.insert("notafter".into(), json!(format_timestamp(c.not_after)));
+        j.str("notafter", &format_timestamp(c.not_after));
+    }
+    if c.not_before != 0 {
+        j.str("notbefore", &format_timestamp(c.not_before));
     }
 }
 
-fn insert_ja3(m: &mut Map<String, Value>, key: &str, hash: &Option<String>, s: &Option<String>) {
+fn write_ja3(j: &mut JsonBuf<'_>, key: &str, hash: &Option<String>, s: &Option<String>) {
     if hash.is_none() && s.is_none() {
         return;
     }
-    let mut o = Map::new();
+    j.open_object(key);
     if let Some(h) = hash {
-        o.insert("hash".into(), json!(h));
+        j.str("hash", h);
     }
     if let Some(s) = s {
-        o.insert("string".into(), json!(s));
+        j.str("string", s);
     }
-    m.insert(key.into(), Value::Object(o));
+    j.close_object();
 }
 
-fn insert_alpns(m: &mut Map<String, Value>, key: &str, alpns: &[Vec<u8>]) {
+fn write_alpns(j: &mut JsonBuf<'_>, key: &str, alpns: &[Vec<u8>]) {
     if alpns.is_empty() {
         return;
     }
-    let list: Vec<Value> = alpns
-        .iter()
-        .map(|a| json!(String::from_utf8_lossy(a)))
-        .collect();
-    m.insert(key.into(), Value::Array(list));
+    j.open_array(key);
+    for a in alpns {
+        j.elem_str(&String::from_utf8_lossy(a));
+    }
+    j.close_array();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn version_names_match_suricata() {
