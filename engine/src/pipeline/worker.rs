@@ -1006,8 +1006,9 @@ impl AlertSink<'_> {
             }
             if m.action == Action::Pass {
                 // Suricata: a pass rule ends inspection of the packet, and
-                // of the rest of the flow when it is TCP.
-                if ip_proto == ipproto::TCP {
+                // of the rest of the flow when it is TCP or the rule acts
+                // on flows (IP-only and app-layer rules).
+                if ip_proto == ipproto::TCP || self.rules.acts_on_flow(id) {
                     fs.passed = true;
                 }
                 return true;
