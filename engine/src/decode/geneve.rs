@@ -22,7 +22,7 @@ const OPTION_HEADER: usize = 4;
 pub(super) enum Geneve<'a> {
     /// Not a sound Geneve header: the datagram is plain UDP (and another
     /// UDP tunnel may still claim it).
-    NotGeneve,
+    Plain,
     /// A Geneve header whose payload is not decoded (ARP, or a protocol
     /// type the decoder does not follow, which raises
     /// `geneve.unknown_payload_type`).
@@ -36,25 +36,25 @@ pub(super) fn decode<'a>(payload: &'a [u8], d: &mut Decoded<'a>) -> Geneve<'a> {
     let (Some(&ver_len), Some(&flags), Some(&reserved)) =
         (payload.first(), payload.get(1), payload.get(7))
     else {
-        return Geneve::NotGeneve;
+        return Geneve::Plain;
     };
     if !d.layers.enter(&mut d.events) {
-        return Geneve::NotGeneve;
+        return Geneve::Plain;
     }
     let options_len = usize::from(ver_len & 0x3f) * 4;
     let Some(options) = payload.get(FIXED_HEADER..FIXED_HEADER + options_len) else {
-        return Geneve::NotGeneve;
+        return Geneve::Plain;
     };
     let version = ver_len >> 6;
     if version != 0 || flags & 0x3f != 0 || reserved != 0 || !options_add_up(options) {
-        return Geneve::NotGeneve;
+        return Geneve::Plain;
     }
     d.layers.see(Layer::Geneve);
     let Some(inner) = payload.get(FIXED_HEADER + options_len..) else {
-        return Geneve::NotGeneve;
+        return Geneve::Plain;
     };
     let (Some(&hi), Some(&lo)) = (payload.get(2), payload.get(3)) else {
-        return Geneve::NotGeneve;
+        return Geneve::Plain;
     };
     let start = match u16::from_be_bytes([hi, lo]) {
         0x0800 => Start::Ipv4,
@@ -183,7 +183,7 @@ mod tests {
         cases.push(Vec::new());
         for p in cases {
             let (g, d) = run(&p);
-            assert_eq!(g, Geneve::NotGeneve, "{p:02x?}");
+            assert_eq!(g, Geneve::Plain, "{p:02x?}");
             assert!(d.events.is_empty() && !d.layers.contains(Layer::Geneve));
         }
         // The O and C flags are fine.

@@ -36,7 +36,7 @@ pub(super) fn find<'a>(
         match geneve::decode(payload, d) {
             Geneve::Inner(encap) => return Some(encap),
             Geneve::Opaque => return None,
-            Geneve::NotGeneve => {}
+            Geneve::Plain => {}
         }
     }
     if cfg.vxlan && cfg.vxlan_ports.contains(dport) {
