@@ -181,6 +181,9 @@ fn inner_flows_are_detected_with_the_carriers_packet_numbers() {
                 (Some(40000), Some(80))
             );
             assert!(a["flow_id"].is_u64());
+            // Suricata's packet source names for tunnel packets.
+            let src = ["gre tunnel", "vxlan encapsulation", "wire/pcap"][i];
+            assert_eq!(a["pkt_src"], src, "{a}");
             let cnt = a["pcap_cnt"].as_u64().unwrap();
             assert!(r.ranges[i].contains(&cnt), "sid {sid} at packet {cnt}");
             let tunnel = &a["tunnel"];
@@ -212,6 +215,7 @@ fn inner_flows_are_detected_with_the_carriers_packet_numbers() {
     assert_eq!(gre.len(), r.conversations[0].len());
     for a in &gre {
         assert_eq!(a["proto"], "GRE");
+        assert_eq!(a["pkt_src"], "wire/pcap");
         assert!(a.get("flow_id").is_none(), "{a}");
         assert!(r.ranges[0].contains(&a["pcap_cnt"].as_u64().unwrap()));
     }
@@ -257,6 +261,12 @@ fn flow_records_and_counters() {
     let vxlan: Vec<&&Value> = flows.iter().filter(|f| f["dest_port"] == 4789).collect();
     assert_eq!(vxlan.len(), 2, "{vxlan:?}");
     assert!(vxlan.iter().all(|f| f["proto"] == "UDP"));
+    // Suricata runs protocol detection on the carriers' payload too, and
+    // it fails.
+    assert!(
+        vxlan.iter().all(|f| f["app_proto"] == "failed"),
+        "{vxlan:?}"
+    );
     assert!(flows.iter().all(|f| f["proto"] != "GRE"));
     assert_eq!(flows.len(), 3 + 2);
     // The inner HTTP transactions are logged.
@@ -325,6 +335,7 @@ alert tcp any any -> any 80 (msg:\"tunnelled bytes\"; flow:established,to_server
         assert_eq!(tunnel["proto"], "UDP", "{a}");
         assert_eq!(tunnel["dest_port"], 6081, "{a}");
         assert_eq!(tunnel["depth"], 1, "{a}");
+        assert_eq!(a["pkt_src"], "geneve encapsulation", "{a}");
     }
     let ip_only: Vec<&&Value> = alerts
         .iter()
@@ -346,6 +357,7 @@ alert tcp any any -> any 80 (msg:\"tunnelled bytes\"; flow:established,to_server
     assert!(carriers
         .iter()
         .all(|f| f["dest_port"] == 6081 && f["flow"]["alerted"] == false));
+    assert!(carriers.iter().all(|f| f["app_proto"] == "failed"));
     let stats = &of_type(&events, "stats").last().unwrap()["stats"]["decoder"];
     assert_eq!(stats["geneve"], conv.len() as u64);
     assert_eq!(stats["tunnel_pkts"], conv.len() as u64);

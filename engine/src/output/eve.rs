@@ -191,10 +191,10 @@ pub fn encode_event<T: Serialize>(
         icmp_code: pkt.icmp.map(|i| i.1),
         // Events raised at flow end have no packet behind them: Suricata
         // marks its pseudo packets this way.
-        pkt_src: if pkt.pcap_cnt == 0 && pkt.flow.is_some() {
-            "stream (flow timeout)"
-        } else {
-            "wire/pcap"
+        pkt_src: match pkt.pkt_src {
+            _ if pkt.pcap_cnt == 0 && pkt.flow.is_some() => "stream (flow timeout)",
+            Some(src) => src,
+            None => "wire/pcap",
         },
         body,
         direction: pkt.flow.map(|f| {
@@ -299,6 +299,7 @@ mod tests {
             icmp: None,
             vlan: &[],
             flow,
+            pkt_src: None,
         }
     }
 

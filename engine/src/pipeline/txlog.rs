@@ -343,6 +343,7 @@ pub(super) fn log_txs(
             icmp: None,
             vlan,
             flow: Some(FlowMeta { to_server, ..fmeta }),
+            pkt_src: None,
         };
         let mut body = body;
         if let Some(m) = body.as_object_mut() {
