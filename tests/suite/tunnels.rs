@@ -270,7 +270,12 @@ fn flow_records_and_counters() {
     assert!(flows.iter().all(|f| f["proto"] != "GRE"));
     assert_eq!(flows.len(), 3 + 2);
     // The inner HTTP transactions are logged.
-    assert_eq!(of_type(&r.events, "http").len(), 3);
+    let http = of_type(&r.events, "http");
+    assert_eq!(http.len(), 3);
+    // Each logged on one of its tunnel's packets, named as Suricata does.
+    let mut srcs: Vec<&str> = http.iter().filter_map(|h| h["pkt_src"].as_str()).collect();
+    srcs.sort_unstable();
+    assert_eq!(srcs, ["gre tunnel", "vxlan encapsulation", "wire/pcap"]);
 
     let stats = &of_type(&r.events, "stats").last().unwrap()["stats"]["decoder"];
     let n = r.conversations[0].len() as u64;

@@ -235,7 +235,7 @@ pub(super) fn log_txs(
     flow_end: bool,
     ts: Timestamp,
     pcap_cnt: u64,
-    (fmeta, vlan): (FlowMeta, &[u16]),
+    (fmeta, vlan, pkt_src): (FlowMeta, &[u16], Option<&'static str>),
     ip_proto: u8,
     outputs: WorkerOutputs,
     look: Option<LastLook<'_, '_>>,
@@ -343,7 +343,7 @@ pub(super) fn log_txs(
             icmp: None,
             vlan,
             flow: Some(FlowMeta { to_server, ..fmeta }),
-            pkt_src: None,
+            pkt_src,
         };
         let mut body = body;
         if let Some(m) = body.as_object_mut() {
