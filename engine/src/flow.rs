@@ -312,6 +312,11 @@ impl<T> Flow<T> {
                 self.established
             },
             from_stream: false,
+            // The counters include the packet being handled.
+            ip_only_done: match dir {
+                Direction::ToServer => self.pkts_toserver > 1,
+                Direction::ToClient => self.pkts_toclient > 1,
+            },
             // Filled by the stream tracker when it follows the session.
             ..FlowInfo::default()
         }

@@ -329,6 +329,23 @@ pub trait SetResolver {
     fn address_var(&self, name: &str) -> Result<std::sync::Arc<IpSet>, ResolveError>;
     /// The resolved port set of variable `name` (without `$`).
     fn port_var(&self, name: &str) -> Result<std::sync::Arc<PortSet>, ResolveError>;
+    /// True when address variable `name` negates an address anywhere in
+    /// its definition (see [`addr_has_negation`]).
+    fn address_var_negated(&self, _name: &str) -> bool {
+        false
+    }
+}
+
+/// True when `expr` negates an address anywhere, inside variables too
+/// (Suricata's `src_contains_negation`): an otherwise IP-only rule with a
+/// negation, e.g. one on `$EXTERNAL_NET`, is inspected on every packet.
+pub fn addr_has_negation(expr: &AddrExpr, vars: &dyn SetResolver) -> bool {
+    match expr {
+        AddrExpr::Not(_) => true,
+        AddrExpr::Var(name) => vars.address_var_negated(name),
+        AddrExpr::List(items) => items.iter().any(|e| addr_has_negation(e, vars)),
+        _ => false,
+    }
 }
 
 /// Why an expression could not be resolved.
@@ -461,6 +478,17 @@ mod tests {
             addr: a.parse().unwrap(),
             prefix: p.parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn negation_is_found_in_lists_only_by_syntax() {
+        let neg = AddrExpr::Not(Box::new(cidr("10.1.0.0/16")));
+        assert!(addr_has_negation(&neg, &NoVars));
+        let list = AddrExpr::List(vec![cidr("10.0.0.0/8"), neg]);
+        assert!(addr_has_negation(&list, &NoVars));
+        assert!(!addr_has_negation(&cidr("10.0.0.0/8"), &NoVars));
+        assert!(!addr_has_negation(&AddrExpr::Any, &NoVars));
+        assert!(!addr_has_negation(&AddrExpr::Var("HOME".into()), &NoVars));
     }
 
     #[test]

@@ -93,12 +93,34 @@ pub struct CompiledRule {
     /// Header sticky buffers (`tcp.hdr` …), `vlan.*`, checksum and
     /// `decode-event` keywords.
     pub(crate) pkt: crate::pktbuf::PktParts,
+    /// Whether the rule is one of Suricata's IP-only rules.
+    pub(crate) ip_only: IpOnly,
+}
+
+/// Suricata's IP-only signature types: rules that look at nothing but
+/// addresses, ports, the IP protocol and `flowbits:set`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpOnly {
+    /// Any other rule.
+    No,
+    /// IP-only: inspected on the first packet of each flow direction
+    /// (and on every packet without a flow); a pass or drop acts on the
+    /// whole flow.
+    Yes,
+    /// IP-only but for a negated address ("like IP-only"): inspected on
+    /// every packet, its pass or drop still acting on the whole flow.
+    Like,
 }
 
 impl CompiledRule {
     /// The prefilter pattern, if the rule has a usable one.
     pub fn fast_pattern(&self) -> Option<&FastPattern> {
         self.fast.as_ref()
+    }
+
+    /// Whether the rule is one of Suricata's IP-only rules.
+    pub fn ip_only(&self) -> IpOnly {
+        self.ip_only
     }
 }
 
@@ -785,6 +807,28 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
             Check::Flow(f) => f.established.is_none() && f.stream.is_none() && f.frag.is_none(),
             _ => false,
         });
+    // Suricata's "IP-only" signature: addresses, ports, `ip_proto` and
+    // `flowbits:set` at most. With a negated address it is only "like"
+    // IP-only: inspected on every packet, its pass/drop still acting on
+    // the flow.
+    let ip_only_compatible = parts.app.proto.is_none()
+        && parts.app.alproto.is_empty()
+        && !parts.app.tx
+        && parts.app.lists.is_empty()
+        && parts.app.checks.is_empty()
+        && parts.program.is_empty()
+        && pkt.buffers.is_empty()
+        && pkt.checks.is_empty()
+        && c.flow.only_sets_bits()
+        && c.checks.iter().all(|ch| matches!(ch, Check::IpProto(_)))
+        && !c.meta.disable_tx_log
+        && !c.meta.bypass
+        && c.meta.filestore.is_none();
+    let ip_only = match (ip_only_compatible, header.negated) {
+        (false, _) => IpOnly::No,
+        (true, false) => IpOnly::Yes,
+        (true, true) => IpOnly::Like,
+    };
     Ok(CompiledRule {
         meta: c.meta,
         header,
@@ -795,5 +839,6 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         packet_only: parts.packet_only,
         app: parts.app,
         pkt,
+        ip_only,
     })
 }

@@ -127,7 +127,7 @@ const EVENTS: &[(&str, bool)] = &[
     ("mpls.bad_label_reserved", false),
     ("mpls.unknown_payload_type", false),
     ("vxlan.unknown_payload_type", true),
-    ("geneve.unknown_payload_type", false),
+    ("geneve.unknown_payload_type", true),
     ("erspan.header_too_small", true),
     ("erspan.unsupported_version", true),
     ("erspan.too_many_vlan_layers", true),

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use sigil_grammar::ast::{self, Direction};
 
-use crate::addr::{resolve_addr, resolve_port, IpSet, PortSet, ResolveError, SetResolver};
+use crate::addr::{
+    addr_has_negation, resolve_addr, resolve_port, IpSet, PortSet, ResolveError, SetResolver,
+};
 use crate::keyword::KwError;
 use crate::packet::{ipproto, PacketView};
 
@@ -91,6 +93,9 @@ pub struct Header {
     /// `ipv4`/`ip4` (4) and `ipv6`/`ip6` (6) headers: only packets of
     /// that IP version.
     pub ip_version: Option<u8>,
+    /// An address negates something (`!10.0.0.1`, `$EXTERNAL_NET`),
+    /// which keeps a rule from being IP-only in Suricata.
+    pub negated: bool,
 }
 
 /// Which header part failed to resolve, with the error.
@@ -184,6 +189,8 @@ impl Header {
                     dst,
                     dport,
                     both: r.direction == Direction::Both,
+                    negated: addr_has_negation(&r.src_addr, vars)
+                        || addr_has_negation(&r.dst_addr, vars),
                     ip_version: match r.protocol.to_ascii_lowercase().as_str() {
                         "ipv4" | "ip4" => Some(4),
                         "ipv6" | "ip6" => Some(6),

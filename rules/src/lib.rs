@@ -105,7 +105,9 @@ pub use builder::{
     UnsupportedRule,
 };
 pub use classification::{Classification, ClassificationError, Classifications};
-pub use compile::{compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IssueKind};
+pub use compile::{
+    compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IpOnly, IssueKind,
+};
 pub use flowvars::FlowVars;
 pub use meta::{Action, FileStore, RuleId, RuleMeta, StoreDir, StoreScope, Target};
 pub use prefilter::PrefilterStats;
@@ -133,6 +135,9 @@ mod pkt_tests;
 
 #[cfg(test)]
 mod app_tests;
+
+#[cfg(test)]
+mod iponly_tests;
 
 #[cfg(test)]
 mod oibits {

@@ -147,6 +147,10 @@ pub struct FlowInfo {
     /// data is detected on the peer's packet, so the flag goes to the
     /// next packet travelling that way; a UDP datagram carries its own.
     pub proto_detected: bool,
+    /// An earlier packet of the flow travelled this way: Suricata
+    /// inspects IP-only rules on the first packet of each direction only
+    /// (never true for packets without a flow).
+    pub ip_only_done: bool,
 }
 
 impl<'a> PacketView<'a> {

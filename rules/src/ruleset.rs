@@ -1,6 +1,6 @@
 //! The immutable rule set and the per-worker scratch it matches with.
 
-use crate::compile::CompiledRule;
+use crate::compile::{CompiledRule, IpOnly};
 use crate::flowvars::{FlowVars, Names};
 use crate::meta::{RuleId, RuleMeta};
 use crate::packet::PacketView;
@@ -204,6 +204,15 @@ impl RuleSet {
         scratch.candidates = cands;
     }
 
+    /// True when a pass (or drop) by rule `id` acts on its whole flow, not
+    /// only on the packet: Suricata's IP-only, like-IP-only and
+    /// protocol-detection-only rules, and app-layer rules.
+    pub fn acts_on_flow(&self, id: RuleId) -> bool {
+        self.rules.get(id as usize).is_some_and(|r| {
+            r.ip_only != IpOnly::No || r.app.pd_only || r.app.tx || r.app.proto.is_some()
+        })
+    }
+
     /// The id of flowbit `name` in this set (for inspecting [`FlowVars`]).
     pub fn flowbit_id(&self, name: &str) -> Option<u32> {
         self.bit_names.get(name)
@@ -237,6 +246,11 @@ impl RuleSet {
         scratch: &mut Scratch,
     ) -> bool {
         if pkt.flow.from_stream && r.packet_only {
+            return false;
+        }
+        // IP-only rules see a flow's first packet each way, Suricata's
+        // FLOW_PKT_TO{SERVER,CLIENT}_FIRST; packets without a flow always.
+        if r.ip_only == IpOnly::Yes && vars.is_some() && pkt.flow.ip_only_done {
             return false;
         }
         // Transaction rules, app-layer protocol, packet vs stream views.

@@ -5,10 +5,12 @@
 //! turns them into shared sets once per build, detecting undefined names and
 //! cycles; each rule header then only looks the sets up.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::addr::{resolve_addr, resolve_port, IpSet, PortSet, ResolveError, SetResolver};
+use crate::addr::{
+    addr_has_negation, resolve_addr, resolve_port, IpSet, PortSet, ResolveError, SetResolver,
+};
 use crate::exprtext::{parse_addr, parse_port};
 
 /// Errors from reading variable configuration.
@@ -146,10 +148,14 @@ impl Vars {
         let mut r = ResolvedVars {
             addrs: HashMap::new(),
             ports: HashMap::new(),
+            negated: HashSet::new(),
         };
         for name in self.address_groups.keys() {
             let res = resolve_addr_var(self, name, &mut Vec::new());
             r.addrs.insert(name.clone(), res.map(Arc::new));
+            if addr_var_negated(self, name, &mut Vec::new()) {
+                r.negated.insert(name.clone());
+            }
         }
         for name in self.port_groups.keys() {
             let res = resolve_port_var(self, name, &mut Vec::new());
@@ -184,6 +190,31 @@ impl SetResolver for Walk<'_> {
         let mut stack = self.stack.clone();
         resolve_port_var(self.vars, name, &mut stack).map(Arc::new)
     }
+
+    fn address_var_negated(&self, name: &str) -> bool {
+        addr_var_negated(self.vars, name, &mut self.stack.clone())
+    }
+}
+
+/// True when address variable `name` negates an address anywhere in its
+/// definition or in the variables it uses. Undefined, invalid and cyclic
+/// variables are reported by [`resolve_addr_var`]; here they count as
+/// having none.
+fn addr_var_negated(vars: &Vars, name: &str, stack: &mut Vec<String>) -> bool {
+    let Some(text) = vars.address_groups.get(name) else {
+        return false;
+    };
+    if enter(stack, name).is_err() {
+        return false;
+    }
+    let Ok(expr) = parse_addr(text) else {
+        return false;
+    };
+    let walk = Walk {
+        vars,
+        stack: stack.clone(),
+    };
+    addr_has_negation(&expr, &walk)
 }
 
 fn enter(stack: &mut Vec<String>, name: &str) -> Result<(), ResolveError> {
@@ -249,6 +280,8 @@ fn resolve_port_var(
 pub struct ResolvedVars {
     addrs: HashMap<String, Result<Arc<IpSet>, ResolveError>>,
     ports: HashMap<String, Result<Arc<PortSet>, ResolveError>>,
+    /// Address variables whose definition negates an address.
+    negated: HashSet<String>,
 }
 
 impl SetResolver for ResolvedVars {
@@ -264,6 +297,10 @@ impl SetResolver for ResolvedVars {
             Some(r) => r.clone(),
             None => Err(ResolveError::Undefined(name.to_string())),
         }
+    }
+
+    fn address_var_negated(&self, name: &str) -> bool {
+        self.negated.contains(name)
     }
 }
 
@@ -283,6 +320,21 @@ mod tests {
         let fdp = r.port_var("FILE_DATA_PORTS").unwrap();
         assert!(fdp.contains(80) && fdp.contains(143) && !fdp.contains(25));
         assert!(!r.port_var("SHELLCODE_PORTS").unwrap().contains(80));
+    }
+
+    #[test]
+    fn negated_address_variables_are_known() {
+        let mut v = Vars::suricata_defaults();
+        v.set("vars.address-groups.OUTSIDE", "[$EXTERNAL_NET, 1.2.3.4]")
+            .unwrap();
+        v.set("vars.address-groups.LOOP_A", "$LOOP_B").unwrap();
+        v.set("vars.address-groups.LOOP_B", "$LOOP_A").unwrap();
+        let r = v.resolve();
+        assert!(r.address_var_negated("EXTERNAL_NET"));
+        assert!(r.address_var_negated("OUTSIDE"));
+        assert!(!r.address_var_negated("HOME_NET"));
+        assert!(!r.address_var_negated("LOOP_A"));
+        assert!(!r.address_var_negated("UNDEFINED"));
     }
 
     #[test]

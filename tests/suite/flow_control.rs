@@ -4,7 +4,10 @@
 //!   does on the same exchange: cond-log-dns-dig), while other queries
 //!   are still logged; an `alert` rule with the keyword still alerts;
 //! - `bypass` stops inspection of the rest of the flow, which ends
-//!   `bypassed` (Suricata's local bypass: detect-bypass-udp).
+//!   `bypassed` (Suricata's local bypass: detect-bypass-udp);
+//! - IP-only rules see the first packet of each direction of a flow, and
+//!   an IP-only `pass` passes the whole flow, UDP too (as Suricata 7 does
+//!   on the same packets).
 
 use serde_json::Value;
 
@@ -170,4 +173,52 @@ fn bypass_stops_inspecting_the_flow() {
         flow["flow"]["pkts_toserver"], 3,
         "bypassed packets still count"
     );
+}
+
+/// A UDP exchange 40000 -> 4500, its reply, and a second datagram.
+fn udp_exchange() -> Vec<Vec<u8>> {
+    vec![
+        pkt::eth_ipv4_udp(CLIENT, SERVER, 40000, 4500, b"hello"),
+        pkt::eth_ipv4_udp(SERVER, CLIENT, 4500, 40000, b"hello back"),
+        pkt::eth_ipv4_udp(CLIENT, SERVER, 40000, 4500, b"hello again"),
+    ]
+}
+
+/// (pcap_cnt, sid) of the alerts of `rules` on [`udp_exchange`].
+fn udp_alerts(label: &str, rules: &str) -> Vec<(u64, u64)> {
+    let dir = TempDir::new(label).unwrap();
+    let out = run_frames(dir.path(), &udp_exchange(), rules, &["-k", "none"]);
+    eve(&out)
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| {
+            (
+                e["pcap_cnt"].as_u64().unwrap_or(0),
+                e["alert"]["signature_id"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ip_only_rules_see_the_first_packet_each_way() {
+    let got = udp_alerts(
+        "iponly",
+        "alert udp any any -> any any (content:\"hello\"; sid:2;)\n\
+         alert ip any any -> any any (sid:3;)\n",
+    );
+    assert_eq!(got, [(1, 2), (1, 3), (2, 2), (2, 3), (3, 2)]);
+}
+
+#[test]
+fn ip_only_pass_passes_the_whole_udp_flow() {
+    // The pass rule matches only the first datagram's direction, yet the
+    // reply and the later datagram are not inspected either.
+    let got = udp_alerts(
+        "iponly-pass",
+        "pass udp any any -> any 4500 (sid:1;)\n\
+         alert udp any any -> any any (content:\"hello\"; sid:2;)\n\
+         alert ip any any -> any any (sid:3;)\n",
+    );
+    assert!(got.is_empty(), "{got:?}");
 }

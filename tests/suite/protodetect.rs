@@ -163,6 +163,28 @@ fn unrecognised_response_is_one_direction_only() {
 }
 
 #[test]
+fn unknown_protocol_is_failed_in_alerts_and_flow_record() {
+    // As Suricata 7.0.10 logs such a flow: `app_proto: failed` once
+    // detection gave up, on the alerts and the flow record alike.
+    let frames = conversation(
+        5555,
+        &[
+            (true, b"ZZZZ unknown protocol hello\r\n"),
+            (false, b"YYYY unknown reply here\r\n"),
+        ],
+    );
+    let rules = "alert tcp any any -> any any (msg:\"unknown\"; content:\"unknown\"; sid:7;)\n";
+    let ev = run_rules("failed", &frames, rules, &[]);
+    let alerts: Vec<&Value> = ev.iter().filter(|e| e["event_type"] == "alert").collect();
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert!(
+        alerts.iter().all(|a| a["app_proto"] == "failed"),
+        "{alerts:?}"
+    );
+    assert_eq!(flow_record(&ev)["app_proto"], "failed");
+}
+
+#[test]
 fn tls_server_hello_before_any_client_data_is_the_wrong_direction() {
     let frames = conversation(443, &[(false, TLS_SERVER), (true, TLS_CLIENT)]);
     let ev = run("wrongdir", &frames, &[]);

@@ -181,6 +181,9 @@ fn inner_flows_are_detected_with_the_carriers_packet_numbers() {
                 (Some(40000), Some(80))
             );
             assert!(a["flow_id"].is_u64());
+            // Suricata's packet source names for tunnel packets.
+            let src = ["gre tunnel", "vxlan encapsulation", "wire/pcap"][i];
+            assert_eq!(a["pkt_src"], src, "{a}");
             let cnt = a["pcap_cnt"].as_u64().unwrap();
             assert!(r.ranges[i].contains(&cnt), "sid {sid} at packet {cnt}");
             let tunnel = &a["tunnel"];
@@ -212,6 +215,7 @@ fn inner_flows_are_detected_with_the_carriers_packet_numbers() {
     assert_eq!(gre.len(), r.conversations[0].len());
     for a in &gre {
         assert_eq!(a["proto"], "GRE");
+        assert_eq!(a["pkt_src"], "wire/pcap");
         assert!(a.get("flow_id").is_none(), "{a}");
         assert!(r.ranges[0].contains(&a["pcap_cnt"].as_u64().unwrap()));
     }
@@ -257,10 +261,21 @@ fn flow_records_and_counters() {
     let vxlan: Vec<&&Value> = flows.iter().filter(|f| f["dest_port"] == 4789).collect();
     assert_eq!(vxlan.len(), 2, "{vxlan:?}");
     assert!(vxlan.iter().all(|f| f["proto"] == "UDP"));
+    // Suricata runs protocol detection on the carriers' payload too, and
+    // it fails.
+    assert!(
+        vxlan.iter().all(|f| f["app_proto"] == "failed"),
+        "{vxlan:?}"
+    );
     assert!(flows.iter().all(|f| f["proto"] != "GRE"));
     assert_eq!(flows.len(), 3 + 2);
     // The inner HTTP transactions are logged.
-    assert_eq!(of_type(&r.events, "http").len(), 3);
+    let http = of_type(&r.events, "http");
+    assert_eq!(http.len(), 3);
+    // Each logged on one of its tunnel's packets, named as Suricata does.
+    let mut srcs: Vec<&str> = http.iter().filter_map(|h| h["pkt_src"].as_str()).collect();
+    srcs.sort_unstable();
+    assert_eq!(srcs, ["gre tunnel", "vxlan encapsulation", "wire/pcap"]);
 
     let stats = &of_type(&r.events, "stats").last().unwrap()["stats"]["decoder"];
     let n = r.conversations[0].len() as u64;
@@ -273,4 +288,82 @@ fn flow_records_and_counters() {
     // GRE and VXLAN carriers, their inner packets and the PPPoE packets.
     assert_eq!(stats["ipv4"], 5 * n);
     assert_eq!(stats["tcp"], 3 * n);
+}
+
+/// Inner client of the Geneve conversation.
+const GENEVE_CLIENT: [u8; 4] = [10, 4, 0, 1];
+
+/// Geneve (VNI 9, one 8-byte option) to UDP port 6081, carrying an
+/// Ethernet frame.
+fn in_geneve(p: &InnerPacket) -> Vec<u8> {
+    let mut gv = vec![0x02, 0x00, 0x65, 0x58, 0, 0, 9, 0];
+    gv.extend_from_slice(&[0x01, 0x03, 0x01, 0x01, 0xca, 0xfe, 0xf0, 0x0d]);
+    gv.extend_from_slice(&pkt::ethernet(0x0800, &p.ip));
+    let (src, dst, sport) = if p.to_server {
+        (END_A, END_B, 50000)
+    } else {
+        (END_B, END_A, 50001)
+    };
+    let udp = pkt::udp_datagram(IpAddr::from(src), IpAddr::from(dst), sport, 6081, &gv);
+    carrier_ipv4(17, p.to_server, &udp)
+}
+
+/// As in suricata-verify's bug-6402: the carriers are passed, yet the
+/// packets they carry are inspected, IP-only rules on the first packet of
+/// each direction of the inner flow.
+#[test]
+fn geneve_inner_flow_is_inspected_though_its_carrier_is_passed() {
+    const GENEVE_RULES: &str = "\
+pass udp any any -> any 6081 (sid:20;)\n\
+alert udp any any -> any 6081 (msg:\"geneve carrier\"; sid:22;)\n\
+alert ip any any -> any any (msg:\"all ip\"; sid:21;)\n\
+alert http any any -> any any (msg:\"tunnelled uri\"; http.uri; content:\"/tunnel-evil\"; sid:10;)\n\
+alert tcp any any -> any 80 (msg:\"tunnelled bytes\"; flow:established,to_server; content:\"tunnel-evil\"; sid:11;)\n";
+    let conv = conversation(GENEVE_CLIENT);
+    let frames: Vec<Vec<u8>> = conv.iter().map(in_geneve).collect();
+    let dir = TempDir::new("geneve").unwrap();
+    let out = run_frames(dir.path(), &frames, GENEVE_RULES, &["-k", "all"]);
+    let events = eve(&out);
+    let alerts = of_type(&events, "alert");
+    let sids: Vec<u64> = alerts
+        .iter()
+        .map(|a| a["alert"]["signature_id"].as_u64().unwrap())
+        .collect();
+    // The IP-only rule once each way of the inner flow, never on the
+    // passed carriers; the payload rules once each.
+    let mut sorted = sids.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [10, 11, 21, 21], "{alerts:?}");
+    for a in &alerts {
+        assert_eq!(a["proto"], "TCP", "{a}");
+        let tunnel = &a["tunnel"];
+        assert_eq!(tunnel["proto"], "UDP", "{a}");
+        assert_eq!(tunnel["dest_port"], 6081, "{a}");
+        assert_eq!(tunnel["depth"], 1, "{a}");
+        assert_eq!(a["pkt_src"], "geneve encapsulation", "{a}");
+    }
+    let ip_only: Vec<&&Value> = alerts
+        .iter()
+        .filter(|a| a["alert"]["signature_id"] == 21)
+        .collect();
+    assert_eq!(ip_only[0]["src_ip"], ip_text(GENEVE_CLIENT));
+    assert_eq!(ip_only[0]["pcap_cnt"], 1);
+    assert_eq!(ip_only[1]["src_ip"], ip_text(SERVER_IP));
+    assert_eq!(ip_only[1]["pcap_cnt"], 2);
+
+    let flows = of_type(&events, "flow");
+    let inner: Vec<&&Value> = flows.iter().filter(|f| f["proto"] == "TCP").collect();
+    assert_eq!(inner.len(), 1, "{flows:?}");
+    assert_eq!(inner[0]["src_ip"], ip_text(GENEVE_CLIENT));
+    assert_eq!(inner[0]["app_proto"], "http");
+    assert_eq!(inner[0]["flow"]["alerted"], true);
+    let carriers: Vec<&&Value> = flows.iter().filter(|f| f["proto"] == "UDP").collect();
+    assert_eq!(carriers.len(), 2, "{flows:?}");
+    assert!(carriers
+        .iter()
+        .all(|f| f["dest_port"] == 6081 && f["flow"]["alerted"] == false));
+    assert!(carriers.iter().all(|f| f["app_proto"] == "failed"));
+    let stats = &of_type(&events, "stats").last().unwrap()["stats"]["decoder"];
+    assert_eq!(stats["geneve"], conv.len() as u64);
+    assert_eq!(stats["tunnel_pkts"], conv.len() as u64);
 }

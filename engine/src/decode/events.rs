@@ -172,6 +172,9 @@ decode_events! {
     ErspanTooManyVlans => "erspan.too_many_vlan_layers",
     /// VXLAN carrying an Ethernet type other than IPv4, IPv6, VLAN or ARP.
     VxlanUnknownPayload => "vxlan.unknown_payload_type",
+    /// Geneve carrying a protocol type other than IPv4, IPv6, Ethernet or
+    /// ARP.
+    GeneveUnknownPayload => "geneve.unknown_payload_type",
     /// PPP frame too short for its protocol field.
     PppTooSmall => "ppp.pkt_too_small",
     /// PPP Van Jacobson uncompressed frame too short for an IPv4 header.

@@ -18,6 +18,7 @@
 pub mod checksum;
 mod erspan;
 mod events;
+mod geneve;
 mod gre;
 mod ip;
 mod ipv6ext;

@@ -2,7 +2,7 @@
 //! their own.
 //!
 //! Decoding a packet records, besides its own layers, the encapsulated
-//! packet it carries ([`Encap`]: GRE, ERSPAN, VXLAN, Teredo, IP-in-IP,
+//! packet it carries ([`Encap`]: GRE, ERSPAN, VXLAN, Geneve, Teredo, IP-in-IP,
 //! PPTP's PPP). [`decode_tunnel`] then decodes that inner packet the way
 //! Suricata decodes its tunnel pseudo packets: from the byte where the
 //! encapsulated header starts, as a packet with its own addresses, ports,
@@ -21,6 +21,9 @@ pub const MAX_LAYERS: u8 = 16;
 
 /// Most ports a UDP tunnel can be configured on.
 const MAX_PORTS: usize = 8;
+
+/// Most Geneve ports: Suricata ignores the ones after the fourth.
+pub const MAX_GENEVE_PORTS: usize = 4;
 
 /// UDP ports a UDP-borne tunnel is recognised on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,12 @@ impl PortSet {
         Ok(PortSet::of(&ports))
     }
 
+    /// The set with only its first `n` ports (`any` stays `any`).
+    pub fn first(mut self, n: usize) -> PortSet {
+        self.len = self.len.min(u8::try_from(n).unwrap_or(u8::MAX));
+        self
+    }
+
     /// True when `port` is in the set.
     pub fn contains(&self, port: u16) -> bool {
         self.any
@@ -100,6 +109,11 @@ pub struct DecodeConfig {
     pub teredo: bool,
     /// `decoder.teredo.ports` (default 3544).
     pub teredo_ports: PortSet,
+    /// Geneve (either UDP port in `geneve_ports`), `decoder.geneve.enabled`.
+    pub geneve: bool,
+    /// `decoder.geneve.ports` (default 6081; Suricata keeps at most
+    /// [`MAX_GENEVE_PORTS`]).
+    pub geneve_ports: PortSet,
 }
 
 impl Default for DecodeConfig {
@@ -109,12 +123,15 @@ impl Default for DecodeConfig {
             vxlan_ports: PortSet::of(&[4789]),
             teredo: true,
             teredo_ports: PortSet::of(&[3544]),
+            geneve: true,
+            geneve_ports: PortSet::of(&[6081]),
         }
     }
 }
 
 impl DecodeConfig {
-    /// Reads `decoder.vxlan.*` and `decoder.teredo.*` from a configuration,
+    /// Reads `decoder.vxlan.*`, `decoder.teredo.*` and `decoder.geneve.*`
+    /// from a configuration,
     /// keeping the defaults for what it does not set. A port list may name
     /// a `vars.port-groups` variable (`$VXLAN_PORTS`), as Suricata's does.
     pub fn from_config(cfg: &crate::config::Config) -> Result<DecodeConfig, String> {
@@ -139,6 +156,10 @@ impl DecodeConfig {
             c.teredo = b;
         }
         c.teredo_ports = ports("decoder.teredo.ports", c.teredo_ports)?;
+        if let Some(b) = cfg.get_bool("decoder.geneve.enabled") {
+            c.geneve = b;
+        }
+        c.geneve_ports = ports("decoder.geneve.ports", c.geneve_ports)?.first(MAX_GENEVE_PORTS);
         Ok(c)
     }
 }
@@ -150,6 +171,8 @@ pub enum TunnelKind {
     Gre,
     /// VXLAN over UDP.
     Vxlan,
+    /// Geneve over UDP.
+    Geneve,
     /// Teredo (IPv6 over UDP).
     Teredo,
     /// IPv4 or IPv6 carried directly by IPv4 (protocol 4 or 41).
@@ -164,6 +187,7 @@ impl TunnelKind {
         match self {
             TunnelKind::Gre => "gre tunnel",
             TunnelKind::Vxlan => "vxlan encapsulation",
+            TunnelKind::Geneve => "geneve encapsulation",
             TunnelKind::Teredo => "teredo tunnel",
             TunnelKind::Ipv4 => "ipv4 tunnel",
             TunnelKind::Ipv6 => "ipv6 tunnel",
@@ -219,6 +243,8 @@ pub enum Layer {
     Erspan,
     /// A VXLAN header.
     Vxlan,
+    /// A Geneve header.
+    Geneve,
     /// A Teredo tunnel.
     Teredo,
     /// A PPP frame.
@@ -237,10 +263,11 @@ pub enum Layer {
 
 impl Layer {
     /// Every layer, in declaration order.
-    pub const ALL: [Layer; 10] = [
+    pub const ALL: [Layer; 11] = [
         Layer::Gre,
         Layer::Erspan,
         Layer::Vxlan,
+        Layer::Geneve,
         Layer::Teredo,
         Layer::Ppp,
         Layer::Pppoe,
@@ -256,6 +283,7 @@ impl Layer {
             Layer::Gre => "gre",
             Layer::Erspan => "erspan",
             Layer::Vxlan => "vxlan",
+            Layer::Geneve => "geneve",
             Layer::Teredo => "teredo",
             Layer::Ppp => "ppp",
             Layer::Pppoe => "pppoe",

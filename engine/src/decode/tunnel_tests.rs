@@ -214,6 +214,63 @@ fn vxlan_inner_frame() {
     assert_eq!(d.payload, &vx[..]);
 }
 
+/// A Geneve datagram from `sport` to `dport`: one 8-byte option, then an
+/// inner Ethernet frame carrying [`inner_ipv4`].
+fn geneve_frame(sport: u16, dport: u16) -> Vec<u8> {
+    let mut gv = vec![0x02, 0, 0x65, 0x58, 0, 0, 0x2a, 0];
+    gv.extend_from_slice(&[0x01, 0x02, 0x80, 0x01, 0xde, 0xad, 0xbe, 0xef]);
+    gv.extend_from_slice(&pkt::ethernet(ETH_IPV4, &inner_ipv4()));
+    let udp = pkt::udp_datagram(
+        Ipv4Addr::new(192, 0, 2, 1).into(),
+        Ipv4Addr::new(192, 0, 2, 2).into(),
+        sport,
+        dport,
+        &gv,
+    );
+    over_ipv4(17, &udp)
+}
+
+#[test]
+fn geneve_inner_frame_on_either_port() {
+    for (sport, dport) in [(40000, 6081), (6081, 40000)] {
+        let frame = geneve_frame(sport, dport);
+        let mut d = eth(&frame);
+        assert!(d.layers.contains(Layer::Geneve));
+        let inner = assert_inner_ipv4(&mut d, TunnelKind::Geneve);
+        assert_eq!(TunnelKind::Geneve.pkt_src(), "geneve encapsulation");
+        assert!(inner.vlan.is_empty());
+    }
+    // Disabled, or on other ports: plain UDP.
+    let frame = geneve_frame(40000, 6081);
+    for cfg in [
+        DecodeConfig {
+            geneve: false,
+            ..DecodeConfig::default()
+        },
+        DecodeConfig {
+            geneve_ports: PortSet::of(&[6082]),
+            ..DecodeConfig::default()
+        },
+    ] {
+        let d = decode_frame(LinkType::Ethernet, &frame, &cfg);
+        assert!(d.encap.is_none() && !d.layers.contains(Layer::Geneve));
+        assert!(!d.payload.is_empty());
+    }
+}
+
+#[test]
+fn geneve_config_keeps_four_ports() {
+    let mut c = crate::config::Config::embedded();
+    let d = DecodeConfig::from_config(&c).unwrap();
+    assert!(d.geneve && d.geneve_ports.contains(6081));
+    c.set("decoder.geneve.ports=[1, 2, 3, 4, 5]").unwrap();
+    c.set("decoder.geneve.enabled=false").unwrap();
+    let d = DecodeConfig::from_config(&c).unwrap();
+    assert!(!d.geneve);
+    assert!(d.geneve_ports.contains(4) && !d.geneve_ports.contains(5));
+    assert!(!d.geneve_ports.contains(6081));
+}
+
 #[test]
 fn vxlan_vlan_inner_frame() {
     let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x2a, 0];
@@ -431,6 +488,7 @@ fn fuzz_tunnel_frames_never_panic() {
         over_ipv4(47, &ppp),
         over_ipv4(17, &vxlan),
         over_ipv4(17, &teredo),
+        geneve_frame(1, 6081),
         over_ipv4(4, &over_ipv4(47, &gre(0, ETH_IPV4, &[], &body))[14..]),
         over_ipv6(41, &[], &inner_ipv6()),
         over_ipv6(4, &[(60, vec![0x1e, 2, 0, 0])], &body),

@@ -1,7 +1,8 @@
-//! Tunnels carried by UDP: VXLAN and Teredo, recognised by port (see
-//! [`super::DecodeConfig`]) and by their payload.
+//! Tunnels carried by UDP: Teredo, Geneve and VXLAN, recognised by port
+//! (see [`super::DecodeConfig`]) and by their payload.
 
 use super::events::DecodeEvent;
+use super::geneve::{self, Geneve};
 use super::tunnel::{Encap, Layer, Start, TunnelKind};
 use super::{DecodeConfig, Decoded};
 
@@ -11,8 +12,9 @@ const IPV6_HEADER: usize = 40;
 /// Teredo's origin indication (RFC 4380 section 5.1.1).
 const TEREDO_ORIGIN: usize = 8;
 
-/// Looks for a tunnel in a UDP datagram's `payload`, Teredo first, as
-/// Suricata does.
+/// Looks for a tunnel in a UDP datagram's `payload`: Teredo, then Geneve,
+/// then VXLAN, as Suricata does. A sound Geneve header ends the search even
+/// when it carries nothing to decode.
 pub(super) fn find<'a>(
     sport: u16,
     dport: u16,
@@ -28,6 +30,13 @@ pub(super) fn find<'a>(
                 bytes: ipv6,
                 counter: Some(Layer::Teredo),
             });
+        }
+    }
+    if cfg.geneve && (cfg.geneve_ports.contains(sport) || cfg.geneve_ports.contains(dport)) {
+        match geneve::decode(payload, d) {
+            Geneve::Inner(encap) => return Some(encap),
+            Geneve::Opaque => return None,
+            Geneve::Plain => {}
         }
     }
     if cfg.vxlan && cfg.vxlan_ports.contains(dport) {

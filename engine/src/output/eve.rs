@@ -180,10 +180,10 @@ pub fn encode_with(
     }
     // Events raised at flow end have no packet behind them: Suricata
     // marks its pseudo packets this way.
-    let pkt_src = if pkt.pcap_cnt == 0 && pkt.flow.is_some() {
-        "stream (flow timeout)"
-    } else {
-        "wire/pcap"
+    let pkt_src = match pkt.pkt_src {
+        _ if pkt.pcap_cnt == 0 && pkt.flow.is_some() => "stream (flow timeout)",
+        Some(src) => src,
+        None => "wire/pcap",
     };
     j.str("pkt_src", pkt_src);
     if let Err(e) = body(&mut j) {
@@ -308,6 +308,7 @@ mod tests {
             icmp: None,
             vlan: &[],
             flow,
+            pkt_src: None,
         }
     }
 

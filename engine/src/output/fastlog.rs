@@ -101,6 +101,7 @@ mod tests {
             icmp: None,
             vlan: &[],
             flow: None,
+            pkt_src: None,
         };
         let alert = AlertInfo {
             action: "allowed",
@@ -143,6 +144,7 @@ mod tests {
             icmp: Some((128, 0)),
             vlan: &[],
             flow: None,
+            pkt_src: None,
         };
         let alert = AlertInfo {
             action: "allowed",

@@ -62,6 +62,11 @@ pub struct EventCtx<'a> {
     pub vlan: &'a [u16],
     /// Flow context, when the packet belongs to a tracked flow.
     pub flow: Option<FlowMeta>,
+    /// Suricata's `pkt_src` for a packet the engine made: a tunnel's
+    /// (`gre tunnel`, `vxlan encapsulation`, ...) or a reassembled
+    /// datagram's (`defrag`). None for a packet from the capture
+    /// (`wire/pcap`), or for events raised at flow end.
+    pub pkt_src: Option<&'static str>,
 }
 
 /// Flow counters and identity attached to events.
@@ -92,7 +97,7 @@ pub fn proto_name(p: u8) -> std::borrow::Cow<'static, str> {
     let name = match p {
         1 => "ICMP",
         2 => "IGMP",
-        4 => "IPIP",
+        4 => "IP-in-IP",
         6 => "TCP",
         17 => "UDP",
         41 => "IPv6",
@@ -114,7 +119,17 @@ pub fn has_ports(p: u8) -> bool {
 
 #[cfg(test)]
 mod addr_tests {
-    use super::EveAddr;
+    use super::{proto_name, EveAddr};
+
+    #[test]
+    fn protocol_names_are_suricatas() {
+        // Suricata's known_proto table (IANA's names).
+        assert_eq!(proto_name(4), "IP-in-IP");
+        assert_eq!(proto_name(41), "IPv6");
+        assert_eq!(proto_name(47), "GRE");
+        assert_eq!(proto_name(58), "IPv6-ICMP");
+        assert_eq!(proto_name(200), "200");
+    }
 
     #[test]
     fn ipv6_is_written_expanded_like_suricata() {

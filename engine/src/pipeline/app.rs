@@ -96,6 +96,16 @@ impl AppFlow {
         }
     }
 
+    /// The protocol as EVE names it in alerts and flow records: `failed`
+    /// once detection gave up (Suricata's ALPROTO_FAILED), None while it
+    /// is still under way.
+    pub fn proto_name(&self) -> Option<&'static str> {
+        match self.state {
+            AppState::Failed => Some("failed"),
+            _ => self.proto().map(|p| p.name()),
+        }
+    }
+
     /// Tries to recognise the protocol from the first bytes of `dir`.
     fn detect(
         &mut self,
@@ -221,6 +231,15 @@ impl AppFlow {
             AppState::Tls(s) => s.gap(dir, len),
             AppState::Ssh(s) => s.gap(dir, len),
             AppState::Detecting | AppState::Failed => {}
+        }
+    }
+
+    /// A datagram of the flow carried a tunnel's packet (VXLAN, Geneve,
+    /// Teredo). Suricata runs protocol detection on the carrier's payload
+    /// all the same, and it fails: a flow still undecided ends `failed`.
+    pub fn carried_tunnel(&mut self) {
+        if matches!(self.state, AppState::Detecting) {
+            self.state = AppState::Failed;
         }
     }
 
@@ -747,5 +766,40 @@ mod tests {
         let response = &all[1];
         assert!(query.inspected_from(true) && !query.inspected_from(false));
         assert!(response.inspected_from(false) && !response.inspected_from(true));
+    }
+
+    #[test]
+    fn proto_name_says_failed_once_detection_gave_up() {
+        let cfg = AppConfig::default();
+        let ts = Timestamp::default();
+        let mut app = AppFlow::default();
+        assert_eq!(app.proto_name(), None);
+        // An unknown datagram: UDP detection gives up at once.
+        app.input(
+            Direction::ToServer,
+            b"\x00\x01 not a protocol",
+            ts,
+            false,
+            (1, 2),
+            &cfg,
+        );
+        assert_eq!(app.proto_name(), Some("failed"));
+        // A tunnel carrier fails the same way; a detected flow keeps its
+        // protocol.
+        let mut carrier = AppFlow::default();
+        carrier.carried_tunnel();
+        assert_eq!(carrier.proto_name(), Some("failed"));
+        let mut dns = AppFlow::default();
+        dns.input(
+            Direction::ToServer,
+            &dns_message(false),
+            ts,
+            false,
+            (40000, 53),
+            &cfg,
+        );
+        assert_eq!(dns.proto_name(), Some("dns"));
+        dns.carried_tunnel();
+        assert_eq!(dns.proto_name(), Some("dns"));
     }
 }

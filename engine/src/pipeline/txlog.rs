@@ -235,7 +235,7 @@ pub(super) fn log_txs(
     flow_end: bool,
     ts: Timestamp,
     pcap_cnt: u64,
-    (fmeta, vlan): (FlowMeta, &[u16]),
+    (fmeta, vlan, pkt_src): (FlowMeta, &[u16], Option<&'static str>),
     ip_proto: u8,
     outputs: WorkerOutputs,
     look: Option<LastLook<'_, '_>>,
@@ -303,7 +303,7 @@ pub(super) fn log_txs(
             log_control,
             &finished,
             tx_ctx,
-            (fmeta, vlan),
+            (fmeta, vlan, pkt_src),
             metadata,
         );
     }
@@ -334,7 +334,7 @@ fn encode_records(
     log_control: &mut super::logcontrol::LogControl,
     finished: &[OwnedTx],
     (ts, pcap_cnt, ip_proto, app_proto): (Timestamp, u64, u8, &str),
-    (fmeta, vlan): (FlowMeta, &[u16]),
+    (fmeta, vlan, pkt_src): (FlowMeta, &[u16], Option<&'static str>),
     metadata: Option<serde_json::Value>,
 ) {
     // Encoded once for every record of the batch.
@@ -365,6 +365,7 @@ fn encode_records(
                 to_server: rec.to_server,
                 ..fmeta
             }),
+            pkt_src,
         };
         line.clear();
         let written = crate::output::eve::encode_with(&mut line, &ctx, rec.event_type, |j| {

@@ -157,6 +157,9 @@ pub struct Worker {
     decoder: DecodeConfig,
     /// EVE `tunnel` object of the tunnel packet being processed.
     tunnel: Option<serde_json::Value>,
+    /// The packet being processed carries a tunnel packet (its payload is
+    /// that packet's).
+    carrier: bool,
     evidence: Option<EvidenceRecorder>,
     /// Evidence write errors (the run goes on; they are reported).
     pub evidence_errors: Vec<String>,
@@ -199,6 +202,7 @@ impl Worker {
             frag_events: Vec::new(),
             decoder: DecodeConfig::default(),
             tunnel: None,
+            carrier: false,
             evidence,
             evidence_errors: Vec::new(),
         }
@@ -296,7 +300,9 @@ impl Worker {
         }
         self.frag_events = frag_events;
         self.tunnel.clone_from(&tunnel);
+        self.carrier = carried.is_some();
         self.process(raw, &d, verdict, false);
+        self.carrier = false;
         self.frag_events.clear();
         // A rebuilt datagram may itself be a fragment (nested fragment
         // headers): reassemble a bounded number of times.
@@ -336,10 +342,17 @@ impl Worker {
         rebuilt: bool,
     ) {
         let d = *d;
+        // Suricata's packet source: a reassembled datagram, a tunnel's
+        // packet, or (None) the capture's.
+        let pkt_src = match d.tunnel {
+            _ if rebuilt => Some("defrag"),
+            Some(t) => Some(t.kind.pkt_src()),
+            None => None,
+        };
         if d.ip.is_some_and(|ip| ip.proto == IPPROTO_GRE) {
             // Suricata tracks no flow for GRE: its packets are inspected
             // on their own, the packets they carry in flows of their own.
-            self.inspect_flowless(raw, &d, verdict);
+            self.inspect_flowless(raw, &d, verdict, pkt_src);
             return;
         }
         let Some(key) = FlowKey::from_decoded(&d) else {
@@ -399,6 +412,9 @@ impl Worker {
         // Only the stream engine drops bad checksums: as in Suricata, UDP
         // parsers see every datagram (loopback captures have partial ones).
         let udp = key.proto == ipproto::UDP;
+        if udp && self.carrier {
+            flow.data.app.carried_tunnel();
+        }
         // Detection finished on an earlier packet (TCP data is detected on
         // the peer's packet): this packet carries the news.
         let mut proto_detected = flow.data.app.dirs.take_detected(dir);
@@ -459,7 +475,7 @@ impl Worker {
                 false,
                 raw.ts,
                 raw.pcap_cnt,
-                (fmeta, flow.data.vlan.as_slice()),
+                (fmeta, flow.data.vlan.as_slice(), pkt_src),
                 key.proto,
                 self.outputs,
                 None,
@@ -494,7 +510,8 @@ impl Worker {
         }
         self.stats.inspected += 1;
         let file = self.filenames.get(raw.file_index).map(String::as_str);
-        let ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, Some(flow_meta));
+        let mut ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, Some(flow_meta));
+        ctx.pkt_src = pkt_src;
         let mut sink = AlertSink {
             rules,
             evidence: self
@@ -510,7 +527,7 @@ impl Worker {
             tunnel: self.tunnel.as_ref(),
         };
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
-        let app_proto = flow.data.app.proto().map(|p| p.name());
+        let app_proto = flow.data.app.proto_name();
         let metadata = metadata_of(&flow.data.vars);
         let stop = sink.emit(
             &self.hits,
@@ -626,7 +643,7 @@ impl Worker {
             false,
             raw.ts,
             raw.pcap_cnt,
-            (fmeta, vlan.as_slice()),
+            (fmeta, vlan.as_slice(), pkt_src),
             key.proto,
             self.outputs,
             look,
@@ -638,7 +655,13 @@ impl Worker {
 
     /// Inspects a packet that belongs to no flow (GRE): packet rules only,
     /// `flowbits` checks fail and flow keywords see no flow.
-    fn inspect_flowless(&mut self, raw: &RawPacket<'_>, d: &Decoded<'_>, verdict: ChecksumVerdict) {
+    fn inspect_flowless(
+        &mut self,
+        raw: &RawPacket<'_>,
+        d: &Decoded<'_>,
+        verdict: ChecksumVerdict,
+        pkt_src: Option<&'static str>,
+    ) {
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
             return;
         };
@@ -653,7 +676,8 @@ impl Worker {
         }
         self.stats.inspected += 1;
         let file = self.filenames.get(raw.file_index).map(String::as_str);
-        let ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, None);
+        let mut ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, None);
+        ctx.pkt_src = pkt_src;
         let mut sink = AlertSink {
             rules,
             evidence: None,
@@ -781,7 +805,7 @@ impl Worker {
             true,
             f.last_ts,
             0,
-            (fmeta, f.data.vlan.as_slice()),
+            (fmeta, f.data.vlan.as_slice(), None),
             f.key.proto,
             self.outputs,
             None,
@@ -884,7 +908,7 @@ impl Worker {
                     &mut self.prefix_hits,
                 );
                 let before = sink.stats.alerts;
-                let app_proto = f.data.app.proto().map(|p| p.name());
+                let app_proto = f.data.app.proto_name();
                 let metadata = metadata_of(&f.data.vars);
                 sink.emit(
                     &self.hits,
@@ -931,7 +955,7 @@ impl Worker {
                 icmp: f.data.icmp,
                 response_icmp: f.data.icmp_response,
                 vlan: f.data.vlan.as_slice(),
-                app_proto: f.data.app.proto().map(|p| p.name()),
+                app_proto: f.data.app.proto_name(),
                 app_proto_ts: f.data.app.dirs.proto(Direction::ToServer).map(|d| d.name()),
                 app_proto_tc: f.data.app.dirs.proto(Direction::ToClient).map(|d| d.name()),
                 pkts_toserver: f.pkts_toserver,
@@ -1006,8 +1030,9 @@ impl AlertSink<'_> {
             }
             if m.action == Action::Pass {
                 // Suricata: a pass rule ends inspection of the packet, and
-                // of the rest of the flow when it is TCP.
-                if ip_proto == ipproto::TCP {
+                // of the rest of the flow when it is TCP or the rule acts
+                // on flows (IP-only and app-layer rules).
+                if ip_proto == ipproto::TCP || self.rules.acts_on_flow(id) {
                     fs.passed = true;
                 }
                 return true;
@@ -1314,6 +1339,7 @@ fn packet_ctx<'a>(
         icmp: view.icmp.map(|i| (i.itype, i.icode)),
         vlan,
         flow,
+        pkt_src: None,
     }
 }
 
@@ -1336,5 +1362,6 @@ fn flow_end_ctx<'a>(f: &Flow<FlowState>, dir: Direction, vlan: &'a [u16]) -> Eve
         icmp: None,
         vlan,
         flow: Some(flow_meta_of(f, dir)),
+        pkt_src: None,
     }
 }
