@@ -15,7 +15,7 @@ use sigil_rules::buffer::{AppProto, Buffer, Side};
 use sigil_rules::{RuleId, TxView};
 
 use super::protodetect::{self, DirProtos};
-use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
+use crate::applayer::{dns, http, http2, ssh, tls, AppConfig, Probe};
 use crate::capture::Timestamp;
 use crate::flow::Direction;
 
@@ -27,6 +27,8 @@ pub enum AppState {
     Detecting,
     /// HTTP/1.
     Http(Box<http::State>),
+    /// HTTP/2 (prior knowledge, or upgraded from HTTP/1).
+    Http2(Box<http2::State>),
     /// DNS.
     Dns(Box<dns::State>),
     /// TLS.
@@ -72,6 +74,9 @@ pub struct AppFlow {
     /// a side of a transaction on a packet travelling that way, so the
     /// last look waits for the next such packet (or flow end).
     pub awaiting: Vec<(OwnedTx, bool)>,
+    /// Transactions of a parser the flow left behind (HTTP/1 before an
+    /// upgrade to HTTP/2): handed out by the next `take_finished`.
+    retired: Vec<OwnedTx>,
 }
 
 /// Bytes of one direction probed before giving up on detection.
@@ -89,6 +94,7 @@ impl AppFlow {
     pub fn proto(&self) -> Option<AppProto> {
         match self.state {
             AppState::Http(_) => Some(AppProto::Http),
+            AppState::Http2(_) => Some(AppProto::Http2),
             AppState::Dns(_) => Some(AppProto::Dns),
             AppState::Tls(_) => Some(AppProto::Tls),
             AppState::Ssh(_) => Some(AppProto::Ssh),
@@ -140,6 +146,7 @@ impl AppFlow {
                     st.set_decompress_layer_limit(cfg.http_decompress_layers);
                     AppState::Http(Box::new(st))
                 }
+                AppProto::Http2 => AppState::Http2(Box::new(http2::State::new(cfg))),
                 AppProto::Tls => {
                     let mut st = tls::State::new(cfg);
                     st.set_fingerprint_logging(tls::FingerprintLogging {
@@ -196,12 +203,67 @@ impl AppFlow {
                 .second_direction(proto, dir, data, (tcp, ports), cfg);
         }
         match &mut self.state {
-            AppState::Http(s) => s.input(dir, data, ts),
+            AppState::Http(s) => {
+                s.input(dir, data, ts);
+                self.upgrade_to_http2(ts, cfg);
+            }
+            AppState::Http2(s) => s.input(dir, data, ts),
             AppState::Dns(s) => s.input(dir, data, ts),
             AppState::Tls(s) => s.input(dir, data, ts),
             AppState::Ssh(s) => s.input(dir, data, ts),
             AppState::Detecting | AppState::Failed => {}
         }
+    }
+
+    /// HTTP/1 turned into a tunnel after `101` with `Upgrade: h2c`: with
+    /// HTTP/2 enabled the flow changes parser, as Suricata's protocol
+    /// change does. The HTTP/1 transactions are handed out to be logged,
+    /// HTTP/2 stream 1 carries the upgraded request, and server bytes that
+    /// followed the `101` in the same data go to the new parser.
+    fn upgrade_to_http2(&mut self, ts: Timestamp, cfg: &AppConfig) {
+        let AppState::Http(s) = &mut self.state else {
+            return;
+        };
+        if !cfg.http2_enabled || !s.is_tunnel() {
+            return;
+        }
+        let Some(tx) = s.txs().filter(|t| t.http2_upgrade()).last() else {
+            return;
+        };
+        let first = |b: Buffer| {
+            let mut v = Vec::new();
+            tx.buffer_dir(b, Direction::ToServer, &mut v);
+            v.first().map(|x| x.to_vec())
+        };
+        let method = first(Buffer::HttpMethod);
+        let uri = first(Buffer::HttpUriRaw);
+        let headers: Vec<(Vec<u8>, Vec<u8>)> = tx
+            .request_headers()
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect();
+        let next_id = s.next_tx_id();
+        let rest = s.take_tunnel_data();
+        let mut h2 = http2::State::upgraded(
+            cfg,
+            next_id,
+            method.as_deref(),
+            uri.as_deref(),
+            &headers,
+            ts,
+        );
+        if !rest.is_empty() {
+            h2.input(Direction::ToClient, &rest, ts);
+        }
+        let old = std::mem::replace(&mut self.state, AppState::Http2(Box::new(h2)));
+        if let AppState::Http(mut old) = old {
+            self.retired.extend(
+                old.take_finished(true)
+                    .into_iter()
+                    .map(|t| OwnedTx::Http(Box::new(t))),
+            );
+        }
+        self.dirs.changed(AppProto::Http2);
     }
 
     /// The worker turned the flow round: per-direction state follows.
@@ -217,6 +279,7 @@ impl AppFlow {
     pub fn gap(&mut self, dir: Direction, len: u64) {
         match &mut self.state {
             AppState::Http(s) => s.gap(dir, len),
+            AppState::Http2(s) => s.gap(dir, len),
             AppState::Dns(s) => s.gap(dir, len),
             AppState::Tls(s) => s.gap(dir, len),
             AppState::Ssh(s) => s.gap(dir, len),
@@ -241,6 +304,7 @@ impl AppFlow {
 pub fn txs(state: &AppState, ts: Timestamp) -> Vec<TxRef<'_>> {
     match state {
         AppState::Http(s) => s.txs().map(|t| TxRef::Http(t, ts)).collect(),
+        AppState::Http2(s) => s.txs().map(|t| TxRef::Http2(t, ts)).collect(),
         AppState::Dns(s) => s.txs().map(|t| TxRef::Dns(t, ts)).collect(),
         AppState::Tls(s) => s.txs().map(|t| TxRef::Tls(t, ts)).collect(),
         AppState::Ssh(s) => s.txs().map(|t| TxRef::Ssh(t, ts)).collect(),
@@ -252,11 +316,22 @@ impl AppFlow {
     /// Transactions the parser finished, removed from it (SSH hands out a
     /// copy once and keeps its single tx until flow end).
     pub fn take_finished(&mut self, flow_end: bool) -> Vec<OwnedTx> {
+        let mut out = std::mem::take(&mut self.retired);
+        out.extend(self.take_finished_now(flow_end));
+        out
+    }
+
+    fn take_finished_now(&mut self, flow_end: bool) -> Vec<OwnedTx> {
         match &mut self.state {
             AppState::Http(s) => s
                 .take_finished(flow_end)
                 .into_iter()
                 .map(|t| OwnedTx::Http(Box::new(t)))
+                .collect(),
+            AppState::Http2(s) => s
+                .take_finished(flow_end)
+                .into_iter()
+                .map(|t| OwnedTx::Http2(Box::new(t)))
                 .collect(),
             AppState::Dns(s) => s
                 .take_finished(flow_end)
@@ -282,6 +357,7 @@ impl AppFlow {
     pub fn events(&mut self) -> Vec<&'static str> {
         match &mut self.state {
             AppState::Http(s) => s.events(),
+            AppState::Http2(s) => s.events(),
             AppState::Dns(s) => s.events(),
             AppState::Tls(s) => s.events(),
             AppState::Ssh(s) => s.events(),
@@ -305,6 +381,8 @@ impl AppState {
 pub enum TxRef<'a> {
     /// HTTP request/response pair.
     Http(&'a http::Tx, Timestamp),
+    /// HTTP/2 stream.
+    Http2(&'a http2::Tx, Timestamp),
     /// One DNS message.
     Dns(&'a dns::Tx, Timestamp),
     /// The TLS handshake.
@@ -353,6 +431,10 @@ impl TxRef<'_> {
                 let len: u64 = bodies.iter().map(|b| b.len() as u64).sum();
                 ((p as u64) << 48) | (len / BODY_INSPECT_STEP)
             }
+            TxRef::Http2(t, _) => {
+                let (p, len) = t.progress(dir);
+                ((p as u64) << 48) | (len / BODY_INSPECT_STEP)
+            }
             TxRef::Dns(..) => 1,
             TxRef::Tls(t, _) => {
                 (u64::from(t.ssl_state().bits()) << 8)
@@ -397,6 +479,7 @@ impl TxRef<'_> {
     pub fn eve(&self) -> (&'static str, Value) {
         match self {
             TxRef::Http(t, _) => ("http", t.eve()),
+            TxRef::Http2(t, _) => ("http", t.eve()),
             TxRef::Dns(t, _) => ("dns", t.eve()),
             TxRef::Tls(t, _) => ("tls", t.eve()),
             TxRef::Ssh(t, _) => ("ssh", t.eve()),
@@ -408,6 +491,7 @@ impl TxView for TxRef<'_> {
     fn app_proto(&self) -> AppProto {
         match self {
             TxRef::Http(..) => AppProto::Http,
+            TxRef::Http2(..) => AppProto::Http2,
             TxRef::Dns(..) => AppProto::Dns,
             TxRef::Tls(..) => AppProto::Tls,
             TxRef::Ssh(..) => AppProto::Ssh,
@@ -417,6 +501,7 @@ impl TxView for TxRef<'_> {
     fn tx_id(&self) -> u64 {
         match self {
             TxRef::Http(t, _) => t.id(),
+            TxRef::Http2(t, _) => t.id(),
             TxRef::Dns(t, _) => t.id(),
             TxRef::Tls(t, _) => t.id(),
             TxRef::Ssh(t, _) => t.id(),
@@ -427,6 +512,7 @@ impl TxView for TxRef<'_> {
         let dir = dir_of(to_server);
         match self {
             TxRef::Http(t, _) => t.buffer_dir(b, dir, out),
+            TxRef::Http2(t, _) => t.buffer_dir(b, dir, out),
             TxRef::Dns(t, _) if t.direction() == dir => match b {
                 Buffer::DnsQueriesRrname => t.buffer(Buffer::DnsQuery, out),
                 Buffer::DnsAuthoritiesRrname => t.authority_names(out),
@@ -444,6 +530,7 @@ impl TxView for TxRef<'_> {
         let side = side_of(to_server);
         match self {
             TxRef::Http(t, _) => t.complete(side),
+            TxRef::Http2(t, _) => t.complete(side),
             TxRef::Dns(t, _) => t.complete(side),
             TxRef::Tls(t, _) => t.complete(side),
             TxRef::Ssh(t, _) => t.complete(side),
@@ -501,6 +588,7 @@ impl TxView for TxRef<'_> {
     fn app_events(&self, out: &mut Vec<&'static str>) {
         match self {
             TxRef::Http(t, _) => out.extend(t.events()),
+            TxRef::Http2(t, _) => out.extend_from_slice(t.events()),
             TxRef::Dns(t, _) => out.extend_from_slice(t.events()),
             TxRef::Ssh(t, _) => out.extend_from_slice(t.events()),
             TxRef::Tls(t, _) => out.extend_from_slice(t.events()),
@@ -523,9 +611,11 @@ impl TxView for TxRef<'_> {
 
     fn packet_time(&self) -> Option<i64> {
         match self {
-            TxRef::Http(_, ts) | TxRef::Dns(_, ts) | TxRef::Tls(_, ts) | TxRef::Ssh(_, ts) => {
-                Some(ts.secs)
-            }
+            TxRef::Http(_, ts)
+            | TxRef::Http2(_, ts)
+            | TxRef::Dns(_, ts)
+            | TxRef::Tls(_, ts)
+            | TxRef::Ssh(_, ts) => Some(ts.secs),
         }
     }
 }
@@ -535,6 +625,8 @@ impl TxView for TxRef<'_> {
 pub enum OwnedTx {
     /// HTTP (boxed: far larger than the others).
     Http(Box<http::Tx>),
+    /// HTTP/2 stream (boxed: header lists and bodies).
+    Http2(Box<http2::Tx>),
     /// DNS.
     Dns(dns::Tx),
     /// TLS (boxed: certificates make it large).
@@ -548,6 +640,7 @@ impl OwnedTx {
     pub fn view(&self, ts: Timestamp) -> TxRef<'_> {
         match self {
             OwnedTx::Http(t) => TxRef::Http(t, ts),
+            OwnedTx::Http2(t) => TxRef::Http2(t, ts),
             OwnedTx::Dns(t) => TxRef::Dns(t, ts),
             OwnedTx::Tls(t) => TxRef::Tls(t, ts),
             OwnedTx::Ssh(t) => TxRef::Ssh(t, ts),
@@ -592,6 +685,14 @@ impl OwnedTx {
                         }),
                     ));
                 }
+            }
+            OwnedTx::Http2(tx) => {
+                out.push((
+                    "http",
+                    tx.id(),
+                    true,
+                    serde_json::json!({ "http": tx.eve() }),
+                ));
             }
             OwnedTx::Dns(tx) => {
                 if let Some(v) = tx.eve_request().or_else(|| tx.eve_response()) {

@@ -258,6 +258,17 @@ impl State {
         self.req.status == Status::Tunnel || self.resp.status == Status::Tunnel
     }
 
+    /// The server bytes that came after the response which made the
+    /// connection a tunnel, in the same data (once; bounded).
+    pub fn take_tunnel_data(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.resp.after_tunnel)
+    }
+
+    /// The id the next transaction would get.
+    pub fn next_tx_id(&self) -> u64 {
+        self.next_id
+    }
+
     /// Live transactions, oldest first.
     pub fn txs(&self) -> impl Iterator<Item = &Tx> {
         self.txs.iter()
