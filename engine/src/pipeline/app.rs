@@ -75,8 +75,9 @@ pub struct AppFlow {
     /// last look waits for the next such packet (or flow end).
     pub awaiting: Vec<(OwnedTx, bool)>,
     /// Transactions of a parser the flow left behind (HTTP/1 before an
-    /// upgrade to HTTP/2): handed out by the next `take_finished`.
-    retired: Vec<OwnedTx>,
+    /// upgrade to HTTP/2): detection still sees them as live until the
+    /// next `take_finished` hands them out.
+    pub retired: Vec<OwnedTx>,
 }
 
 /// Bytes of one direction probed before giving up on detection.

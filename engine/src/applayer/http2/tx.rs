@@ -93,7 +93,7 @@ impl Message {
     pub(super) fn get(&self, name: &str) -> Option<&[u8]> {
         self.headers
             .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+            .find(|f| f.name == name.as_bytes())
             .map(|f| f.value.as_slice())
     }
 }
