@@ -355,10 +355,8 @@ impl State {
                 }
                 Err(_) => self.event("invalid_frame_length"),
             },
-            kind::SETTINGS => {
-                if frame::settings(&payload).is_err() || h.stream != 0 {
-                    self.event("invalid_frame_length");
-                }
+            kind::SETTINGS if frame::settings(&payload).is_err() || h.stream != 0 => {
+                self.event("invalid_frame_length");
             }
             _ => {}
         }
@@ -463,10 +461,9 @@ impl State {
         }
         if let Some(i) = self.txs.iter().position(|t| t.stream == stream) {
             let ts = self.ts;
-            return self.txs.get_mut(i).map(|t| {
-                t.last_ts = ts;
-                t
-            });
+            let tx = self.txs.get_mut(i)?;
+            tx.last_ts = ts;
+            return Some(tx);
         }
         if self.txs.len() >= self.limits.max_streams {
             // The oldest stream goes, finished or not (Suricata's

@@ -289,7 +289,7 @@ fn probes() {
 
 #[test]
 fn hostile_input_never_panics_and_stays_bounded() {
-    let mut next = crate::testutil::xorshift(0x51_7cc1_b727_220a_95u64);
+    let mut next = crate::testutil::xorshift(0x517c_c1b7_2722_0a95_u64);
     let mut valid = request();
     valid.extend(response());
     let cfg = AppConfig::default();
