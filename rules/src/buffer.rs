@@ -21,6 +21,9 @@ pub enum AppProto {
     Tls,
     /// SSH.
     Ssh,
+    /// SMTP: recognised by the engine only to follow STARTTLS (a flow's
+    /// protocol; no rule names it, no transactions).
+    Smtp,
 }
 
 impl AppProto {
@@ -32,6 +35,7 @@ impl AppProto {
             AppProto::Dns => "dns",
             AppProto::Tls => "tls",
             AppProto::Ssh => "ssh",
+            AppProto::Smtp => "smtp",
         }
     }
 

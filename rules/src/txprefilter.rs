@@ -56,7 +56,8 @@ fn proto_index(p: AppProto) -> usize {
         AppProto::Http | AppProto::Http2 => 0,
         AppProto::Dns => 1,
         AppProto::Tls => 2,
-        AppProto::Ssh => 3,
+        // SMTP has no transactions.
+        AppProto::Ssh | AppProto::Smtp => 3,
     }
 }
 

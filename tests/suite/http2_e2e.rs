@@ -133,3 +133,34 @@ fn http2_disabled_leaves_the_upgrade_to_http1() {
     assert_eq!(flows[&up], "http");
     assert!(!ev.iter().any(|e| e["http"]["version"] == "2"));
 }
+
+/// The conformance capture of an SMTP session whose STARTTLS is followed
+/// by an HTTP `101` asking for h2c (when ../shared is present): the
+/// second protocol change is refused with `http.failed_protocol_change`,
+/// which the rule sees from both directions, as in Suricata.
+#[test]
+fn refused_upgrade_after_starttls_raises_failed_protocol_change() {
+    let Some(dir) = super::common::shared("conformance/tests/protocol-change-failed-event") else {
+        return;
+    };
+    let out = TempDir::new("h2-refused").unwrap();
+    let pcap = dir.join("input.pcap");
+    let rules = dir.join("test.rules");
+    sigil_ok(&[
+        "run",
+        "-r",
+        s(&pcap),
+        "-S",
+        s(&rules),
+        "-k",
+        "none",
+        "-l",
+        s(out.path()),
+    ]);
+    let ev = eve(out.path());
+    let alerts: Vec<&Value> = ev.iter().filter(|e| e["event_type"] == "alert").collect();
+    assert_eq!(alerts.len(), 2);
+    assert!(alerts.iter().all(|a| a["alert"]["signature_id"] == 2221053));
+    let flows = flow_protos(&ev);
+    assert_eq!(flows[&34634], "http", "no switch to HTTP/2");
+}

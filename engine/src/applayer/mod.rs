@@ -35,6 +35,7 @@ pub mod dns;
 pub mod http;
 pub mod http2;
 pub mod ports;
+pub mod smtp;
 pub mod ssh;
 pub mod tls;
 

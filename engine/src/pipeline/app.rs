@@ -12,10 +12,11 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 use sigil_rules::buffer::{AppProto, Buffer, Side};
+use sigil_rules::packet::AppLayerEvent;
 use sigil_rules::{RuleId, TxView};
 
 use super::protodetect::{self, DirProtos};
-use crate::applayer::{dns, http, http2, ssh, tls, AppConfig, Probe};
+use crate::applayer::{dns, http, http2, smtp, ssh, tls, AppConfig, Probe};
 use crate::capture::Timestamp;
 use crate::flow::Direction;
 
@@ -35,6 +36,8 @@ pub enum AppState {
     Tls(Box<tls::State>),
     /// SSH.
     Ssh(Box<ssh::State>),
+    /// SMTP, followed only until STARTTLS.
+    Smtp(Box<smtp::State>),
     /// No supported protocol recognised.
     Failed,
 }
@@ -78,6 +81,30 @@ pub struct AppFlow {
     /// upgrade to HTTP/2): detection still sees them as live until the
     /// next `take_finished` hands them out.
     pub retired: Vec<OwnedTx>,
+    /// A protocol change (STARTTLS) is under way: the protocol detection
+    /// is expected to find next (Suricata's `alproto_expect` while its
+    /// change flag is set).
+    change: Option<AppProto>,
+    /// The parser being fed is the first one after a protocol change: a
+    /// second change it asks for now is refused (Suricata's flag is still
+    /// set while that parser sees its first data).
+    changing: bool,
+    /// Where an HTTP/1 `h2c` upgrade stands (see [`H2Upgrade`]).
+    h2: H2Upgrade,
+}
+
+/// An HTTP/1 connection's upgrade to HTTP/2.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum H2Upgrade {
+    /// None asked for, or done.
+    #[default]
+    None,
+    /// Asked for while another change was under way: refused
+    /// (`http.failed_protocol_change`).
+    Refused,
+    /// Asked for again on later tunnel data: the switch happens with the
+    /// next data, as Suricata's change does.
+    Requested,
 }
 
 /// Bytes of one direction probed before giving up on detection.
@@ -99,6 +126,7 @@ impl AppFlow {
             AppState::Dns(_) => Some(AppProto::Dns),
             AppState::Tls(_) => Some(AppProto::Tls),
             AppState::Ssh(_) => Some(AppProto::Ssh),
+            AppState::Smtp(_) => Some(AppProto::Smtp),
             AppState::Detecting | AppState::Failed => None,
         }
     }
@@ -116,7 +144,7 @@ impl AppFlow {
         // A capture that starts with the server's data: the "client" sends
         // a response. Detect the protocol from the other side's view and
         // have the flow turned round.
-        if dir == Direction::ToServer && !self.reversed {
+        if dir == Direction::ToServer && !self.reversed && self.change.is_none() {
             let response = if tcp {
                 (data.starts_with(b"HTTP/")
                     && http::probe(data, Direction::ToClient) == Probe::Match)
@@ -159,6 +187,7 @@ impl AppFlow {
                 AppProto::Ssh => {
                     AppState::Ssh(Box::new(ssh::State::with_hassh(cfg, cfg.ssh_hassh)))
                 }
+                AppProto::Smtp => AppState::Smtp(Box::new(smtp::State::new(cfg))),
                 AppProto::Dns if tcp => AppState::Dns(Box::new(dns::State::new_tcp(cfg))),
                 AppProto::Dns => AppState::Dns(Box::new(dns::State::new(cfg))),
             };
@@ -198,6 +227,21 @@ impl AppFlow {
             if self.swap_pending {
                 return;
             }
+            if let (Some(expect), Some(found)) = (self.change, self.proto()) {
+                // Suricata: `APPLAYER_UNEXPECTED_PROTOCOL`, and for TLS
+                // `APPLAYER_NO_TLS_AFTER_STARTTLS`.
+                if found != expect {
+                    self.dirs.raise(AppLayerEvent::UNEXPECTED_PROTOCOL);
+                    if expect == AppProto::Tls {
+                        self.dirs.raise(AppLayerEvent::NO_TLS_AFTER_STARTTLS);
+                    }
+                }
+                self.change = None;
+                self.changing = true;
+            }
+        }
+        if self.h2 == H2Upgrade::Requested && matches!(self.state, AppState::Http(_)) {
+            self.upgrade_to_http2(ts, cfg);
         }
         if let Some(proto) = self.proto() {
             self.dirs
@@ -206,7 +250,26 @@ impl AppFlow {
         match &mut self.state {
             AppState::Http(s) => {
                 s.input(dir, data, ts);
-                self.upgrade_to_http2(ts, cfg);
+                if cfg.http2_enabled && s.is_tunnel() && s.txs().any(http::Tx::http2_upgrade) {
+                    match self.h2 {
+                        _ if self.changing => {
+                            s.refuse_upgrade();
+                            self.h2 = H2Upgrade::Refused;
+                        }
+                        H2Upgrade::Refused => self.h2 = H2Upgrade::Requested,
+                        H2Upgrade::None => self.upgrade_to_http2(ts, cfg),
+                        H2Upgrade::Requested => {}
+                    }
+                }
+            }
+            AppState::Smtp(s) => {
+                s.input(dir, data);
+                if s.starttls_accepted() {
+                    let after = s.take_after_starttls();
+                    self.start_change(AppProto::Tls);
+                    self.changing = false;
+                    self.input(Direction::ToClient, &after, ts, tcp, ports, cfg);
+                }
             }
             AppState::Http2(s) => s.input(dir, data, ts),
             AppState::Dns(s) => s.input(dir, data, ts),
@@ -214,6 +277,16 @@ impl AppFlow {
             AppState::Ssh(s) => s.input(dir, data, ts),
             AppState::Detecting | AppState::Failed => {}
         }
+        self.changing = false;
+    }
+
+    /// The session asked to become `expect` (STARTTLS): the old parser is
+    /// dropped and detection starts over on the next data.
+    fn start_change(&mut self, expect: AppProto) {
+        self.change = Some(expect);
+        self.state = AppState::Detecting;
+        self.probed = [0, 0];
+        self.dirs.restart();
     }
 
     /// HTTP/1 turned into a tunnel after `101` with `Upgrade: h2c`: with
@@ -225,6 +298,7 @@ impl AppFlow {
         let AppState::Http(s) = &mut self.state else {
             return;
         };
+        self.h2 = H2Upgrade::None;
         if !cfg.http2_enabled || !s.is_tunnel() {
             return;
         }
@@ -284,7 +358,7 @@ impl AppFlow {
             AppState::Dns(s) => s.gap(dir, len),
             AppState::Tls(s) => s.gap(dir, len),
             AppState::Ssh(s) => s.gap(dir, len),
-            AppState::Detecting | AppState::Failed => {}
+            AppState::Smtp(_) | AppState::Detecting | AppState::Failed => {}
         }
     }
 
@@ -309,7 +383,7 @@ pub fn txs(state: &AppState, ts: Timestamp) -> Vec<TxRef<'_>> {
         AppState::Dns(s) => s.txs().map(|t| TxRef::Dns(t, ts)).collect(),
         AppState::Tls(s) => s.txs().map(|t| TxRef::Tls(t, ts)).collect(),
         AppState::Ssh(s) => s.txs().map(|t| TxRef::Ssh(t, ts)).collect(),
-        AppState::Detecting | AppState::Failed => Vec::new(),
+        AppState::Smtp(_) | AppState::Detecting | AppState::Failed => Vec::new(),
     }
 }
 
@@ -350,7 +424,7 @@ impl AppFlow {
                 .filter(|t| self.logged.insert(t.id()))
                 .map(OwnedTx::Ssh)
                 .collect(),
-            AppState::Detecting | AppState::Failed => Vec::new(),
+            AppState::Smtp(_) | AppState::Detecting | AppState::Failed => Vec::new(),
         }
     }
 
@@ -362,7 +436,7 @@ impl AppFlow {
             AppState::Dns(s) => s.events(),
             AppState::Tls(s) => s.events(),
             AppState::Ssh(s) => s.events(),
-            AppState::Detecting | AppState::Failed => Vec::new(),
+            AppState::Smtp(_) | AppState::Detecting | AppState::Failed => Vec::new(),
         }
     }
 }
@@ -754,5 +828,98 @@ mod tests {
         let response = &all[1];
         assert!(query.inspected_from(true) && !query.inspected_from(false));
         assert!(response.inspected_from(false) && !response.inspected_from(true));
+    }
+
+    fn feed(app: &mut AppFlow, dir: Direction, data: &[u8], cfg: &AppConfig) {
+        app.input(dir, data, Timestamp::default(), true, (34634, 25), cfg);
+    }
+
+    #[test]
+    fn starttls_changes_the_flow_to_tls() {
+        let cfg = AppConfig::default();
+        let mut app = AppFlow::default();
+        feed(&mut app, Direction::ToServer, b"EHLO a\r\n", &cfg);
+        assert_eq!(app.proto(), Some(AppProto::Smtp));
+        feed(&mut app, Direction::ToClient, b"250 ok\r\n", &cfg);
+        feed(&mut app, Direction::ToServer, b"STARTTLS\r\n", &cfg);
+        feed(&mut app, Direction::ToClient, b"220 go\r\n", &cfg);
+        assert_eq!(app.proto(), None, "detection starts over");
+        // (The server's SMTP replies were a direction detection failed.)
+        app.dirs.take_events();
+        // A TLS ClientHello record header is enough for the probe.
+        let hello = [
+            0x16, 0x03, 0x01, 0x00, 0x31, 0x01, 0x00, 0x00, 0x2d, 0x03, 0x03,
+        ];
+        feed(&mut app, Direction::ToServer, &hello, &cfg);
+        assert_eq!(app.proto(), Some(AppProto::Tls));
+        assert!(app.dirs.take_events().is_empty(), "TLS was expected");
+    }
+
+    #[test]
+    fn http_after_starttls_is_unexpected_and_cannot_change_again() {
+        let cfg = AppConfig::default();
+        let mut app = AppFlow::default();
+        feed(&mut app, Direction::ToServer, b"EHLO\nSTARTTLS\n", &cfg);
+        // The 220 accepting STARTTLS and the next protocol's bytes together.
+        feed(
+            &mut app,
+            Direction::ToClient,
+            b"220 a\r\n220 b\r\nHTTP/1.1 101\nUpgrade:h2c\n\n",
+            &cfg,
+        );
+        assert_eq!(app.proto(), Some(AppProto::Http), "no switch to HTTP/2");
+        let ev = app.dirs.take_events();
+        assert!(ev.contains(AppLayerEvent::UNEXPECTED_PROTOCOL));
+        assert!(ev.contains(AppLayerEvent::NO_TLS_AFTER_STARTTLS));
+        let mut events = Vec::new();
+        for tx in app.txs(Timestamp::default()) {
+            tx.app_events(&mut events);
+        }
+        assert!(events.contains(&"failed_protocol_change"), "{events:?}");
+        // Later tunnel data asks again; the switch would come with the
+        // data after that, as Suricata's change does.
+        feed(&mut app, Direction::ToClient, b"\0", &cfg);
+        assert_eq!(app.proto(), Some(AppProto::Http));
+        assert_eq!(app.h2, H2Upgrade::Requested);
+        feed(
+            &mut app,
+            Direction::ToServer,
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            &cfg,
+        );
+        assert_eq!(app.proto(), Some(AppProto::Http2));
+    }
+
+    #[test]
+    fn h2c_upgrade_switches_at_once_and_keeps_the_http1_tx() {
+        let cfg = AppConfig::default();
+        let mut app = AppFlow::default();
+        let req = b"GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n";
+        feed(&mut app, Direction::ToServer, req, &cfg);
+        // 101 and the server's first SETTINGS frame in one segment.
+        let mut resp =
+            b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                .to_vec();
+        resp.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+        feed(&mut app, Direction::ToClient, &resp, &cfg);
+        assert_eq!(app.proto(), Some(AppProto::Http2));
+        assert_eq!(app.dirs.protos(), [Some(AppProto::Http2); 2]);
+        let live: Vec<u64> = app
+            .txs(Timestamp::default())
+            .iter()
+            .map(|t| t.tx_id())
+            .collect();
+        assert_eq!(live, vec![1], "stream 1 follows the HTTP/1 transaction 0");
+        let done = app.take_finished(false);
+        assert_eq!(done.len(), 1);
+        assert!(matches!(done[0], OwnedTx::Http(_)));
+        let mut disabled = AppFlow::default();
+        let off = AppConfig {
+            http2_enabled: false,
+            ..AppConfig::default()
+        };
+        feed(&mut disabled, Direction::ToServer, req, &off);
+        feed(&mut disabled, Direction::ToClient, &resp, &off);
+        assert_eq!(disabled.proto(), Some(AppProto::Http));
     }
 }

@@ -24,7 +24,7 @@
 use sigil_rules::buffer::AppProto;
 use sigil_rules::packet::{AppLayerEvent, AppLayerEvents};
 
-use crate::applayer::{dns, http, http2, ssh, tls, AppConfig, Probe};
+use crate::applayer::{dns, http, http2, smtp, ssh, tls, AppConfig, Probe};
 use crate::flow::Direction;
 
 /// Bytes of the second direction kept for probes that need more.
@@ -67,7 +67,7 @@ pub fn probes(
     tcp: bool,
     ports: (u16, u16),
     cfg: &AppConfig,
-) -> [(AppProto, Probe); 5] {
+) -> [(AppProto, Probe); 6] {
     if tcp {
         let h2 = cfg.http2_enabled
             && (dir == Direction::ToServer
@@ -85,6 +85,7 @@ pub fn probes(
             ),
             (AppProto::Tls, tls::probe(data, dir)),
             (AppProto::Ssh, ssh::probe(data, dir)),
+            (AppProto::Smtp, smtp::probe(data, dir)),
             (
                 AppProto::Dns,
                 if cfg.dns_tcp_ports.either(ports) {
@@ -100,6 +101,7 @@ pub fn probes(
             (AppProto::Http2, Probe::NoMatch),
             (AppProto::Tls, Probe::NoMatch),
             (AppProto::Ssh, Probe::NoMatch),
+            (AppProto::Smtp, Probe::NoMatch),
             (
                 AppProto::Dns,
                 if cfg.dns_udp_ports.either(ports) {
@@ -199,6 +201,21 @@ impl DirProtos {
         self.found = [Some(Detected::Proto(proto)); 2];
         self.done = [true; 2];
         self.pending = Vec::new();
+    }
+
+    /// The flow's protocol changes (SMTP STARTTLS): detection starts
+    /// over for both directions, as Suricata's `AppLayerProtoDetectReset`.
+    pub fn restart(&mut self) {
+        self.found = [None; 2];
+        self.done = [false; 2];
+        self.pending = Vec::new();
+        self.unknown_bytes = [0; 2];
+        self.settled = false;
+    }
+
+    /// A generic event for the packet being handled.
+    pub fn raise(&mut self, ev: AppLayerEvent) {
+        self.events.insert(ev);
     }
 
     /// The flow was turned round.

@@ -264,6 +264,21 @@ impl State {
         std::mem::take(&mut self.resp.after_tunnel)
     }
 
+    /// The upgrade to HTTP/2 the last `101` asked for cannot happen (the
+    /// flow is already changing protocol): Suricata's
+    /// `http.failed_protocol_change` on that transaction.
+    pub fn refuse_upgrade(&mut self) {
+        let id = self
+            .txs
+            .iter()
+            .rev()
+            .find(|t| t.http2_upgrade())
+            .map(Tx::id);
+        if let Some(id) = id {
+            self.raise(id, Event::FailedProtocolChange);
+        }
+    }
+
     /// The id the next transaction would get.
     pub fn next_tx_id(&self) -> u64 {
         self.next_id
