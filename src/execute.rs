@@ -208,6 +208,20 @@ pub fn execute(
     if let Some(n) = cfg.get_u64("app-layer.protocols.http.libhtp.default-config.lzma-memlimit") {
         opts.app.http_lzma_memlimit = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    // HTTP/2 (Suricata 7 exposes it to the `http.*` keywords whatever
+    // `http2.http1-rules` says, so that key needs nothing here).
+    if let Some(on) = cfg.get_bool("app-layer.protocols.http2.enabled") {
+        opts.app.http2_enabled = on;
+    }
+    for (key, slot) in [
+        ("max-streams", &mut opts.app.http2_max_streams),
+        ("max-table-size", &mut opts.app.http2_max_table_size),
+        ("max-reassembly-size", &mut opts.app.http2_max_reassembly),
+    ] {
+        if let Some(n) = cfg.get_u64(&format!("app-layer.protocols.http2.{key}")) {
+            *slot = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+    }
     // Suricata reads `app-layer.protocols.dns.detection-ports` first and
     // the per-transport `….dns.tcp.detection-ports` / `….udp…` otherwise.
     for (ipproto, slot) in [

@@ -803,3 +803,37 @@ alert tcp any any -> any any (app-layer-protocol:http,final; app-layer-protocol:
     );
     assert_eq!(report.compiled, 0);
 }
+
+#[test]
+fn http_rules_cover_http2_and_http1_rules_do_not() {
+    let rules = r#"alert http any any -> any any (http.uri; content:"/index"; sid:1;)
+alert http1 any any -> any any (http.uri; content:"/index"; sid:2;)
+alert http2 any any -> any any (http.uri; content:"/index"; sid:3;)
+alert http any any -> any any (content:"x"; sid:4;)
+alert http1 any any -> any any (content:"x"; sid:5;)
+alert tcp any any -> any any (app-layer-protocol:http; content:"x"; sid:6;)
+alert tcp any any -> any any (app-layer-protocol:!http; content:"x"; sid:7;)
+"#;
+    for prefilter in [true, false] {
+        let (set, _) = load_all(rules, prefilter);
+        let h1 = Tx::new(AppProto::Http, vec![(Buffer::HttpUri, REQ, b"/index")]);
+        let h2 = Tx::new(AppProto::Http2, vec![(Buffer::HttpUri, REQ, b"/index")]);
+        let p1 = pkt(true, b"x", AppProto::Http);
+        let p2 = pkt(true, b"x", AppProto::Http2);
+        assert_eq!(tx_sids(&set, &p1, &h1), [1, 2]);
+        assert_eq!(tx_sids(&set, &p2, &h2), [1, 3]);
+        let mut scratch = set.new_scratch();
+        let mut out = Vec::new();
+        let mut sids = |p: &PacketView| {
+            let mut vars = FlowVars::default();
+            set.match_flow_packet(p, &mut vars, &mut scratch, &mut out);
+            out.iter().map(|&id| set.meta(id).sid).collect::<Vec<_>>()
+        };
+        let mut p1 = p1;
+        p1.flow.app_proto_dir = [Some(AppProto::Http); 2];
+        let mut p2 = p2;
+        p2.flow.app_proto_dir = [Some(AppProto::Http2); 2];
+        assert_eq!(sids(&p1), [4, 5, 6]);
+        assert_eq!(sids(&p2), [4, 6]);
+    }
+}

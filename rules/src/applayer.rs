@@ -189,8 +189,8 @@ impl AlprotoMode {
 impl AlprotoCheck {
     fn holds(self, p: Option<AppProto>) -> bool {
         match self {
-            AlprotoCheck::Is(a) => p == Some(a),
-            AlprotoCheck::IsNot(a) => p.is_some_and(|p| p != a),
+            AlprotoCheck::Is(a) => p.is_some_and(|p| a.covers(p, false)),
+            AlprotoCheck::IsNot(a) => p.is_some_and(|p| !a.covers(p, false)),
             AlprotoCheck::Unknown => p.is_none(),
         }
     }
@@ -207,7 +207,8 @@ impl AlprotoCheck {
                 AlprotoCheck::Is(_) | AlprotoCheck::Unknown => self.holds(ts) || self.holds(tc),
                 // Neither side is it, and at least one side is known.
                 AlprotoCheck::IsNot(a) => {
-                    (ts.is_some() || tc.is_some()) && ts != Some(a) && tc != Some(a)
+                    let is = |p: Option<AppProto>| p.is_some_and(|p| a.covers(p, false));
+                    (ts.is_some() || tc.is_some()) && !is(ts) && !is(tc)
                 }
             },
         }
@@ -227,8 +228,10 @@ pub enum FastList {
 #[derive(Debug, Default)]
 pub struct AppRule {
     /// Protocol the flow / transaction must have (header or implied by
-    /// the rule's buffers and keywords).
+    /// the rule's buffers and keywords); `http` covers HTTP/2 too.
     pub proto: Option<AppProto>,
+    /// `alert http1`: HTTP/1 flows and transactions only.
+    pub http1_only: bool,
     /// Matched by `match_tx` instead of per packet.
     pub tx: bool,
     /// Buffer lists, in order of first use.
@@ -258,7 +261,7 @@ impl AppRule {
         if self.tx {
             return false;
         }
-        if self.proto.is_some_and(|p| pkt.flow.app_proto != Some(p)) {
+        if self.proto.is_some() && !pkt.flow.app_proto.is_some_and(|f| self.proto_covers(f)) {
             return false;
         }
         if !self.alproto_ok(&pkt.flow) || (self.pd_only && !pkt.flow.proto_detected) {
@@ -272,6 +275,12 @@ impl AppRule {
             }
         }
         true
+    }
+
+    /// Whether a flow or transaction of protocol `p` is one this rule's
+    /// protocol covers.
+    pub fn proto_covers(&self, p: AppProto) -> bool {
+        self.proto.is_some_and(|r| r.covers(p, self.http1_only))
     }
 
     /// `app-layer-protocol` checks (transaction rules too).

@@ -18,8 +18,8 @@ const EVENTS: &[(&str, bool)] = &[
     ("applayer_wrong_direction_first_data", true),
     ("applayer_detect_protocol_only_one_direction", true),
     ("applayer_proto_detection_skipped", true),
-    ("applayer_no_tls_after_starttls", false),
-    ("applayer_unexpected_protocol", false),
+    ("applayer_no_tls_after_starttls", true),
+    ("applayer_unexpected_protocol", true),
 ];
 
 /// Why a name is not usable.
@@ -41,6 +41,11 @@ impl AppLayerEvent {
     pub const DETECT_PROTOCOL_ONLY_ONE_DIRECTION: AppLayerEvent = AppLayerEvent(2);
     /// Detection gave up on a one-sided flow after too much data.
     pub const PROTO_DETECTION_SKIPPED: AppLayerEvent = AppLayerEvent(3);
+    /// STARTTLS was accepted but what followed is not TLS.
+    pub const NO_TLS_AFTER_STARTTLS: AppLayerEvent = AppLayerEvent(4);
+    /// After a protocol change, detection found another protocol than
+    /// the one expected.
+    pub const UNEXPECTED_PROTOCOL: AppLayerEvent = AppLayerEvent(5);
 
     /// True for names of the generic family (no protocol prefix), which
     /// Suricata matches on the packet.
@@ -101,7 +106,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_resolve_and_unraised_ones_are_refused() {
+    fn names_resolve_and_unknown_ones_are_refused() {
         let e = AppLayerEvent::from_name("APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS").unwrap();
         assert_eq!(e, AppLayerEvent::MISMATCH_PROTOCOL_BOTH_DIRECTIONS);
         assert_eq!(e.name(), "applayer_mismatch_protocol_both_directions");
@@ -111,7 +116,15 @@ mod tests {
         );
         assert_eq!(
             AppLayerEvent::from_name("applayer_no_tls_after_starttls"),
-            Err(AppLayerEventError::NotRaised)
+            Ok(AppLayerEvent::NO_TLS_AFTER_STARTTLS)
+        );
+        assert_eq!(
+            AppLayerEvent::NO_TLS_AFTER_STARTTLS.name(),
+            "applayer_no_tls_after_starttls"
+        );
+        assert_eq!(
+            AppLayerEvent::UNEXPECTED_PROTOCOL.name(),
+            "applayer_unexpected_protocol"
         );
         assert_eq!(
             AppLayerEvent::from_name("applayer_bogus"),

@@ -10,14 +10,20 @@
 /// `tls`, `ssh`; EVE `app_proto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AppProto {
-    /// HTTP/1.0 and 1.1.
+    /// HTTP/1.0 and 1.1. As a rule's protocol (`alert http`) it also
+    /// covers HTTP/2, as in Suricata 7 (see [`AppProto::covers`]).
     Http,
+    /// HTTP/2 (a flow's protocol; `alert http2` rules).
+    Http2,
     /// DNS over UDP or TCP.
     Dns,
     /// TLS.
     Tls,
     /// SSH.
     Ssh,
+    /// SMTP: recognised by the engine only to follow STARTTLS (a flow's
+    /// protocol; no rule names it, no transactions).
+    Smtp,
 }
 
 impl AppProto {
@@ -25,22 +31,34 @@ impl AppProto {
     pub fn name(self) -> &'static str {
         match self {
             AppProto::Http => "http",
+            AppProto::Http2 => "http2",
             AppProto::Dns => "dns",
             AppProto::Tls => "tls",
             AppProto::Ssh => "ssh",
+            AppProto::Smtp => "smtp",
         }
     }
 
-    /// The protocol a rule header or `app-layer-protocol` names
-    /// (`http1` is HTTP/1 only, which is all Sigil parses).
+    /// The protocol a rule header or `app-layer-protocol` names (`http1`
+    /// is `http` limited to HTTP/1: the rule compiler notes the limit).
     pub fn from_name(s: &str) -> Option<AppProto> {
         Some(match s {
             "http" | "http1" => AppProto::Http,
+            "http2" => AppProto::Http2,
             "dns" => AppProto::Dns,
             "tls" => AppProto::Tls,
             "ssh" => AppProto::Ssh,
             _ => return None,
         })
+    }
+}
+
+impl AppProto {
+    /// Whether a rule for protocol `self` applies to a flow or
+    /// transaction of protocol `p`: `http` covers HTTP/1 and HTTP/2
+    /// (Suricata 7's `AppProtoEquals`), unless `http1_only` (`alert http1`).
+    pub fn covers(self, p: AppProto, http1_only: bool) -> bool {
+        self == p || (self == AppProto::Http && p == AppProto::Http2 && !http1_only)
     }
 }
 

@@ -36,7 +36,7 @@ impl Proto {
         Ok(match p.to_ascii_lowercase().as_str() {
             "ip" | "pkthdr" => Proto::Any,
             "tcp" | "tcp-stream" => Proto::Tcp { pkt_only: false },
-            "http" | "http1" | "tls" | "ssh" => Proto::Tcp { pkt_only: false },
+            "http" | "http1" | "http2" | "tls" | "ssh" => Proto::Tcp { pkt_only: false },
             "dns" => Proto::Any,
             "tcp-pkt" => Proto::Tcp { pkt_only: true },
             "udp" => Proto::Udp { pkt_only: false },

@@ -258,11 +258,13 @@ alert ip any any -> any any (app-layer-event:APPLAYER_PROTO_DETECTION_SKIPPED; s
     // A stream chunk is no packet: the event is not on it.
     p.flow.from_stream = true;
     expect(rules, &p, &[]);
-    let (kind, why) = rejected(
-        "alert ip any any -> any any (app-layer-event:applayer_no_tls_after_starttls; sid:1;)",
-    );
-    assert_eq!(kind, IssueKind::Unsupported);
-    assert!(why.contains("never raised"), "{why}");
+    // The STARTTLS events come from protocol changes.
+    let starttls =
+        "alert ip any any -> any any (app-layer-event:applayer_no_tls_after_starttls; sid:3;)";
+    p.flow.from_stream = false;
+    expect(starttls, &p, &[]);
+    p.app_events.insert(AppLayerEvent::NO_TLS_AFTER_STARTTLS);
+    expect(starttls, &p, &[3]);
     let (kind, _) =
         rejected("alert ip any any -> any any (app-layer-event:applayer_bogus; sid:1;)");
     assert_eq!(kind, IssueKind::Invalid);

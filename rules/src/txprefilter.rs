@@ -52,10 +52,12 @@ pub struct TxIndex {
 
 fn proto_index(p: AppProto) -> usize {
     match p {
-        AppProto::Http => 0,
+        // HTTP/2 transactions answer the `http` rules (and `http2` ones).
+        AppProto::Http | AppProto::Http2 => 0,
         AppProto::Dns => 1,
         AppProto::Tls => 2,
-        AppProto::Ssh => 3,
+        // SMTP has no transactions.
+        AppProto::Ssh | AppProto::Smtp => 3,
     }
 }
 

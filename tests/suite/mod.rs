@@ -5,6 +5,7 @@ mod demo;
 mod evidence;
 mod filestore;
 mod flow_control;
+mod http2_e2e;
 mod live;
 mod pipeline;
 mod protodetect;

@@ -34,7 +34,9 @@
 use crate::flow::Direction;
 pub mod dns;
 pub mod http;
+pub mod http2;
 pub mod ports;
+pub mod smtp;
 pub mod ssh;
 pub mod tls;
 
@@ -86,6 +88,17 @@ pub struct AppConfig {
     /// Digests of every file computed and logged in `fileinfo`
     /// (`outputs.eve-log.types.files.force-hash`; none by default).
     pub file_hashes: http::FileHashes,
+    /// HTTP/2 is parsed (`app-layer.protocols.http2.enabled`, on in
+    /// Suricata 7's default configuration); off, an `h2c` upgrade leaves
+    /// the flow to HTTP/1 as a tunnel.
+    pub http2_enabled: bool,
+    /// Streams one HTTP/2 flow holds (`http2.max-streams`, 4096).
+    pub http2_max_streams: usize,
+    /// HPACK dynamic table cap per direction (`http2.max-table-size`, 65536).
+    pub http2_max_table_size: usize,
+    /// Bytes of one header block reassembled from HEADERS and
+    /// CONTINUATION frames (`http2.max-reassembly-size`, 102400).
+    pub http2_max_reassembly: usize,
     /// Ports DNS is probed on over TCP (`app-layer.protocols.dns.tcp.detection-ports.dp`).
     pub dns_tcp_ports: DetectionPorts,
     /// Ports DNS is probed on over UDP (`….dns.udp.detection-ports.dp`).
@@ -108,6 +121,10 @@ impl Default for AppConfig {
             tls_ja4: false,
             file_store: None,
             file_hashes: http::FileHashes::default(),
+            http2_enabled: true,
+            http2_max_streams: 4096,
+            http2_max_table_size: 65536,
+            http2_max_reassembly: 102_400,
             dns_tcp_ports: DetectionPorts::of(&[53]),
             // 5353 too: mDNS is DNS on the wire and Sigil has probed it
             // there from the start.

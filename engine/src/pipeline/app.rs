@@ -11,10 +11,11 @@
 use std::collections::HashSet;
 
 use sigil_rules::buffer::{AppProto, Buffer, Side};
+use sigil_rules::packet::AppLayerEvent;
 use sigil_rules::{RuleId, TxView};
 
 use super::protodetect::{self, DirProtos};
-use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
+use crate::applayer::{dns, http, http2, smtp, ssh, tls, AppConfig, Probe};
 use crate::capture::Timestamp;
 use crate::flow::Direction;
 use crate::output::json::JsonBuf;
@@ -27,12 +28,16 @@ pub enum AppState {
     Detecting,
     /// HTTP/1.
     Http(Box<http::State>),
+    /// HTTP/2 (prior knowledge, or upgraded from HTTP/1).
+    Http2(Box<http2::State>),
     /// DNS.
     Dns(Box<dns::State>),
     /// TLS.
     Tls(Box<tls::State>),
     /// SSH.
     Ssh(Box<ssh::State>),
+    /// SMTP, followed only until STARTTLS.
+    Smtp(Box<smtp::State>),
     /// No supported protocol recognised.
     Failed,
 }
@@ -72,6 +77,34 @@ pub struct AppFlow {
     /// a side of a transaction on a packet travelling that way, so the
     /// last look waits for the next such packet (or flow end).
     pub awaiting: Vec<(OwnedTx, bool)>,
+    /// Transactions of a parser the flow left behind (HTTP/1 before an
+    /// upgrade to HTTP/2): detection still sees them as live until the
+    /// next `take_finished` hands them out.
+    pub retired: Vec<OwnedTx>,
+    /// A protocol change (STARTTLS) is under way: the protocol detection
+    /// is expected to find next (Suricata's `alproto_expect` while its
+    /// change flag is set).
+    change: Option<AppProto>,
+    /// The parser being fed is the first one after a protocol change: a
+    /// second change it asks for now is refused (Suricata's flag is still
+    /// set while that parser sees its first data).
+    changing: bool,
+    /// Where an HTTP/1 `h2c` upgrade stands (see [`H2Upgrade`]).
+    h2: H2Upgrade,
+}
+
+/// An HTTP/1 connection's upgrade to HTTP/2.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum H2Upgrade {
+    /// None asked for, or done.
+    #[default]
+    None,
+    /// Asked for while another change was under way: refused
+    /// (`http.failed_protocol_change`).
+    Refused,
+    /// Asked for again on later tunnel data: the switch happens with the
+    /// next data, as Suricata's change does.
+    Requested,
 }
 
 /// Bytes of one direction probed before giving up on detection.
@@ -89,9 +122,11 @@ impl AppFlow {
     pub fn proto(&self) -> Option<AppProto> {
         match self.state {
             AppState::Http(_) => Some(AppProto::Http),
+            AppState::Http2(_) => Some(AppProto::Http2),
             AppState::Dns(_) => Some(AppProto::Dns),
             AppState::Tls(_) => Some(AppProto::Tls),
             AppState::Ssh(_) => Some(AppProto::Ssh),
+            AppState::Smtp(_) => Some(AppProto::Smtp),
             AppState::Detecting | AppState::Failed => None,
         }
     }
@@ -119,7 +154,7 @@ impl AppFlow {
         // A capture that starts with the server's data: the "client" sends
         // a response. Detect the protocol from the other side's view and
         // have the flow turned round.
-        if dir == Direction::ToServer && !self.reversed {
+        if dir == Direction::ToServer && !self.reversed && self.change.is_none() {
             let response = if tcp {
                 (data.starts_with(b"HTTP/")
                     && http::probe(data, Direction::ToClient) == Probe::Match)
@@ -150,6 +185,7 @@ impl AppFlow {
                     st.set_decompress_layer_limit(cfg.http_decompress_layers);
                     AppState::Http(Box::new(st))
                 }
+                AppProto::Http2 => AppState::Http2(Box::new(http2::State::new(cfg))),
                 AppProto::Tls => {
                     let mut st = tls::State::new(cfg);
                     st.set_fingerprint_logging(tls::FingerprintLogging {
@@ -161,6 +197,7 @@ impl AppFlow {
                 AppProto::Ssh => {
                     AppState::Ssh(Box::new(ssh::State::with_hassh(cfg, cfg.ssh_hassh)))
                 }
+                AppProto::Smtp => AppState::Smtp(Box::new(smtp::State::new(cfg))),
                 AppProto::Dns if tcp => AppState::Dns(Box::new(dns::State::new_tcp(cfg))),
                 AppProto::Dns => AppState::Dns(Box::new(dns::State::new(cfg))),
             };
@@ -200,18 +237,118 @@ impl AppFlow {
             if self.swap_pending {
                 return;
             }
+            if let (Some(expect), Some(found)) = (self.change, self.proto()) {
+                // Suricata: `APPLAYER_UNEXPECTED_PROTOCOL`, and for TLS
+                // `APPLAYER_NO_TLS_AFTER_STARTTLS`.
+                if found != expect {
+                    self.dirs.raise(AppLayerEvent::UNEXPECTED_PROTOCOL);
+                    if expect == AppProto::Tls {
+                        self.dirs.raise(AppLayerEvent::NO_TLS_AFTER_STARTTLS);
+                    }
+                }
+                self.change = None;
+                self.changing = true;
+            }
+        }
+        if self.h2 == H2Upgrade::Requested && matches!(self.state, AppState::Http(_)) {
+            self.upgrade_to_http2(ts, cfg);
         }
         if let Some(proto) = self.proto() {
             self.dirs
                 .second_direction(proto, dir, data, (tcp, ports), cfg);
         }
         match &mut self.state {
-            AppState::Http(s) => s.input(dir, data, ts),
+            AppState::Http(s) => {
+                s.input(dir, data, ts);
+                if cfg.http2_enabled && s.is_tunnel() && s.txs().any(http::Tx::http2_upgrade) {
+                    match self.h2 {
+                        _ if self.changing => {
+                            s.refuse_upgrade();
+                            self.h2 = H2Upgrade::Refused;
+                        }
+                        H2Upgrade::Refused => self.h2 = H2Upgrade::Requested,
+                        H2Upgrade::None => self.upgrade_to_http2(ts, cfg),
+                        H2Upgrade::Requested => {}
+                    }
+                }
+            }
+            AppState::Smtp(s) => {
+                s.input(dir, data);
+                if s.starttls_accepted() {
+                    let after = s.take_after_starttls();
+                    self.start_change(AppProto::Tls);
+                    self.changing = false;
+                    self.input(Direction::ToClient, &after, ts, tcp, ports, cfg);
+                }
+            }
+            AppState::Http2(s) => s.input(dir, data, ts),
             AppState::Dns(s) => s.input(dir, data, ts),
             AppState::Tls(s) => s.input(dir, data, ts),
             AppState::Ssh(s) => s.input(dir, data, ts),
             AppState::Detecting | AppState::Failed => {}
         }
+        self.changing = false;
+    }
+
+    /// The session asked to become `expect` (STARTTLS): the old parser is
+    /// dropped and detection starts over on the next data.
+    fn start_change(&mut self, expect: AppProto) {
+        self.change = Some(expect);
+        self.state = AppState::Detecting;
+        self.probed = [0, 0];
+        self.dirs.restart();
+    }
+
+    /// HTTP/1 turned into a tunnel after `101` with `Upgrade: h2c`: with
+    /// HTTP/2 enabled the flow changes parser, as Suricata's protocol
+    /// change does. The HTTP/1 transactions are handed out to be logged,
+    /// HTTP/2 stream 1 carries the upgraded request, and server bytes that
+    /// followed the `101` in the same data go to the new parser.
+    fn upgrade_to_http2(&mut self, ts: Timestamp, cfg: &AppConfig) {
+        let AppState::Http(s) = &mut self.state else {
+            return;
+        };
+        self.h2 = H2Upgrade::None;
+        if !cfg.http2_enabled || !s.is_tunnel() {
+            return;
+        }
+        let Some(tx) = s.txs().filter(|t| t.http2_upgrade()).last() else {
+            return;
+        };
+        let first = |b: Buffer| {
+            let mut v = Vec::new();
+            tx.buffer_dir(b, Direction::ToServer, &mut v);
+            v.first().map(|x| x.to_vec())
+        };
+        let method = first(Buffer::HttpMethod);
+        let uri = first(Buffer::HttpUriRaw);
+        let headers: Vec<(Vec<u8>, Vec<u8>)> = tx
+            .request_headers()
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect();
+        let next_id = s.next_tx_id();
+        let rest = s.take_tunnel_data();
+        let mut h2 = http2::State::upgraded(
+            cfg,
+            next_id,
+            method.as_deref(),
+            uri.as_deref(),
+            &headers,
+            ts,
+        );
+        if !rest.is_empty() {
+            h2.input(Direction::ToClient, &rest, ts);
+        }
+        let old = std::mem::replace(&mut self.state, AppState::Http2(Box::new(h2)));
+        if let AppState::Http(mut old) = old {
+            self.retired.extend(
+                old.take_finished(true)
+                    .into_iter()
+                    .map(|t| OwnedTx::Http(Box::new(t))),
+            );
+        }
+        self.dirs.changed(AppProto::Http2);
     }
 
     /// The worker turned the flow round: per-direction state follows.
@@ -227,10 +364,11 @@ impl AppFlow {
     pub fn gap(&mut self, dir: Direction, len: u64) {
         match &mut self.state {
             AppState::Http(s) => s.gap(dir, len),
+            AppState::Http2(s) => s.gap(dir, len),
             AppState::Dns(s) => s.gap(dir, len),
             AppState::Tls(s) => s.gap(dir, len),
             AppState::Ssh(s) => s.gap(dir, len),
-            AppState::Detecting | AppState::Failed => {}
+            AppState::Smtp(_) | AppState::Detecting | AppState::Failed => {}
         }
     }
 
@@ -260,10 +398,11 @@ impl AppFlow {
 pub fn txs(state: &AppState, ts: Timestamp) -> Vec<TxRef<'_>> {
     match state {
         AppState::Http(s) => s.txs().map(|t| TxRef::Http(t, ts)).collect(),
+        AppState::Http2(s) => s.txs().map(|t| TxRef::Http2(t, ts)).collect(),
         AppState::Dns(s) => s.txs().map(|t| TxRef::Dns(t, ts)).collect(),
         AppState::Tls(s) => s.txs().map(|t| TxRef::Tls(t, ts)).collect(),
         AppState::Ssh(s) => s.txs().map(|t| TxRef::Ssh(t, ts)).collect(),
-        AppState::Detecting | AppState::Failed => Vec::new(),
+        AppState::Smtp(_) | AppState::Detecting | AppState::Failed => Vec::new(),
     }
 }
 
@@ -271,11 +410,22 @@ impl AppFlow {
     /// Transactions the parser finished, removed from it (SSH hands out a
     /// copy once and keeps its single tx until flow end).
     pub fn take_finished(&mut self, flow_end: bool) -> Vec<OwnedTx> {
+        let mut out = std::mem::take(&mut self.retired);
+        out.extend(self.take_finished_now(flow_end));
+        out
+    }
+
+    fn take_finished_now(&mut self, flow_end: bool) -> Vec<OwnedTx> {
         match &mut self.state {
             AppState::Http(s) => s
                 .take_finished(flow_end)
                 .into_iter()
                 .map(|t| OwnedTx::Http(Box::new(t)))
+                .collect(),
+            AppState::Http2(s) => s
+                .take_finished(flow_end)
+                .into_iter()
+                .map(|t| OwnedTx::Http2(Box::new(t)))
                 .collect(),
             AppState::Dns(s) => s
                 .take_finished(flow_end)
@@ -293,7 +443,7 @@ impl AppFlow {
                 .filter(|t| self.logged.insert(t.id()))
                 .map(OwnedTx::Ssh)
                 .collect(),
-            AppState::Detecting | AppState::Failed => Vec::new(),
+            AppState::Smtp(_) | AppState::Detecting | AppState::Failed => Vec::new(),
         }
     }
 
@@ -301,10 +451,11 @@ impl AppFlow {
     pub fn events(&mut self) -> Vec<&'static str> {
         match &mut self.state {
             AppState::Http(s) => s.events(),
+            AppState::Http2(s) => s.events(),
             AppState::Dns(s) => s.events(),
             AppState::Tls(s) => s.events(),
             AppState::Ssh(s) => s.events(),
-            AppState::Detecting | AppState::Failed => Vec::new(),
+            AppState::Smtp(_) | AppState::Detecting | AppState::Failed => Vec::new(),
         }
     }
 }
@@ -324,6 +475,8 @@ impl AppState {
 pub enum TxRef<'a> {
     /// HTTP request/response pair.
     Http(&'a http::Tx, Timestamp),
+    /// HTTP/2 stream.
+    Http2(&'a http2::Tx, Timestamp),
     /// One DNS message.
     Dns(&'a dns::Tx, Timestamp),
     /// The TLS handshake.
@@ -370,6 +523,10 @@ impl TxRef<'_> {
                 let mut bodies = Vec::new();
                 t.buffer_dir(Buffer::FileData, dir, &mut bodies);
                 let len: u64 = bodies.iter().map(|b| b.len() as u64).sum();
+                ((p as u64) << 48) | (len / BODY_INSPECT_STEP)
+            }
+            TxRef::Http2(t, _) => {
+                let (p, len) = t.progress(dir);
                 ((p as u64) << 48) | (len / BODY_INSPECT_STEP)
             }
             TxRef::Dns(..) => 1,
@@ -423,6 +580,11 @@ impl TxRef<'_> {
                 t.write_eve(&mut j);
                 "http"
             }
+            TxRef::Http2(t, _) => {
+                // HTTP/2 keeps its `serde_json::Value` object (few records).
+                let _ = j.flatten(&t.eve());
+                "http"
+            }
             TxRef::Dns(t, _) => {
                 t.write_eve(&mut j, false);
                 "dns"
@@ -445,6 +607,7 @@ impl TxView for TxRef<'_> {
     fn app_proto(&self) -> AppProto {
         match self {
             TxRef::Http(..) => AppProto::Http,
+            TxRef::Http2(..) => AppProto::Http2,
             TxRef::Dns(..) => AppProto::Dns,
             TxRef::Tls(..) => AppProto::Tls,
             TxRef::Ssh(..) => AppProto::Ssh,
@@ -454,6 +617,7 @@ impl TxView for TxRef<'_> {
     fn tx_id(&self) -> u64 {
         match self {
             TxRef::Http(t, _) => t.id(),
+            TxRef::Http2(t, _) => t.id(),
             TxRef::Dns(t, _) => t.id(),
             TxRef::Tls(t, _) => t.id(),
             TxRef::Ssh(t, _) => t.id(),
@@ -464,6 +628,7 @@ impl TxView for TxRef<'_> {
         let dir = dir_of(to_server);
         match self {
             TxRef::Http(t, _) => t.buffer_dir(b, dir, out),
+            TxRef::Http2(t, _) => t.buffer_dir(b, dir, out),
             TxRef::Dns(t, _) if t.direction() == dir => match b {
                 Buffer::DnsQueriesRrname => t.buffer(Buffer::DnsQuery, out),
                 Buffer::DnsAuthoritiesRrname => t.authority_names(out),
@@ -481,6 +646,7 @@ impl TxView for TxRef<'_> {
         let side = side_of(to_server);
         match self {
             TxRef::Http(t, _) => t.complete(side),
+            TxRef::Http2(t, _) => t.complete(side),
             TxRef::Dns(t, _) => t.complete(side),
             TxRef::Tls(t, _) => t.complete(side),
             TxRef::Ssh(t, _) => t.complete(side),
@@ -538,6 +704,7 @@ impl TxView for TxRef<'_> {
     fn app_events(&self, out: &mut Vec<&'static str>) {
         match self {
             TxRef::Http(t, _) => out.extend(t.events()),
+            TxRef::Http2(t, _) => out.extend_from_slice(t.events()),
             TxRef::Dns(t, _) => out.extend_from_slice(t.events()),
             TxRef::Ssh(t, _) => out.extend_from_slice(t.events()),
             TxRef::Tls(t, _) => out.extend_from_slice(t.events()),
@@ -560,9 +727,11 @@ impl TxView for TxRef<'_> {
 
     fn packet_time(&self) -> Option<i64> {
         match self {
-            TxRef::Http(_, ts) | TxRef::Dns(_, ts) | TxRef::Tls(_, ts) | TxRef::Ssh(_, ts) => {
-                Some(ts.secs)
-            }
+            TxRef::Http(_, ts)
+            | TxRef::Http2(_, ts)
+            | TxRef::Dns(_, ts)
+            | TxRef::Tls(_, ts)
+            | TxRef::Ssh(_, ts) => Some(ts.secs),
         }
     }
 }
@@ -572,6 +741,8 @@ impl TxView for TxRef<'_> {
 pub enum OwnedTx {
     /// HTTP (boxed: far larger than the others).
     Http(Box<http::Tx>),
+    /// HTTP/2 stream (boxed: header lists and bodies).
+    Http2(Box<http2::Tx>),
     /// DNS.
     Dns(dns::Tx),
     /// TLS (boxed: certificates make it large).
@@ -585,6 +756,7 @@ impl OwnedTx {
     pub fn view(&self, ts: Timestamp) -> TxRef<'_> {
         match self {
             OwnedTx::Http(t) => TxRef::Http(t, ts),
+            OwnedTx::Http2(t) => TxRef::Http2(t, ts),
             OwnedTx::Dns(t) => TxRef::Dns(t, ts),
             OwnedTx::Tls(t) => TxRef::Tls(t, ts),
             OwnedTx::Ssh(t) => TxRef::Ssh(t, ts),
@@ -624,6 +796,9 @@ impl OwnedTx {
                         RecordBody::File(tx, f),
                     ));
                 }
+            }
+            OwnedTx::Http2(tx) => {
+                out.push(TxRecord::new("http", tx.id(), true, RecordBody::Http2(tx)));
             }
             OwnedTx::Dns(tx) => {
                 if tx.logs_event() {
@@ -667,6 +842,7 @@ pub struct TxRecord<'a> {
 #[derive(Debug)]
 enum RecordBody<'a> {
     Http(&'a http::Tx),
+    Http2(&'a http2::Tx),
     File(&'a http::Tx, http::FileInfo),
     Dns(&'a dns::Tx),
     Tls(&'a tls::Tx),
@@ -697,6 +873,12 @@ impl<'a> TxRecord<'a> {
             RecordBody::Http(tx) => {
                 j.open_object("http");
                 tx.write_eve(j);
+                j.close_object();
+                md(j);
+            }
+            RecordBody::Http2(tx) => {
+                j.open_object("http");
+                let _ = j.flatten(&tx.eve());
                 j.close_object();
                 md(j);
             }
@@ -733,73 +915,5 @@ impl<'a> TxRecord<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A DNS message for `example.com` A: a query, or its response with
-    /// one answer.
-    fn dns_message(response: bool) -> Vec<u8> {
-        let mut m = vec![0x12, 0x34];
-        m.extend_from_slice(if response {
-            &[0x81, 0x80]
-        } else {
-            &[0x01, 0x00]
-        });
-        m.extend_from_slice(&[0, 1, 0, u8::from(response), 0, 0, 0, 0]);
-        m.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
-        if response {
-            m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
-        }
-        m
-    }
-
-    #[test]
-    fn dns_transactions_are_inspected_from_their_own_direction_only() {
-        let mut state = dns::State::new(&AppConfig::default());
-        let ts = Timestamp::default();
-        state.input(Direction::ToServer, &dns_message(false), ts);
-        state.input(Direction::ToClient, &dns_message(true), ts);
-        let st = AppState::Dns(Box::new(state));
-        let all = txs(&st, ts);
-        assert_eq!(all.len(), 2, "query and response are two transactions");
-        let query = &all[0];
-        let response = &all[1];
-        assert!(query.inspected_from(true) && !query.inspected_from(false));
-        assert!(response.inspected_from(false) && !response.inspected_from(true));
-    }
-
-    #[test]
-    fn proto_name_says_failed_once_detection_gave_up() {
-        let cfg = AppConfig::default();
-        let ts = Timestamp::default();
-        let mut app = AppFlow::default();
-        assert_eq!(app.proto_name(), None);
-        // An unknown datagram: UDP detection gives up at once.
-        app.input(
-            Direction::ToServer,
-            b"\x00\x01 not a protocol",
-            ts,
-            false,
-            (1, 2),
-            &cfg,
-        );
-        assert_eq!(app.proto_name(), Some("failed"));
-        // A tunnel carrier fails the same way; a detected flow keeps its
-        // protocol.
-        let mut carrier = AppFlow::default();
-        carrier.carried_tunnel();
-        assert_eq!(carrier.proto_name(), Some("failed"));
-        let mut dns = AppFlow::default();
-        dns.input(
-            Direction::ToServer,
-            &dns_message(false),
-            ts,
-            false,
-            (40000, 53),
-            &cfg,
-        );
-        assert_eq!(dns.proto_name(), Some("dns"));
-        dns.carried_tunnel();
-        assert_eq!(dns.proto_name(), Some("dns"));
-    }
-}
+#[path = "app_tests.rs"]
+mod tests;

@@ -24,7 +24,7 @@
 use sigil_rules::buffer::AppProto;
 use sigil_rules::packet::{AppLayerEvent, AppLayerEvents};
 
-use crate::applayer::{dns, http, ssh, tls, AppConfig, Probe};
+use crate::applayer::{dns, http, http2, smtp, ssh, tls, AppConfig, Probe};
 use crate::flow::Direction;
 
 /// Bytes of the second direction kept for probes that need more.
@@ -54,20 +54,38 @@ impl Detected {
     }
 }
 
+/// Server data Suricata probes for HTTP/2 only on this port (the HTTP/2
+/// parser's default detection port; the client preface needs none).
+const HTTP2_PROBE_PORT: u16 = 80;
+
 /// Every probe's verdict on the first bytes of `dir` (DNS only on its
-/// detection ports: it has no signature of its own).
+/// detection ports: it has no signature of its own; HTTP/2 only when
+/// enabled).
 pub fn probes(
     data: &[u8],
     dir: Direction,
     tcp: bool,
     ports: (u16, u16),
     cfg: &AppConfig,
-) -> [(AppProto, Probe); 4] {
+) -> [(AppProto, Probe); 6] {
     if tcp {
+        let h2 = cfg.http2_enabled
+            && (dir == Direction::ToServer
+                || ports.0 == HTTP2_PROBE_PORT
+                || ports.1 == HTTP2_PROBE_PORT);
         [
             (AppProto::Http, http::probe(data, dir)),
+            (
+                AppProto::Http2,
+                if h2 {
+                    http2::probe(data, dir)
+                } else {
+                    Probe::NoMatch
+                },
+            ),
             (AppProto::Tls, tls::probe(data, dir)),
             (AppProto::Ssh, ssh::probe(data, dir)),
+            (AppProto::Smtp, smtp::probe(data, dir)),
             (
                 AppProto::Dns,
                 if cfg.dns_tcp_ports.either(ports) {
@@ -80,8 +98,10 @@ pub fn probes(
     } else {
         [
             (AppProto::Http, Probe::NoMatch),
+            (AppProto::Http2, Probe::NoMatch),
             (AppProto::Tls, Probe::NoMatch),
             (AppProto::Ssh, Probe::NoMatch),
+            (AppProto::Smtp, Probe::NoMatch),
             (
                 AppProto::Dns,
                 if cfg.dns_udp_ports.either(ports) {
@@ -172,6 +192,30 @@ impl DirProtos {
             Some(Detected::Proto(p)) => Some(p),
             _ => None,
         })
+    }
+
+    /// The flow's parser changed protocol (HTTP/1 upgraded to HTTP/2):
+    /// both directions now speak `proto`, as Suricata records after a
+    /// protocol change.
+    pub fn changed(&mut self, proto: AppProto) {
+        self.found = [Some(Detected::Proto(proto)); 2];
+        self.done = [true; 2];
+        self.pending = Vec::new();
+    }
+
+    /// The flow's protocol changes (SMTP STARTTLS): detection starts
+    /// over for both directions, as Suricata's `AppLayerProtoDetectReset`.
+    pub fn restart(&mut self) {
+        self.found = [None; 2];
+        self.done = [false; 2];
+        self.pending = Vec::new();
+        self.unknown_bytes = [0; 2];
+        self.settled = false;
+    }
+
+    /// A generic event for the packet being handled.
+    pub fn raise(&mut self, ev: AppLayerEvent) {
+        self.events.insert(ev);
     }
 
     /// The flow was turned round.

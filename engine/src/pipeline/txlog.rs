@@ -36,10 +36,14 @@ pub(super) fn inspect_txs(
         alerted,
         inspected,
         log_control,
+        retired,
         ..
     } = app;
     let side = usize::from(!view.flow.to_server);
-    let live = txs(state, ts);
+    let mut live = txs(state, ts);
+    // Transactions of the parser a protocol change replaced (HTTP/1 before
+    // h2c) are live until logged.
+    live.extend(retired.iter().map(|t| t.view(ts)));
     // Bookkeeping of transactions that are gone is dropped, so a long
     // keep-alive flow with many requests stays bounded. Transaction ids only
     // grow within a flow; a margin keeps the entries the final look at

@@ -36,6 +36,8 @@ use crate::uint::{parse_uint, UintMatch};
 #[derive(Debug, Default)]
 pub(super) struct AppState {
     proto: Option<AppProto>,
+    /// `alert http1`.
+    http1_only: bool,
     transactional: bool,
     stream_only: bool,
     /// The sticky buffer in effect (None: the packet payload).
@@ -71,6 +73,7 @@ impl AppState {
         let p = rule.protocol.to_ascii_lowercase();
         AppState {
             proto: AppProto::from_name(&p),
+            http1_only: p == "http1",
             transactional: rule.direction == Direction::Transactional,
             stream_only: p == "tcp-stream",
             ..AppState::default()
@@ -88,6 +91,8 @@ impl AppState {
 
     fn set_proto(&mut self, p: AppProto) -> Result<(), KwError> {
         match self.proto {
+            // `alert http2` rules may use the `http.*` keywords.
+            Some(AppProto::Http2) if p == AppProto::Http => Ok(()),
             Some(q) if q != p => Err(KwError::invalid(format!(
                 "can't set rule app proto to {}: already set to {}",
                 p.name(),
@@ -741,6 +746,7 @@ impl Compiler<'_> {
             packet_only,
             app: AppRule {
                 proto: self.app.proto,
+                http1_only: self.app.http1_only,
                 tx,
                 lists,
                 checks: std::mem::take(&mut self.app.checks),

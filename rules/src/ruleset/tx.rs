@@ -93,7 +93,7 @@ impl RuleSet {
     ) -> bool {
         let app = &r.app;
         let to_server = pkt.flow.to_server;
-        if !app.tx || app.proto != Some(tx.app_proto()) || !app.dir.accepts(to_server) {
+        if !app.tx || !app.proto_covers(tx.app_proto()) || !app.dir.accepts(to_server) {
             return false;
         }
         if app.transactional && (to_server || !tx.side_complete(true)) {

@@ -84,6 +84,9 @@ pub enum Event {
     CompressionBomb,
     /// Request line without protocol but followed by headers.
     RequestLineMissingProtocol,
+    /// `101` + `Upgrade: h2c` while the flow was still changing protocol
+    /// (its parser is the one a STARTTLS change found): no second change.
+    FailedProtocolChange,
 }
 
 impl Event {
@@ -137,6 +140,7 @@ impl Event {
             Event::RequestBodyUnexpected => "request_body_unexpected",
             Event::CompressionBomb => "compression_bomb",
             Event::RequestLineMissingProtocol => "request_line_missing_protocol",
+            Event::FailedProtocolChange => "failed_protocol_change",
         }
     }
 }

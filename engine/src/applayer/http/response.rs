@@ -45,6 +45,9 @@ pub(crate) struct RespSide {
     pub(crate) data_other_at_tx_end: bool,
     pending: Vec<u8>,
     resync: bool,
+    /// Server bytes that followed the response turning the connection
+    /// into a tunnel (the first HTTP/2 frames after `101`), bounded.
+    pub(crate) after_tunnel: Vec<u8>,
 }
 
 impl Default for RespSide {
@@ -60,6 +63,7 @@ impl Default for RespSide {
             data_other_at_tx_end: false,
             pending: Vec::new(),
             resync: false,
+            after_tunnel: Vec::new(),
         }
     }
 }
@@ -133,6 +137,9 @@ impl State {
                 }
                 Step::Tunnel => {
                     self.resp.status = Status::Tunnel;
+                    let rest = input.rest();
+                    let keep = rest.len().min(self.limits.field);
+                    self.resp.after_tunnel = rest.get(..keep).unwrap_or(rest).to_vec();
                     if self.req.status != Status::Error {
                         self.req.status = Status::Tunnel;
                     }

@@ -262,6 +262,32 @@ impl State {
         self.req.status == Status::Tunnel || self.resp.status == Status::Tunnel
     }
 
+    /// The server bytes that came after the response which made the
+    /// connection a tunnel, in the same data (once; bounded).
+    pub fn take_tunnel_data(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.resp.after_tunnel)
+    }
+
+    /// The upgrade to HTTP/2 the last `101` asked for cannot happen (the
+    /// flow is already changing protocol): Suricata's
+    /// `http.failed_protocol_change` on that transaction.
+    pub fn refuse_upgrade(&mut self) {
+        let id = self
+            .txs
+            .iter()
+            .rev()
+            .find(|t| t.http2_upgrade())
+            .map(Tx::id);
+        if let Some(id) = id {
+            self.raise(id, Event::FailedProtocolChange);
+        }
+    }
+
+    /// The id the next transaction would get.
+    pub fn next_tx_id(&self) -> u64 {
+        self.next_id
+    }
+
     /// Live transactions, oldest first.
     pub fn txs(&self) -> impl Iterator<Item = &Tx> {
         self.txs.iter()
