@@ -437,7 +437,7 @@ pub struct FlowStats {
 #[derive(Debug)]
 pub struct FlowTable<T = ()> {
     cfg: FlowConfig,
-    flows: HashMap<NormKey, Flow<T>>,
+    flows: HashMap<NormKey, Flow<T>, foldhash::fast::RandomState>,
     /// (deadline, generation, key), lazily re-queued.
     by_deadline: BinaryHeap<Reverse<(i128, u64, NormKey)>>,
     /// (last activity, generation, key), lazily re-queued.
@@ -456,7 +456,7 @@ impl<T: Default> FlowTable<T> {
                 max_flows: cfg.max_flows.max(1),
                 ..cfg
             },
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             by_deadline: BinaryHeap::new(),
             by_activity: BinaryHeap::new(),
             ended: Vec::new(),

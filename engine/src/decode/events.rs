@@ -238,10 +238,20 @@ impl DecodeEvents {
 
     /// The recorded events in declaration order.
     pub fn iter(&self) -> impl Iterator<Item = DecodeEvent> + '_ {
-        DecodeEvent::ALL
-            .iter()
-            .copied()
-            .filter(|e| self.contains(*e))
+        // Walks the set bits only: every packet is asked, almost all have
+        // none, and testing each of the ~100 events cost 1.7 % of a pass.
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            while bits != 0 {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                // `ALL[i]` is the event of bit `i` (a test checks it).
+                if let Some(e) = DecodeEvent::ALL.get(i) {
+                    return Some(*e);
+                }
+            }
+            None
+        })
     }
 }
 
