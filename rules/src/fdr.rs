@@ -147,10 +147,17 @@ fn key_at(bytes: &[u8], end: usize, key_len: u32) -> Option<u64> {
 pub(crate) struct Fdr {
     /// Lower-cased patterns.
     patterns: Vec<Box<[u8]>>,
-    /// One table per state (one or two).
-    tables: Vec<Box<[u64; DOMAIN]>>,
+    tables: Tables,
     /// Bucket `b` is bit `b % 8` of state `b / 8`.
     buckets: Vec<Confirm>,
+}
+
+/// The shift-or tables: one per state; with two states, the entries of a
+/// domain value sit side by side so a byte touches one cache line, not two.
+#[derive(Debug)]
+enum Tables {
+    One(Box<[u64; DOMAIN]>),
+    Two(Box<[[u64; 2]; DOMAIN]>),
 }
 
 #[inline(always)]
@@ -241,6 +248,21 @@ impl Fdr {
             .zip(min_prefix)
             .map(|(v, m)| Confirm::build(m, v))
             .collect();
+        let tables = match tables.as_slice() {
+            [t0, t1] => {
+                let mut pairs = Box::new([[u64::MAX; 2]; DOMAIN]);
+                for (p, (a, b)) in pairs.iter_mut().zip(t0.iter().zip(t1.iter())) {
+                    *p = [*a, *b];
+                }
+                Tables::Two(pairs)
+            }
+            _ => Tables::One(
+                tables
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| Box::new([u64::MAX; DOMAIN])),
+            ),
+        };
         Fdr {
             patterns: lowered,
             tables,
@@ -250,23 +272,21 @@ impl Fdr {
 
     /// Calls `f` with the index of every pattern occurrence in `data`.
     pub(crate) fn scan(&self, data: &[u8], mut f: impl FnMut(usize)) {
-        match self.tables.as_slice() {
-            [t] => self.scan_with(data, t, t, false, &mut f),
-            [t0, t1] => self.scan_with(data, t0, t1, true, &mut f),
-            _ => {}
+        match &self.tables {
+            Tables::One(t) => self.scan_with(data, |d| (t[d], u64::MAX), false, &mut f),
+            Tables::Two(t) => self.scan_with(data, |d| (t[d][0], t[d][1]), true, &mut f),
         }
     }
 
-    /// The shift-or loop over one or two states (`two` false: both tables
-    /// are the same and the second state is not consulted). The two states
-    /// are independent chains, so the second costs far less than a second
-    /// pass; their top lanes are ANDed for one test per byte.
+    /// The shift-or loop over one or two states (`two` false: the second
+    /// state is not consulted). The two states are independent chains, so
+    /// the second costs far less than a second pass; their top lanes are
+    /// ANDed for one test per byte.
     #[inline(always)]
     fn scan_with(
         &self,
         data: &[u8],
-        t0: &[u64; DOMAIN],
-        t1: &[u64; DOMAIN],
+        row: impl Fn(usize) -> (u64, u64),
         two: bool,
         f: &mut impl FnMut(usize),
     ) {
@@ -276,10 +296,10 @@ impl Fdr {
         let mut prev = 0u32;
         let mut at = 0;
         let mut step = |at: usize, cur: u32, prev: u32, s0: &mut u64, s1: &mut u64| {
-            let d = domain(prev, cur) & (DOMAIN - 1);
-            *s0 = (*s0 << 8) | t0[d];
+            let (v0, v1) = row(domain(prev, cur) & (DOMAIN - 1));
+            *s0 = (*s0 << 8) | v0;
             if two {
-                *s1 = (*s1 << 8) | t1[d];
+                *s1 = (*s1 << 8) | v1;
             }
             if (*s0 & *s1) >> 56 != 0xff {
                 let lanes = (*s0 >> 56) as u16 | (((*s1 >> 56) as u16) << 8);
@@ -355,7 +375,10 @@ impl Fdr {
     /// Heap bytes used.
     pub(crate) fn memory_usage(&self) -> usize {
         self.patterns.iter().map(|p| p.len() + 16).sum::<usize>()
-            + self.tables.len() * DOMAIN * 8
+            + match self.tables {
+                Tables::One(_) => DOMAIN * 8,
+                Tables::Two(_) => DOMAIN * 16,
+            }
             + self
                 .buckets
                 .iter()
