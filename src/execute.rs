@@ -160,6 +160,19 @@ pub fn execute(
             depth,
         ));
     }
+    // Suricata's TLS `encryption-handling`: `default` (and `bypass`, which
+    // Sigil treats the same) stop content inspection of a TLS flow once
+    // application data starts; `full` keeps it.
+    let enc_key = "app-layer.protocols.tls.encryption-handling";
+    if let Some(v) = cfg.get_str(enc_key) {
+        opts.app.tls_inspect_encrypted = match v.to_ascii_lowercase().as_str() {
+            "default" | "bypass" => false,
+            "full" => true,
+            other => anyhow::bail!(
+                "configuration {enc_key}: {other:?} is not one of default, bypass, full"
+            ),
+        };
+    }
     // Digests of every file in `fileinfo` (Suricata computes none unless
     // asked; `force-hash` lives under the eve-log `files` type).
     for h in cfg.string_list("outputs.eve-log.types.files.force-hash") {

@@ -138,6 +138,11 @@ pub struct FlowInfo {
     pub stream_active: bool,
     /// Application protocol detected on the flow, once known.
     pub app_proto: Option<crate::buffer::AppProto>,
+    /// The flow's payload is no longer inspected by content rules
+    /// (Suricata's `FLOW_NOPAYLOAD_INSPECTION`: a TLS flow once encrypted
+    /// data started, under the default `encryption-handling`). Header
+    /// rules and transaction rules still run.
+    pub no_payload_inspection: bool,
     /// Protocol detected on each direction's data (to server, to client);
     /// None while unknown. Usually both are `app_proto`, but detection runs
     /// per direction (`app-layer-protocol:…,to_client`).

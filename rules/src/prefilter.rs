@@ -435,8 +435,13 @@ impl Group {
         }
     }
 
-    /// Candidates from a pattern matcher over the payload.
+    /// Candidates from a pattern matcher over the payload (none when the
+    /// flow's payload is not inspected: every fast pattern comes from a
+    /// payload content, which `RuleSet::check` would reject).
     fn scan_patterns(ix: &PatternIndex, p: &PacketView, st: &mut Stamps, out: &mut Vec<RuleId>) {
+        if p.flow.no_payload_inspection {
+            return;
+        }
         let Stamps { gen, rule, pattern } = st;
         ix.scan(p.payload, pattern, *gen, |id| {
             if let Some(s) = rule.get_mut(id as usize) {

@@ -269,8 +269,9 @@ impl RuleSet {
         if r.program.is_empty() && r.pkt.buffers.is_empty() {
             return true;
         }
-        // Like Suricata, payload keywords need a payload to inspect.
-        if !r.program.is_empty() && pkt.payload.is_empty() {
+        // Like Suricata, payload keywords need a payload to inspect, and
+        // a flow whose payload inspection was turned off has none.
+        if !r.program.is_empty() && (pkt.payload.is_empty() || pkt.flow.no_payload_inspection) {
             return false;
         }
         // Header buffers and the payload share the byte variables.

@@ -316,6 +316,25 @@ alert ip any any -> any any (sameip; sid:5;)
     expect(rules, &dns, &[3, 4]);
 }
 
+/// A flow whose payload is no longer inspected (encrypted TLS data under
+/// Suricata's default `encryption-handling`): payload rules stay silent,
+/// on packets and stream views alike; header-only rules still match.
+#[test]
+fn no_payload_inspection_leaves_header_rules_only() {
+    let rules = r#"
+alert tcp any any -> any any (content:"abc"; sid:1;)
+alert tcp any any -> any any (flags:PA; sid:3;)
+alert tcp-pkt any any -> any any (content:"abc"; sid:4;)
+alert tcp any any -> any any (dsize:3; sid:2;)
+"#;
+    let mut pkt = to80(b"abc");
+    expect(rules, &pkt, &[1, 2, 3, 4]);
+    pkt.flow.no_payload_inspection = true;
+    expect(rules, &pkt, &[2, 3]);
+    pkt.flow.from_stream = true;
+    expect(rules, &pkt, &[]);
+}
+
 #[test]
 fn stream_views_skip_packet_only_rules() {
     let rules = r#"

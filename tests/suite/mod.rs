@@ -2,6 +2,7 @@ mod applayer_e2e;
 mod bad_input;
 mod common;
 mod demo;
+mod encrypted;
 mod evidence;
 mod filestore;
 mod flow_control;

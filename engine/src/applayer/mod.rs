@@ -82,6 +82,10 @@ pub struct AppConfig {
     pub tls_ja3: bool,
     /// JA4 logging.
     pub tls_ja4: bool,
+    /// Content rules keep inspecting TLS flows once application data
+    /// starts (`app-layer.protocols.tls.encryption-handling: full`; off,
+    /// Suricata's `default`).
+    pub tls_inspect_encrypted: bool,
     /// Where `filestore` rules store files and how much of each file is
     /// kept for it (None: no rule asks, and no file data is kept).
     pub file_store: Option<http::StoreConfig>,
@@ -119,6 +123,7 @@ impl Default for AppConfig {
             ssh_hassh: false,
             tls_ja3: false,
             tls_ja4: false,
+            tls_inspect_encrypted: false,
             file_store: None,
             file_hashes: http::FileHashes::default(),
             http2_enabled: true,

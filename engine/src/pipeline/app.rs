@@ -131,6 +131,16 @@ impl AppFlow {
         }
     }
 
+    /// Whether content rules still inspect this flow's payload (false once
+    /// a TLS flow's encrypted data started; see
+    /// [`tls::State::payload_inspected`]).
+    pub fn payload_inspected(&self) -> bool {
+        match &self.state {
+            AppState::Tls(s) => s.payload_inspected(),
+            _ => true,
+        }
+    }
+
     /// The protocol as EVE names it in alerts and flow records: `failed`
     /// once detection gave up (Suricata's ALPROTO_FAILED), None while it
     /// is still under way.

@@ -456,6 +456,7 @@ impl Worker {
             flow_meta = flow_meta_of(flow, dir);
         }
         info.app_proto = flow.data.app.proto();
+        info.no_payload_inspection = !flow.data.app.payload_inspected();
         info.app_proto_dir = flow.data.app.dirs.protos();
         if udp {
             // A datagram is detected on its own packet.
@@ -550,7 +551,8 @@ impl Worker {
                 sd.inspect_window(0)
             };
             let end = start + bytes.len() as u64;
-            if end > consumed && !stop {
+            // Consumed unread when the flow's payload is not inspected.
+            if end > consumed && !stop && !view.flow.no_payload_inspection {
                 let mut sview: PacketView<'_> = view;
                 sview.payload = bytes;
                 sview.flow.from_stream = true;
@@ -745,6 +747,7 @@ impl Worker {
                 view.dport = ctx.dport;
                 view.flow = f.info(dir);
                 view.flow.app_proto = f.data.app.proto();
+                view.flow.no_payload_inspection = !f.data.app.payload_inspected();
                 view.flow.app_proto_dir = f.data.app.dirs.protos();
                 if let Some(sess) = f.data.tcp.as_deref() {
                     // `stream_size` on the end-of-flow pseudo packets.
@@ -870,6 +873,7 @@ impl Worker {
             // Protocol-specific rules (`alert http … content:…`) match the
             // raw stream of their protocol's flows at flow end too.
             info.app_proto = f.data.app.proto();
+            info.no_payload_inspection = !f.data.app.payload_inspected();
             let ctx = flow_end_ctx(f, dir, vlan.as_slice());
             // Alerts at flow end sort right before the flow's record.
             let mut sink = AlertSink {

@@ -95,6 +95,13 @@ struct Flags {
     need_client_cert: bool,
     hb_inflight: Option<Direction>,
     hb_record_len: usize,
+    /// Application data seen from (client, server) — early data before
+    /// the ServerHello aside. Content inspection stops once both sides
+    /// sent some: with TLS 1.3 the server's handshake already travels in
+    /// application data records, while the client's hello may still be
+    /// waiting for its raw-stream inspection (conformance test
+    /// tls-bypass-missing-event).
+    encrypted: [bool; 2],
 }
 
 /// Everything but the framers, so a framer can feed it as its [`Sink`].
@@ -113,6 +120,8 @@ pub struct State {
     framers: [Framer; 2],
     core: Core,
     taken: bool,
+    /// `encryption-handling: full`.
+    inspect_encrypted: bool,
 }
 
 impl State {
@@ -125,7 +134,17 @@ impl State {
                 ..Core::default()
             },
             taken: false,
+            inspect_encrypted: cfg.tls_inspect_encrypted,
         }
+    }
+
+    /// Whether the flow's payload is still inspected by content rules:
+    /// with Suricata's default `encryption-handling`, once application
+    /// data starts the encrypted records are not (header and `tls.*`
+    /// rules still are). Scanning ciphertext for plaintext patterns only
+    /// finds noise, and it was a large share of the matcher's work.
+    pub fn payload_inspected(&self) -> bool {
+        self.inspect_encrypted || !self.core.flags.encrypted.iter().all(|e| *e)
     }
 
     /// Whether EVE gets `ja3`/`ja3s`/`ja4` (see [`FingerprintLogging`]).
@@ -593,6 +612,9 @@ impl Sink for Ctx<'_> {
             // 0-RTT data before the ServerHello does not end the handshake.
             if !self.core.flags.early_data || self.core.flags.server_hello {
                 self.core.set_done(self.dir);
+                if let Some(e) = self.core.flags.encrypted.get_mut(side_index(self.dir)) {
+                    *e = true;
+                }
             }
             self.side().skipping_app_data = true;
             return Action::Skip;

@@ -463,3 +463,29 @@ fn huge_handshake_message_is_not_buffered() {
     assert!(st.buffered() < 1024, "{}", st.buffered());
     assert!(!st.failed());
 }
+
+/// `encryption-handling`: the payload stays inspected through the
+/// handshake and stops being so once both sides sent application data,
+/// unless `full` keeps it.
+#[test]
+fn payload_inspection_stops_when_application_data_starts() {
+    let mut st = state();
+    assert!(st.payload_inspected());
+    let n = first_record(TLS13_C);
+    feed(&mut st, ToServer, &TLS13_C[..n]);
+    assert!(st.payload_inspected(), "a ClientHello is cleartext");
+    feed(&mut st, ToClient, TLS13_S);
+    assert!(
+        st.payload_inspected(),
+        "the server's TLS 1.3 flight alone (application data records) does not stop it"
+    );
+    feed(&mut st, ToServer, &TLS13_C[n..]);
+    assert!(!st.payload_inspected(), "application data both ways");
+    let mut full = State::new(&AppConfig {
+        tls_inspect_encrypted: true,
+        ..AppConfig::default()
+    });
+    feed(&mut full, ToServer, TLS13_C);
+    feed(&mut full, ToClient, TLS13_S);
+    assert!(full.payload_inspected());
+}
