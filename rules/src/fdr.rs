@@ -23,7 +23,7 @@
 //! pass fell by a fifth (perf samples; the corpus has long runs of zeros
 //! and binary data, where ET's binary patterns keep buckets firing).
 
-use crate::litset::{head_at, lower64};
+use crate::litset::{head_at, lower64, Buckets};
 
 /// Bits of the previous byte folded into the domain (3 and 4 measured the
 /// same on the corpus; 3 keeps each table at 16 KiB).
@@ -54,12 +54,11 @@ struct Entry {
 /// of their prefix — all eight for buckets of long patterns, so a run of
 /// zeros only meets the patterns whose window is all zeros (compressed
 /// rows: slot `s` is `entries[start[s]..start[s + 1]]`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Confirm {
     key_len: u32,
     shift: u32,
-    start: Vec<u32>,
-    entries: Vec<Entry>,
+    rows: Buckets<Entry>,
 }
 
 impl Confirm {
@@ -69,52 +68,24 @@ impl Confirm {
             .trailing_zeros()
             .clamp(1, 16);
         let shift = 32 - log2;
-        let nslots = 1usize << log2;
-        let mut start = vec![0u32; nslots + 1];
-        let slots: Vec<usize> = items.iter().map(|(k, _)| slot(*k, shift)).collect();
-        for &s in &slots {
-            if let Some(c) = start.get_mut(s + 1) {
-                *c += 1;
-            }
-        }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        let mut fill = start.clone();
-        let blank = Entry {
-            head: 0,
-            mask: 0,
-            prefix: 0,
-            pattern: 0,
-        };
-        let mut entries = vec![blank; items.len()];
-        for ((_, e), s) in items.into_iter().zip(slots) {
-            if let Some(at) = fill.get_mut(s) {
-                if let Some(dst) = entries.get_mut(*at as usize) {
-                    *dst = e;
-                }
-                *at += 1;
-            }
-        }
+        let items = items
+            .into_iter()
+            .map(|(k, e)| (slot(k, shift), e))
+            .collect();
         Confirm {
             key_len,
             shift,
-            start,
-            entries,
+            rows: Buckets::build(1usize << log2, items),
         }
     }
 
     #[inline(always)]
     fn slot(&self, key: u64) -> &[Entry] {
-        let s = slot(key, self.shift);
-        match (self.start.get(s), self.start.get(s + 1)) {
-            (Some(&a), Some(&z)) => self.entries.get(a as usize..z as usize).unwrap_or_default(),
-            _ => &[],
-        }
+        self.rows.get(slot(key, self.shift))
     }
 
     fn memory_usage(&self) -> usize {
-        self.start.len() * 4 + self.entries.len() * std::mem::size_of::<Entry>()
+        self.rows.memory_usage()
     }
 }
 

@@ -227,16 +227,20 @@ struct Entry {
 }
 
 /// Buckets in compressed sparse rows: bucket `b` holds
-/// `entries[start[b]..start[b + 1]]`.
-#[derive(Debug, Default)]
-struct Buckets {
+/// `entries[start[b]..start[b + 1]]` (shared with the shift-or filter's
+/// confirmation tables).
+#[derive(Debug)]
+pub(crate) struct Buckets<E> {
     start: Vec<u32>,
-    entries: Vec<Entry>,
+    entries: Vec<E>,
 }
 
-impl Buckets {
-    fn build(nbuckets: usize, items: Vec<(usize, Entry)>) -> Buckets {
+impl<E: Copy> Buckets<E> {
+    /// `items` are (bucket, entry); buckets at or past `nbuckets` are
+    /// dropped (callers hash into range).
+    pub(crate) fn build(nbuckets: usize, items: Vec<(usize, E)>) -> Buckets<E> {
         let mut counts = vec![0u32; nbuckets + 1];
+        let items: Vec<(usize, E)> = items.into_iter().filter(|(b, _)| *b < nbuckets).collect();
         for (b, _) in &items {
             if let Some(c) = counts.get_mut(b + 1) {
                 *c += 1;
@@ -246,38 +250,31 @@ impl Buckets {
             counts[i] += counts[i - 1];
         }
         let mut fill = counts.clone();
-        let mut entries = vec![
-            Entry {
-                head: 0,
-                mask: 0,
-                pattern: 0
-            };
-            items.len()
-        ];
+        let mut entries: Vec<Option<E>> = vec![None; items.len()];
         for (b, e) in items {
             if let Some(slot) = fill.get_mut(b) {
                 if let Some(dst) = entries.get_mut(*slot as usize) {
-                    *dst = e;
+                    *dst = Some(e);
                 }
                 *slot += 1;
             }
         }
         Buckets {
             start: counts,
-            entries,
+            entries: entries.into_iter().flatten().collect(),
         }
     }
 
     #[inline(always)]
-    fn get(&self, b: usize) -> &[Entry] {
+    pub(crate) fn get(&self, b: usize) -> &[E] {
         match (self.start.get(b), self.start.get(b + 1)) {
             (Some(&a), Some(&z)) => self.entries.get(a as usize..z as usize).unwrap_or_default(),
             _ => &[],
         }
     }
 
-    fn memory_usage(&self) -> usize {
-        self.start.len() * 4 + self.entries.len() * std::mem::size_of::<Entry>()
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.start.len() * 4 + self.entries.len() * std::mem::size_of::<E>()
     }
 }
 
@@ -287,16 +284,16 @@ struct Hashed {
     /// Lower-cased patterns.
     patterns: Vec<Box<[u8]>>,
     /// Patterns of one byte, by that (lower-cased) byte.
-    one: Option<Buckets>,
+    one: Option<Buckets<Entry>>,
     /// Patterns of two or three bytes: bitmap over the lower-cased first
     /// two bytes (65,536 bits) and buckets by those bytes' hash.
     two_bits: Vec<u64>,
-    two: Option<Buckets>,
+    two: Option<Buckets<Entry>>,
     /// Patterns of four bytes and more: bitmap over a hash of the first
     /// four, `1 << four_log2` bits; a bucket per 8 bits.
     four_bits: Vec<u64>,
     four_shift: u32,
-    four: Option<Buckets>,
+    four: Option<Buckets<Entry>>,
 }
 
 const TWO_BUCKET_LOG2: u32 = 12;

@@ -33,6 +33,16 @@ pub fn run_ok(pcap: &Path, rules: &Path, out: &Path, extra: &[&str]) -> Output {
     sigil_ok(&args)
 }
 
+/// `sigil run -r PCAP -S RULES -l OUT EXTRA…`, asserting failure; its
+/// standard error.
+pub fn run_err(pcap: &Path, rules: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["run", "-r", s(pcap), "-S", s(rules), "-l", s(out)];
+    args.extend_from_slice(extra);
+    let o = sigil(&args);
+    assert!(!o.status.success(), "sigil {args:?} succeeded");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Writes `frames` to DIR/in.pcap and `rules` to DIR/test.rules, runs
 /// [`run_ok`] into DIR/out and returns DIR/out.
 pub fn run_frames(dir: &Path, frames: &[Vec<u8>], rules: &str, extra: &[&str]) -> PathBuf {

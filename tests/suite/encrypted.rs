@@ -49,19 +49,8 @@ fn unknown_encryption_handling_is_refused() {
     let dir = TempDir::new("enc-bad").unwrap();
     let rules = dir.path().join("r.rules");
     std::fs::write(&rules, RULES).unwrap();
+    let set = "app-layer.protocols.tls.encryption-handling=decrypt";
     let pcap = root().join("fixtures/tls.pcap");
-    let out = sigil(&[
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-l",
-        s(dir.path()),
-        "--set",
-        "app-layer.protocols.tls.encryption-handling=decrypt",
-    ]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_err(&pcap, &rules, &dir.path().join("out"), &["--set", set]);
     assert!(err.contains("encryption-handling"), "{err}");
 }

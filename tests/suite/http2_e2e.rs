@@ -9,25 +9,15 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::common::{eve, root, s, sigil_ok, TempDir};
+use super::common::{eve, root, run_ok, TempDir};
 
 fn run(label: &str, extra: &[&str]) -> Vec<Value> {
     let dir = TempDir::new(label).unwrap();
     let pcap = root().join("fixtures/http2.pcap");
     let rules = root().join("fixtures/http2.rules");
-    let mut args = vec![
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-k",
-        "none",
-        "-l",
-        s(dir.path()),
-    ];
+    let mut args = vec!["-k", "none"];
     args.extend_from_slice(extra);
-    sigil_ok(&args);
+    run_ok(&pcap, &rules, dir.path(), &args);
     eve(dir.path())
 }
 
@@ -146,17 +136,7 @@ fn refused_upgrade_after_starttls_raises_failed_protocol_change() {
     let out = TempDir::new("h2-refused").unwrap();
     let pcap = dir.join("input.pcap");
     let rules = dir.join("test.rules");
-    sigil_ok(&[
-        "run",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-k",
-        "none",
-        "-l",
-        s(out.path()),
-    ]);
+    run_ok(&pcap, &rules, out.path(), &["-k", "none"]);
     let ev = eve(out.path());
     let alerts: Vec<&Value> = ev.iter().filter(|e| e["event_type"] == "alert").collect();
     assert_eq!(alerts.len(), 2);
