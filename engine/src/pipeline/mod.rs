@@ -22,6 +22,7 @@ pub mod app;
 pub mod batch;
 pub mod logcontrol;
 pub mod protodetect;
+pub mod records;
 mod txlog;
 pub mod worker;
 pub mod writer;
