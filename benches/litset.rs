@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("litset");
     g.throughput(Throughput::Bytes(haystack.len() as u64));
     g.sample_size(10);
-    for n in [20, 60, 160, 400, 1_000, 2_000, all.len()] {
+    for n in [1, 4, 20, 60, 160, 400, 1_000, 2_000, all.len()] {
         let pats = &all[..n.min(all.len())];
         for (name, engine) in [
             ("aho-corasick", Engine::AhoCorasick),

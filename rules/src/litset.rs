@@ -24,7 +24,10 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
-/// Sets with more patterns than this use the shift-or filter.
+/// Sets with more patterns than this use the shift-or filter. The litset
+/// bench has it ahead of aho-corasick from 4 patterns (112 vs 190 µs) and
+/// level at 2, but building a 16 KiB table for every small transaction
+/// list cost 0.2 s of start-up for no measurable pass gain.
 pub const FDR_MIN_PATTERNS: usize = 16;
 
 /// Sets with more patterns than this use the hashed filter.
