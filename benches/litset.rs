@@ -1,9 +1,9 @@
 //! The literal matcher under both prefilters ([`sigil_rules::litset`]):
-//! aho-corasick against the hashed filter, on sets of ET Open fast patterns
-//! of growing size, over the payload bytes of the bundled demo capture
-//! (real HTTP, TLS, DNS and SSH traffic, 1 MB).
+//! aho-corasick, the hashed filter and the shift-or filter, on sets of ET
+//! Open fast patterns of growing size, over the bundled demo capture
+//! (real HTTP, TLS, DNS and SSH traffic, 130 KB).
 //!
-//! Sets: the first 20, 60, 160, 400 and all distinct fast patterns of the
+//! Sets: the first 1, 4, 20, 60, 160, 400, 1,000, 2,000 and all distinct fast patterns of the
 //! compiling ET Open rules (`../shared/rules/et-open`); skipped with one
 //! line when `../shared` is missing. Throughput is per haystack byte.
 
