@@ -29,6 +29,30 @@ use crate::stream::{
     Segment, StreamConfig, StreamEventCounts, StreamEvents, StreamMemcap, StreamStats, TcpSession,
 };
 
+/// An [`AlertSink`] over worker `$w`'s output side (evidence, EVE lines,
+/// counters). A macro rather than a method so the sink borrows only those
+/// fields, leaving the worker's scratch and hit list free beside it.
+/// `evidence: false` for packets without a flow (no session to record).
+macro_rules! alert_sink {
+    ($w:expr, $rules:expr, flow: $flow_key:expr, base: $base:expr, tunnel: $tunnel:expr, evidence: $ev:expr) => {
+        AlertSink {
+            rules: $rules,
+            evidence: if $ev {
+                $w.evidence.as_mut().map(|r| (r, &mut $w.evidence_errors))
+            } else {
+                None
+            },
+            flow_key: $flow_key,
+            outputs: $w.outputs,
+            out: &mut $w.out,
+            stats: &mut $w.stats,
+            emitted: 0,
+            base_key: $base,
+            tunnel: $tunnel,
+        }
+    };
+}
+
 mod alerts;
 mod flowend;
 
@@ -519,20 +543,8 @@ impl Worker {
         let file = self.filenames.get(raw.file_index).map(String::as_str);
         let mut ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, Some(flow_meta));
         ctx.pkt_src = pkt_src;
-        let mut sink = AlertSink {
-            rules,
-            evidence: self
-                .evidence
-                .as_mut()
-                .map(|r| (r, &mut self.evidence_errors)),
-            flow_key: Some(flow.key),
-            outputs: self.outputs,
-            out: &mut self.out,
-            stats: &mut self.stats,
-            emitted: 0,
-            base_key: (raw.pcap_cnt, 0, 0, 0),
-            tunnel: self.tunnel.as_ref(),
-        };
+        let mut sink = alert_sink!(self, rules, flow: Some(flow.key),
+            base: (raw.pcap_cnt, 0, 0, 0), tunnel: self.tunnel.as_ref(), evidence: true);
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
         let app_proto = flow.data.app.proto_name();
         let metadata = metadata_of(&flow.data.vars);
@@ -686,17 +698,8 @@ impl Worker {
         let file = self.filenames.get(raw.file_index).map(String::as_str);
         let mut ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, None);
         ctx.pkt_src = pkt_src;
-        let mut sink = AlertSink {
-            rules,
-            evidence: None,
-            flow_key: None,
-            outputs: self.outputs,
-            out: &mut self.out,
-            stats: &mut self.stats,
-            emitted: 0,
-            base_key: (raw.pcap_cnt, 0, 0, 0),
-            tunnel: self.tunnel.as_ref(),
-        };
+        let mut sink = alert_sink!(self, rules, flow: None,
+            base: (raw.pcap_cnt, 0, 0, 0), tunnel: self.tunnel.as_ref(), evidence: false);
         rules.match_packet(&view, scratch, &mut self.hits);
         sink.emit(
             &self.hits,

@@ -57,20 +57,8 @@ impl Worker {
                     // `stream_size` on the end-of-flow pseudo packets.
                     set_stream_info(&mut view.flow, sess);
                 }
-                let mut sink = AlertSink {
-                    rules,
-                    evidence: self
-                        .evidence
-                        .as_mut()
-                        .map(|r| (r, &mut self.evidence_errors)),
-                    flow_key: Some(f.key),
-                    outputs: self.outputs,
-                    out: &mut self.out,
-                    stats: &mut self.stats,
-                    emitted: 0,
-                    base_key: base,
-                    tunnel: None,
-                };
+                let mut sink = alert_sink!(self, rules, flow: Some(f.key),
+                    base: base, tunnel: None, evidence: true);
                 let FlowState {
                     app, vars, flags, ..
                 } = &mut f.data;
@@ -180,20 +168,9 @@ impl Worker {
             info.no_payload_inspection = !f.data.app.payload_inspected();
             let ctx = flow_end_ctx(f, dir, vlan.as_slice());
             // Alerts at flow end sort right before the flow's record.
-            let mut sink = AlertSink {
-                rules,
-                evidence: self
-                    .evidence
-                    .as_mut()
-                    .map(|r| (r, &mut self.evidence_errors)),
-                flow_key: Some(f.key),
-                outputs: self.outputs,
-                out: &mut self.out,
-                stats: &mut self.stats,
-                emitted: 0,
-                base_key: (key.0, key.1, key.2, key.3.saturating_sub(1 << 20)),
-                tunnel: None,
-            };
+            let base = (key.0, key.1, key.2, key.3.saturating_sub(1 << 20));
+            let mut sink = alert_sink!(self, rules, flow: Some(f.key),
+                base: base, tunnel: None, evidence: true);
             loop {
                 let sd = sess.direction_mut(dir);
                 let consumed = sd.readable_offset();
