@@ -6,7 +6,7 @@
 use sigil_rules::packet::PacketView;
 use sigil_rules::{FlowVars, RuleId, RuleSet, Scratch};
 
-use super::app::{txs, AppFlow, OwnedTx};
+use super::app::{txs, AppFlow, OwnedTx, TxRef};
 use super::batch::OutEvent;
 use super::worker::{AlertSink, AppAlert, FlowFlags, WorkerOutputs};
 use crate::capture::Timestamp;
@@ -18,7 +18,7 @@ const TX_BOOKKEEPING_MAX: usize = 1024;
 /// Runs transaction rules over every live transaction; each (tx, rule)
 /// alerts once.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn inspect_txs(
+fn inspect_txs(
     app: &mut AppFlow,
     vars: &mut FlowVars,
     flags: &mut FlowFlags,
@@ -83,22 +83,39 @@ pub(super) fn inspect_txs(
         if hits.is_empty() {
             continue;
         }
-        let (k, obj) = tx.eve_json();
-        let traffic = traffic_of(rules, vars);
-        let metadata = metadata_of(vars);
-        let alert = AppAlert {
-            traffic: traffic.as_ref(),
-            metadata: metadata.as_ref(),
-            app_proto,
-            tx: Some((id, k, &obj)),
-        };
-        if sink.emit(hits, ctx, flags, ctx.ip_proto, alert) {
+        if emit_tx_alerts(rules, vars, flags, hits, sink, ctx, app_proto, (id, &tx)) {
             break;
         }
     }
     for (id, fs) in stores {
         state.mark_filestore(id, fs, view.flow.to_server);
     }
+}
+
+/// Emits the alerts of transaction rules `hits` on transaction `tx` (id
+/// `id`), with its EVE object and the flow's traffic and metadata; true
+/// when a pass rule matched and detection stops.
+#[allow(clippy::too_many_arguments)]
+fn emit_tx_alerts(
+    rules: &RuleSet,
+    vars: &FlowVars,
+    flags: &mut FlowFlags,
+    hits: &[RuleId],
+    sink: &mut AlertSink<'_>,
+    ctx: &EventCtx<'_>,
+    app_proto: Option<&'static str>,
+    (id, tx): (u64, &TxRef<'_>),
+) -> bool {
+    let (k, obj) = tx.eve_json();
+    let traffic = traffic_of(rules, vars);
+    let metadata = metadata_of(vars);
+    let alert = AppAlert {
+        traffic: traffic.as_ref(),
+        metadata: metadata.as_ref(),
+        app_proto,
+        tx: Some((id, k, &obj)),
+    };
+    sink.emit(hits, ctx, flags, ctx.ip_proto, alert)
 }
 
 /// The `filestore` actions of the matched rules `hits`.
@@ -163,16 +180,7 @@ pub(super) fn look_at_finished(
         if hits.is_empty() {
             continue;
         }
-        let (k, obj) = tv.eve_json();
-        let traffic = traffic_of(rules, vars);
-        let metadata = metadata_of(vars);
-        let alert = AppAlert {
-            traffic: traffic.as_ref(),
-            metadata: metadata.as_ref(),
-            app_proto,
-            tx: Some((id, k, &obj)),
-        };
-        if sink.emit(hits, ctx, flags, ctx.ip_proto, alert) {
+        if emit_tx_alerts(rules, vars, flags, hits, sink, ctx, app_proto, (id, &tv)) {
             stop = true;
             break;
         }
@@ -190,7 +198,7 @@ pub(super) fn look_at_finished(
 /// like `view` (or, at flow end, for the pseudo packet of that side);
 /// they are dropped afterwards.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn awaited_looks(
+fn awaited_looks(
     app: &mut AppFlow,
     vars: &mut FlowVars,
     flags: &mut FlowFlags,
@@ -226,6 +234,30 @@ pub(super) fn awaited_looks(
         ts,
         &mut txs,
     )
+}
+
+/// All transaction detection due on `view`: first the last look at
+/// finished transactions waiting for a packet travelling this way, then,
+/// unless that stopped detection or passed the flow, the live ones.
+/// Returns whether the last look stopped detection.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn inspect_transactions(
+    app: &mut AppFlow,
+    vars: &mut FlowVars,
+    flags: &mut FlowFlags,
+    rules: &RuleSet,
+    scratch: &mut Scratch,
+    view: &PacketView<'_>,
+    ctx: &EventCtx<'_>,
+    ts: Timestamp,
+    hits: &mut Vec<RuleId>,
+    sink: &mut AlertSink<'_>,
+) -> bool {
+    let stop = awaited_looks(app, vars, flags, rules, scratch, view, ctx, ts, hits, sink);
+    if !stop && !flags.passed {
+        inspect_txs(app, vars, flags, rules, scratch, view, ts, ctx, hits, sink);
+    }
+    stop
 }
 
 /// Finished transactions: logged as `http`, `dns`, `tls`, `ssh` and

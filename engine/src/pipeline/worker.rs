@@ -13,7 +13,7 @@ use sigil_rules::{Action, FlowVars, RuleId, RuleSet, Scratch};
 
 use super::app::AppFlow;
 use super::batch::{EventKey, OutEvent, RoundBuf};
-use super::txlog::{awaited_looks, inspect_txs, log_txs, metadata_of, traffic_of, LastLook};
+use super::txlog::{inspect_transactions, log_txs, metadata_of, traffic_of, LastLook};
 use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
 use crate::decode::{self, ChecksumVerdict, DecodeConfig, DecodeStats, Decoded, VlanIds};
@@ -609,7 +609,7 @@ impl Worker {
             let FlowState {
                 app, vars, flags, ..
             } = &mut flow.data;
-            stop = awaited_looks(
+            stop = inspect_transactions(
                 app,
                 vars,
                 flags,
@@ -618,23 +618,6 @@ impl Worker {
                 &view,
                 &ctx,
                 raw.ts,
-                &mut self.hits,
-                &mut sink,
-            );
-        }
-        if !stop && !flow.data.flags.passed {
-            let FlowState {
-                app, vars, flags, ..
-            } = &mut flow.data;
-            inspect_txs(
-                app,
-                vars,
-                flags,
-                rules,
-                scratch,
-                &view,
-                raw.ts,
-                &ctx,
                 &mut self.hits,
                 &mut sink,
             );

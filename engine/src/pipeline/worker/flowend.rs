@@ -62,7 +62,7 @@ impl Worker {
                 let FlowState {
                     app, vars, flags, ..
                 } = &mut f.data;
-                let stop = awaited_looks(
+                inspect_transactions(
                     app,
                     vars,
                     flags,
@@ -74,20 +74,6 @@ impl Worker {
                     &mut self.hits,
                     &mut sink,
                 );
-                if !stop && !flags.passed {
-                    inspect_txs(
-                        app,
-                        vars,
-                        flags,
-                        rules,
-                        scratch,
-                        &view,
-                        f.last_ts,
-                        &ctx,
-                        &mut self.hits,
-                        &mut sink,
-                    );
-                }
             }
         }
         if f.data.app.proto().is_none() {
