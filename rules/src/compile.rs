@@ -794,15 +794,18 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
     // Suricata's "PD-only" signature: app-layer-protocol plus nothing but
     // flow direction and flowbits:set. It matches only on the packet that
     // completes protocol detection for its direction.
-    parts.app.pd_only = !parts.app.alproto.is_empty()
-        && parts.app.proto.is_none()
-        && !parts.app.tx
+    // Neither inspects anything but headers: no payload, buffers,
+    // transaction or app-layer checks, and flowbits only set.
+    let headers_only = !parts.app.tx
         && parts.app.lists.is_empty()
         && parts.app.checks.is_empty()
         && parts.program.is_empty()
         && pkt.buffers.is_empty()
         && pkt.checks.is_empty()
-        && c.flow.only_sets_bits()
+        && c.flow.only_sets_bits();
+    parts.app.pd_only = !parts.app.alproto.is_empty()
+        && parts.app.proto.is_none()
+        && headers_only
         && c.checks.iter().all(|ch| match ch {
             Check::Flow(f) => f.established.is_none() && f.stream.is_none() && f.frag.is_none(),
             _ => false,
@@ -813,13 +816,7 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
     // the flow.
     let ip_only_compatible = parts.app.proto.is_none()
         && parts.app.alproto.is_empty()
-        && !parts.app.tx
-        && parts.app.lists.is_empty()
-        && parts.app.checks.is_empty()
-        && parts.program.is_empty()
-        && pkt.buffers.is_empty()
-        && pkt.checks.is_empty()
-        && c.flow.only_sets_bits()
+        && headers_only
         && c.checks.iter().all(|ch| matches!(ch, Check::IpProto(_)))
         && !c.meta.disable_tx_log
         && !c.meta.bypass

@@ -23,7 +23,7 @@
 //! pass fell by a fifth (perf samples; the corpus has long runs of zeros
 //! and binary data, where ET's binary patterns keep buckets firing).
 
-use crate::litset::{head_at, lower64, Buckets};
+use crate::litset::{head_at, lower64, occurs_at, Buckets};
 
 /// Bits of the previous byte folded into the domain (3 and 4 measured the
 /// same on the corpus; 3 keeps each table at 16 KiB).
@@ -328,19 +328,13 @@ impl Fdr {
     #[inline(always)]
     fn verify(&self, data: &[u8], at: usize, e: &Entry) -> bool {
         let head = lower64(head_at(data, at));
-        if head & e.mask != e.head {
-            return false;
-        }
-        let Some(p) = self.patterns.get(e.pattern as usize) else {
-            return false;
-        };
-        if p.len() <= 8 {
-            return at + p.len() <= data.len();
-        }
-        match data.get(at + 8..at + p.len()) {
-            Some(rest) => rest.eq_ignore_ascii_case(p.get(8..).unwrap_or_default()),
-            None => false,
-        }
+        occurs_at(
+            data,
+            at,
+            head,
+            (e.head, e.mask),
+            self.patterns.get(e.pattern as usize).map(|p| &p[..]),
+        )
     }
 
     /// Heap bytes used.

@@ -220,6 +220,35 @@ pub(crate) fn head_at(data: &[u8], at: usize) -> u64 {
     }
 }
 
+/// Whether lower-cased `pattern` occurs at `at` in `data`, given `head`,
+/// the lower-cased eight bytes there, and the pattern's own masked head:
+/// one masked compare, then the rest case-insensitively. Shared by both
+/// filters' confirmation steps.
+#[inline(always)]
+pub(crate) fn occurs_at(
+    data: &[u8],
+    at: usize,
+    head: u64,
+    (want, mask): (u64, u64),
+    pattern: Option<&[u8]>,
+) -> bool {
+    if head & mask != want {
+        return false;
+    }
+    let Some(p) = pattern else {
+        return false;
+    };
+    if p.len() <= 8 {
+        // The head compare covered the whole pattern; make sure it was not
+        // zero fill past the end of the data.
+        return at + p.len() <= data.len();
+    }
+    match data.get(at + 8..at + p.len()) {
+        Some(rest) => rest.eq_ignore_ascii_case(p.get(8..).unwrap_or_default()),
+        None => false,
+    }
+}
+
 /// One pattern in a bucket: its first (up to) eight lower-cased bytes with
 /// a mask over them, for a one-compare reject.
 #[derive(Debug, Clone, Copy)]
@@ -404,21 +433,13 @@ impl Hashed {
     /// Whether pattern `e` occurs at `at`, given the lower-cased head there.
     #[inline(always)]
     fn verify(&self, data: &[u8], at: usize, head: u64, e: &Entry) -> bool {
-        if head & e.mask != e.head {
-            return false;
-        }
-        let Some(p) = self.patterns.get(e.pattern as usize) else {
-            return false;
-        };
-        if p.len() <= 8 {
-            // The head compare covered the whole pattern; make sure it was
-            // not zero fill past the end of the data.
-            return at + p.len() <= data.len();
-        }
-        match data.get(at + 8..at + p.len()) {
-            Some(rest) => rest.eq_ignore_ascii_case(p.get(8..).unwrap_or_default()),
-            None => false,
-        }
+        occurs_at(
+            data,
+            at,
+            head,
+            (e.head, e.mask),
+            self.patterns.get(e.pattern as usize).map(|p| &p[..]),
+        )
     }
 
     fn scan(&self, data: &[u8], mut f: impl FnMut(usize)) {
