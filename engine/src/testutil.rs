@@ -237,6 +237,16 @@ impl Drop for TempDir {
 }
 
 /// Packet builders.
+/// Bytes from hex digits, whitespace ignored (test vectors as RFCs print
+/// them, `"8286 8441"`). Panics on bad digits: test input only.
+pub fn from_hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
 /// A deterministic xorshift64 generator: fuzz-style tests get the same
 /// inputs on every run without a dependency.
 pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {

@@ -13,6 +13,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use super::decompress::{Chain, Plan};
+use crate::evidence::hex;
 
 /// Suricata's default compression bomb limit (bytes of output).
 const BOMB_LIMIT: u64 = 1 << 20;
@@ -319,15 +320,6 @@ impl FileTracker {
             sha256,
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 /// A snapshot of one file for the `fileinfo` record.

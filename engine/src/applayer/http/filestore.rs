@@ -19,6 +19,7 @@ use sigil_rules::FileStore;
 
 use super::body::FileState;
 use super::tx::Tx;
+use crate::evidence::hex;
 
 /// Where files go and how much of each is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,15 +118,6 @@ impl Tx {
             f.stash = Vec::new();
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 #[cfg(test)]

@@ -303,14 +303,7 @@ fn string(input: &mut &[u8]) -> Result<Vec<u8>, HpackError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::from_hex as hex;
 
     fn pairs(b: &Block) -> Vec<(String, String)> {
         b.fields

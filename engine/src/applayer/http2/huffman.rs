@@ -358,14 +358,7 @@ pub fn decode(input: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), Huffm
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::from_hex as hex;
 
     fn dec(h: &str) -> Result<Vec<u8>, HuffmanError> {
         let mut out = Vec::new();

@@ -18,6 +18,7 @@ use md5::Md5;
 use sha2::{Digest, Sha256};
 
 use super::handshake::{ClientHello, ServerHello};
+use crate::evidence::hex;
 
 /// GREASE values (RFC 8701): `0x?a?a` with both bytes equal.
 pub fn is_grease(v: u16) -> bool {
@@ -58,10 +59,6 @@ pub fn ja3s_string(sh: &ServerHello) -> String {
 /// Lower-case hex MD5 of a JA3/JA3S string.
 pub fn md5_hex(s: &str) -> String {
     hex(&Md5::digest(s.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// First 12 hex characters of SHA-256, or `000000000000` for an empty list.

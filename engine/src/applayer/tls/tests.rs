@@ -10,6 +10,7 @@ use super::{FingerprintLogging, SslStateFlags, State, Tx};
 use crate::applayer::AppConfig;
 use crate::capture::Timestamp;
 use crate::flow::Direction::{self, ToClient, ToServer};
+use crate::testutil::from_hex as hex;
 
 const TLS12_C: &[u8] = include_bytes!("testdata/tls12_random.client.bin");
 const TLS12_S: &[u8] = include_bytes!("testdata/tls12_random.server.bin");
@@ -61,13 +62,6 @@ fn buf(tx: &Tx, b: Buffer) -> Vec<String> {
     tx.buffer(b, &mut out);
     out.iter()
         .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect()
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
 }
 
