@@ -38,30 +38,15 @@ fn exchange(sport: u16, id: u16, name: &str) -> Vec<Vec<u8>> {
 }
 
 fn run(label: &str, rules: &str) -> Vec<Value> {
-    let dir =
-        std::env::temp_dir().join(format!("sigil-flow-control-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = TempDir::new(&format!("flow-control-{label}")).unwrap();
     let mut frames = exchange(40001, 0x1111, "www.quiet.example");
     frames.extend(exchange(40002, 0x2222, "www.loud.example"));
-    let (pcap, rule_file, out) = (dir.join("in.pcap"), dir.join("r.rules"), dir.join("out"));
-    write_pcap(&pcap, &frames, 1000);
-    std::fs::write(&rule_file, rules).expect("rules");
-    sigil_ok(&[
-        "run",
-        "-q",
-        "-k",
-        "none",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rule_file),
-        "-l",
-        s(&out),
-    ]);
-    let ev = eve(&out);
-    let _ = std::fs::remove_dir_all(&dir);
-    ev
+    eve(&run_frames(
+        dir.path(),
+        &frames,
+        rules,
+        &["-q", "-k", "none"],
+    ))
 }
 
 /// (type, rrname) of the `dns` records.
@@ -121,36 +106,19 @@ fn alert_rule_with_config_still_alerts() {
 
 #[test]
 fn bypass_stops_inspecting_the_flow() {
-    let dir =
-        std::env::temp_dir().join(format!("sigil-flow-control-bypass-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = TempDir::new("flow-control-bypass").unwrap();
     let frames: Vec<Vec<u8>> = [&b"hello"[..], b"BYPASS now", b"hello again"]
         .iter()
         .map(|p| pkt::eth_ipv4_udp(CLIENT, SERVER, 4500, 4500, p))
         .collect();
-    let (pcap, rules, out) = (dir.join("in.pcap"), dir.join("r.rules"), dir.join("out"));
-    write_pcap(&pcap, &frames, 1000);
-    std::fs::write(
-        &rules,
-        "alert udp any any -> any any (content:\"BYPASS\"; bypass; sid:1;)\n\
-         alert udp any any -> any any (content:\"hello\"; sid:2;)\n",
-    )
-    .expect("rules");
-    sigil_ok(&[
-        "run",
-        "-q",
-        "-k",
-        "none",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-l",
-        s(&out),
-    ]);
-    let ev = eve(&out);
-    let _ = std::fs::remove_dir_all(&dir);
+    let rules = "alert udp any any -> any any (content:\"BYPASS\"; bypass; sid:1;)\n\
+         alert udp any any -> any any (content:\"hello\"; sid:2;)\n";
+    let ev = eve(&run_frames(
+        dir.path(),
+        &frames,
+        rules,
+        &["-q", "-k", "none"],
+    ));
     let alerts: Vec<(u64, u64)> = ev
         .iter()
         .filter(|e| e["event_type"] == "alert")

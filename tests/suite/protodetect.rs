@@ -73,31 +73,10 @@ fn run(name: &str, frames: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
 }
 
 fn run_rules(name: &str, frames: &[Vec<u8>], rules_text: &str, extra: &[&str]) -> Vec<Value> {
-    let dir = std::env::temp_dir().join(format!("sigil-protodetect-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let pcap = dir.join("in.pcap");
-    let rules = dir.join("r.rules");
-    write_pcap(&pcap, frames, 1000);
-    std::fs::write(&rules, rules_text).expect("rules");
-    let out = dir.join("out");
-    let mut args = vec![
-        "run",
-        "-q",
-        "-k",
-        "none",
-        "-r",
-        s(&pcap),
-        "-S",
-        s(&rules),
-        "-l",
-        s(&out),
-    ];
+    let dir = TempDir::new(&format!("protodetect-{name}")).unwrap();
+    let mut args = vec!["-q", "-k", "none"];
     args.extend_from_slice(extra);
-    sigil_ok(&args);
-    let events = eve(&out);
-    let _ = std::fs::remove_dir_all(&dir);
-    events
+    eve(&run_frames(dir.path(), frames, rules_text, &args))
 }
 
 /// (pcap_cnt, sid) of every alert.
