@@ -66,6 +66,20 @@ pub fn eve(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The alert events of a run as (pcap_cnt, sid), 0 where absent.
+pub fn alert_packets(events: &[serde_json::Value]) -> Vec<(u64, u64)> {
+    events
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| {
+            (
+                e["pcap_cnt"].as_u64().unwrap_or(0),
+                e["alert"]["signature_id"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 /// The alert events of a run, as (sid, src_ip, dest_ip, pcap_cnt).
 pub fn alerts(events: &[serde_json::Value]) -> Vec<(u64, String, String, u64)> {
     events

@@ -119,16 +119,7 @@ fn bypass_stops_inspecting_the_flow() {
         rules,
         &["-q", "-k", "none"],
     ));
-    let alerts: Vec<(u64, u64)> = ev
-        .iter()
-        .filter(|e| e["event_type"] == "alert")
-        .map(|e| {
-            (
-                e["pcap_cnt"].as_u64().unwrap_or(0),
-                e["alert"]["signature_id"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let alerts = alert_packets(&ev);
     // The bypassing packet still alerts; the third is no longer looked at.
     assert_eq!(alerts, [(1, 2), (2, 1)]);
     let flow = ev
@@ -156,16 +147,7 @@ fn udp_exchange() -> Vec<Vec<u8>> {
 fn udp_alerts(label: &str, rules: &str) -> Vec<(u64, u64)> {
     let dir = TempDir::new(label).unwrap();
     let out = run_frames(dir.path(), &udp_exchange(), rules, &["-k", "none"]);
-    eve(&out)
-        .iter()
-        .filter(|e| e["event_type"] == "alert")
-        .map(|e| {
-            (
-                e["pcap_cnt"].as_u64().unwrap_or(0),
-                e["alert"]["signature_id"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
+    alert_packets(&eve(&out))
 }
 
 #[test]

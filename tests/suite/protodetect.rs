@@ -79,20 +79,6 @@ fn run_rules(name: &str, frames: &[Vec<u8>], rules_text: &str, extra: &[&str]) -
     eve(&run_frames(dir.path(), frames, rules_text, &args))
 }
 
-/// (pcap_cnt, sid) of every alert.
-fn alert_packets(events: &[Value]) -> Vec<(u64, u64)> {
-    events
-        .iter()
-        .filter(|e| e["event_type"] == "alert")
-        .map(|e| {
-            (
-                e["pcap_cnt"].as_u64().unwrap_or(0),
-                e["alert"]["signature_id"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
-}
-
 fn flow_record(events: &[Value]) -> &Value {
     events
         .iter()
