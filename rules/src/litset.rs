@@ -1,5 +1,6 @@
-//! Case-insensitive multi-literal search that reports every occurrence of
-//! every pattern (overlaps included): the engine under both prefilters.
+//! Case-insensitive multi-literal search that reports every pattern that
+//! occurs (overlaps included; a pattern may be reported more than once):
+//! the engine under both prefilters, which keep one hit per pattern.
 //!
 //! Three engines, chosen by set size (`cargo bench --bench litset` compares
 //! them on ET Open's fast patterns):
@@ -115,8 +116,10 @@ impl LiteralSet {
         Ok(LiteralSet { imp })
     }
 
-    /// Calls `f` with the index of each pattern occurring in `data`, once
-    /// per occurrence, in no particular order.
+    /// Calls `f` with the index of each pattern occurring in `data`, in
+    /// no particular order: at least once, and at most once per
+    /// occurrence (the shift-or filter reports a pattern inside a long
+    /// run of one byte once for the whole run).
     #[inline]
     pub fn for_each_match(&self, data: &[u8], mut f: impl FnMut(usize)) {
         if data.is_empty() {
@@ -517,7 +520,7 @@ impl Hashed {
 mod tests {
     use super::*;
 
-    /// Every (pattern, start) occurrence, the slow obvious way.
+    /// Every pattern that occurs, the slow obvious way.
     fn naive(patterns: &[&[u8]], data: &[u8]) -> Vec<usize> {
         let mut out = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
@@ -527,17 +530,19 @@ mod tests {
             for w in data.windows(p.len()) {
                 if w.eq_ignore_ascii_case(p) {
                     out.push(i);
+                    break;
                 }
             }
         }
-        out.sort_unstable();
         out
     }
 
+    /// The patterns `set` reports, each once.
     fn found(set: &LiteralSet, data: &[u8]) -> Vec<usize> {
         let mut out = Vec::new();
         set.for_each_match(data, |i| out.push(i));
         out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -664,6 +669,59 @@ mod tests {
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
             assert_eq!(found(&set, &data), naive(&refs, &data), "round {round}");
+        }
+    }
+
+    /// Long runs of one byte take the shift-or filter's flood path; what
+    /// it finds there (patterns of the run's byte alone, patterns that
+    /// start with the run and go on past it, runs at either end of the
+    /// data, runs of mixed case) must be what a naive search finds.
+    #[test]
+    fn runs_of_one_byte_match_naive_search() {
+        let mut seed = 0x51_7cc1_b727_220au64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut pats: Vec<Vec<u8>> = vec![
+            vec![0; 4],
+            vec![0; 8],
+            vec![0; 11],
+            vec![0; 40],
+            [vec![0; 9], b"x".to_vec()].concat(),
+            [vec![0; 12], b"xy".to_vec()].concat(),
+            [vec![0; 20], b"x".to_vec()].concat(),
+            [vec![0; 33], b"xy".to_vec()].concat(),
+            [vec![0; 70], b"b".to_vec()].concat(),
+            [vec![0; 8], b"x".to_vec()].concat(),
+            [b"x".to_vec(), vec![0; 9]].concat(),
+            b"AAAAAAAAAb".to_vec(),
+            b"AAAAAAAAAAAAAAAAAAAAAAAAb".to_vec(),
+            vec![b'a'; 30],
+            b"aaaaa".to_vec(),
+        ];
+        // Filler so the set is large enough for the shift-or filter.
+        pats.extend((0..40).map(|i| format!("filler{i:03}").into_bytes()));
+        let refs: Vec<&[u8]> = pats.iter().map(Vec::as_slice).collect();
+        let set = LiteralSet::with_engine(&pats, Engine::Fdr).unwrap();
+        for round in 0..300 {
+            let mut data = Vec::new();
+            while data.len() < 300 {
+                let len = (next() % 100) as usize;
+                match next() % 5 {
+                    0 => data.extend(std::iter::repeat_n(0u8, len)),
+                    1 => data.extend((0..len).map(|i| if i % 3 == 0 { b'A' } else { b'a' })),
+                    2 => data.push(b'x'),
+                    3 => data.extend_from_slice(b"by"),
+                    _ => data.extend((0..len % 7).map(|_| (next() % 256) as u8)),
+                }
+            }
+            let cut = (next() % data.len() as u64) as usize;
+            for d in [&data[..], &data[cut..], &data[..cut]] {
+                assert_eq!(found(&set, d), naive(&refs, d), "round {round}: {d:?}");
+            }
         }
     }
 
