@@ -475,6 +475,14 @@ impl<'a> Decoded<'a> {
     /// checked; when the run's checksum policy is off for this packet the
     /// caller sets `checksums.ignored`.
     pub fn view(&self, flow: FlowInfo) -> Option<PacketView<'a>> {
+        self.view_checked(flow, true)
+    }
+
+    /// [`Decoded::view`], verifying the checksums only when `verify`;
+    /// otherwise they are left unknown and marked ignored, which is what
+    /// the checksum keywords see when the run does not check them — so a
+    /// run with `-k none` does not sum every payload for nothing.
+    pub fn view_checked(&self, flow: FlowInfo, verify: bool) -> Option<PacketView<'a>> {
         let ip = self.ip?;
         let (sport, dport) = self.ports();
         let tcp = match self.transport {
@@ -516,7 +524,11 @@ impl<'a> Decoded<'a> {
             Some(Transport::Icmpv6(i)) => headers.icmp = i.header,
             None => {}
         }
-        let sums = checksum::verify(self);
+        let sums = if verify {
+            checksum::verify(self)
+        } else {
+            checksum::PacketChecksums::default()
+        };
         Some(PacketView {
             src: ip.src,
             dst: ip.dst,
@@ -535,7 +547,7 @@ impl<'a> Decoded<'a> {
             checksums: Checksums {
                 ipv4: sums.ipv4,
                 l4: sums.transport,
-                ignored: false,
+                ignored: !verify,
             },
             events: self.rule_events(),
             app_events: Default::default(),
@@ -670,6 +682,11 @@ mod view_tests {
         assert!(v.payload.is_empty());
         assert_eq!(v.checksums.ipv4, Some(true));
         assert!(v.vlan.as_slice().is_empty());
+        // Unverified: unknown and ignored, everything else the same.
+        let u = d.view_checked(FlowInfo::default(), false).unwrap();
+        assert_eq!((u.checksums.ipv4, u.checksums.l4), (None, None));
+        assert!(u.checksums.ignored && !v.checksums.ignored);
+        assert_eq!(u.headers.icmp, v.headers.icmp);
         // Timestamp requests carry 12 more header bytes when present.
         assert_eq!(icmpv4_header_len(&[13; 20]), 20);
         assert_eq!(icmpv4_header_len(&[13; 19]), 8);

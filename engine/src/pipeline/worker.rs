@@ -523,15 +523,16 @@ impl Worker {
             self.collect_ended(raw.pcap_cnt);
             return;
         }
+        let checked = verdict != ChecksumVerdict::Unchecked;
         let view = if rebuilt {
             crate::defrag::view_reassembled(&d, info)
         } else {
-            d.view(info)
+            d.view_checked(info, checked)
         };
         let Some(mut view) = view else {
             return;
         };
-        view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
+        view.checksums.ignored = !checked;
         view.app_events = app_events;
         let stream_names = stream_events.iter().map(|e| e.name());
         for name in self.frag_events.iter().copied().chain(stream_names) {
@@ -668,10 +669,11 @@ impl Worker {
         let (Some(rules), Some(scratch)) = (self.rules.as_deref(), self.scratch.as_mut()) else {
             return;
         };
-        let Some(mut view) = d.view(sigil_rules::packet::FlowInfo::default()) else {
+        let checked = verdict != ChecksumVerdict::Unchecked;
+        let Some(mut view) = d.view_checked(sigil_rules::packet::FlowInfo::default(), checked)
+        else {
             return;
         };
-        view.checksums.ignored = verdict == ChecksumVerdict::Unchecked;
         for name in &self.frag_events {
             if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
                 view.events.insert(ev);
