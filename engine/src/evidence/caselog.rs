@@ -370,7 +370,19 @@ fn hash_paths(paths: &[PathBuf], keep: impl Fn(&Path) -> bool) -> Value {
     for p in paths {
         expand(p, &keep, &mut files);
     }
-    Value::Array(files.iter().map(|p| hash_one(p)).collect())
+    // A file given more than once (`-r a.pcap -r a.pcap`) is read and
+    // hashed once and recorded each time.
+    let mut seen: std::collections::HashMap<&Path, Value> = std::collections::HashMap::new();
+    Value::Array(
+        files
+            .iter()
+            .map(|p| {
+                seen.entry(p.as_path())
+                    .or_insert_with(|| hash_one(p))
+                    .clone()
+            })
+            .collect(),
+    )
 }
 
 /// The host name, from the kernel (no libc call needed on Linux).

@@ -32,7 +32,7 @@ fn start_output_end_form_a_chain() {
     log.start(&StartInfo {
         argv: vec!["sigil".into(), "run".into()],
         version: "0.1.0".into(),
-        inputs: vec![input.clone(), dir.join("missing.pcap")],
+        inputs: vec![input.clone(), dir.join("missing.pcap"), input.clone()],
         rules: vec![rules.clone()],
         config: None,
         extra,
@@ -65,6 +65,8 @@ fn start_output_end_form_a_chain() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
     assert!(v[0]["inputs"][1]["error"].is_string());
+    // Given twice: recorded twice (hashed once).
+    assert_eq!(v[0]["inputs"][2], v[0]["inputs"][0]);
     let rule_files = v[0]["rules"].as_array().unwrap();
     assert_eq!(rule_files.len(), 1, "only *.rules in a directory");
     assert!(rule_files[0]["path"].as_str().unwrap().ends_with("a.rules"));
