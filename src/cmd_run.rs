@@ -71,8 +71,19 @@ fn close_case(
 ) -> Result<()> {
     for name in ["eve.json", "fast.log"] {
         let p = args.log_dir.join(name);
-        if p.exists() {
-            case.output(&p)?;
+        if !p.exists() {
+            continue;
+        }
+        // The writer hashed what it wrote; a file whose size no longer
+        // matches (something else appended) is hashed from disk.
+        let written = out.summary.outputs.iter().find(|d| d.path == p);
+        match (written, std::fs::metadata(&p)) {
+            (Some(d), Ok(meta)) if meta.len() == d.size => {
+                case.output_hashed(&p, d.size, &d.sha256)?;
+            }
+            _ => {
+                case.output(&p)?;
+            }
         }
     }
     if let Some(m) = &out.summary.evidence_manifest {

@@ -30,7 +30,7 @@ pub mod sign;
 use std::path::{Path, PathBuf};
 
 pub use caselog::{CaseLog, FileRecord, StartInfo, CASE_LOG_NAME};
-pub use hashio::{hash_file, FileDigests};
+pub use hashio::{hash_file, FileDigests, Sha256Writer};
 pub use integrity::{verify_outdir, Finding, Status, VerifyReport};
 pub use manifest::{read_manifest, write_manifest, Manifest, ManifestInfo, MANIFEST_NAME};
 pub use recorder::{

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::json::JsonBuf;
 use super::{has_ports, proto_name, EventCtx};
+use crate::evidence::Sha256Writer;
 
 /// The rule side of an alert.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +34,7 @@ pub struct AlertInfo<'a> {
 /// Appends events to `eve.json`.
 pub struct EveWriter {
     path: PathBuf,
-    out: BufWriter<File>,
+    out: BufWriter<Sha256Writer<File>>,
     buf: Vec<u8>,
     written: u64,
 }
@@ -227,7 +228,7 @@ impl EveWriter {
         let file = File::create(path)?;
         Ok(EveWriter {
             path: path.to_path_buf(),
-            out: BufWriter::with_capacity(256 * 1024, file),
+            out: BufWriter::with_capacity(256 * 1024, Sha256Writer::new(file)),
             buf: Vec::with_capacity(2048),
             written: 0,
         })
@@ -287,6 +288,12 @@ impl EveWriter {
     /// Flushes buffered events to the file and syncs nothing further.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+
+    /// Flushes, then returns the file's size and sha256 as written.
+    pub fn digest(&mut self) -> io::Result<(u64, String)> {
+        self.out.flush()?;
+        Ok(self.out.get_ref().digest())
     }
 }
 

@@ -159,6 +159,9 @@ pub struct RunSummary {
     pub evidence_manifest: Option<crate::evidence::ManifestInfo>,
     /// Problems writing evidence (the run went on).
     pub evidence_errors: Vec<String>,
+    /// eve.json and fast.log as written (size, sha256).
+    #[serde(skip)]
+    pub outputs: Vec<writer::OutputDigest>,
 }
 
 /// Errors that stop a run.
@@ -581,7 +584,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         final_stats["stats"]["capture"]["kernel_ifdrops"] = k.if_dropped.into();
     }
     writer.raw(&final_stats)?;
-    writer.flush()?;
+    let outputs = writer.digests()?;
     Ok(RunSummary {
         files: cap.files,
         packets: cap.packets,
@@ -610,6 +613,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         evidence_files: entries.len(),
         evidence_manifest,
         evidence_errors,
+        outputs,
     })
 }
 

@@ -11,12 +11,24 @@ use sigil_rules::{RuleSet, ThresholdState};
 
 use super::batch::OutEvent;
 use super::RunError;
+use crate::evidence::Sha256Writer;
 use crate::output::eve::EveWriter;
+
+/// An output log with its size and sha256 as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputDigest {
+    /// The file.
+    pub path: PathBuf,
+    /// Bytes written.
+    pub size: u64,
+    /// sha256 of those bytes, lower-case hex.
+    pub sha256: String,
+}
 
 /// The output files of a run.
 pub struct Writer {
     eve: Option<EveWriter>,
-    fast: Option<(BufWriter<File>, PathBuf)>,
+    fast: Option<(BufWriter<Sha256Writer<File>>, PathBuf)>,
     /// Events written.
     pub events: u64,
     /// Alerts a threshold or detection_filter suppressed.
@@ -52,7 +64,7 @@ impl Writer {
         let fast = if fast {
             let p = outdir.join("fast.log");
             let f = File::create(&p).map_err(out_err(&p))?;
-            Some((BufWriter::new(f), p))
+            Some((BufWriter::new(Sha256Writer::new(f)), p))
         } else {
             None
         };
@@ -117,5 +129,26 @@ impl Writer {
             fast.flush().map_err(out_err(p))?;
         }
         Ok(())
+    }
+
+    /// Flushes both logs and returns what was written to each, hashed on
+    /// the way out.
+    pub fn digests(&mut self) -> Result<Vec<OutputDigest>, RunError> {
+        let mut out = Vec::new();
+        if let Some(eve) = &mut self.eve {
+            let path = eve.path().to_path_buf();
+            let (size, sha256) = eve.digest().map_err(out_err(&path))?;
+            out.push(OutputDigest { path, size, sha256 });
+        }
+        if let Some((fast, p)) = &mut self.fast {
+            fast.flush().map_err(out_err(p))?;
+            let (size, sha256) = fast.get_ref().digest();
+            out.push(OutputDigest {
+                path: p.clone(),
+                size,
+                sha256,
+            });
+        }
+        Ok(out)
     }
 }
