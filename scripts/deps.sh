@@ -10,7 +10,8 @@ for p in libpcap-dev pkg-config; do
   pkg_missing "$p" && need+=("$p")
 done
 # Tools the tests and scripts run: package name for each missing command.
-for pair in zstd:zstd tcpdump:tcpdump tshark:tshark curl:curl ip:iproute2 python3:python3; do
+# cc links every Rust binary and compiles mimalloc (the allocator).
+for pair in cc:gcc zstd:zstd tcpdump:tcpdump tshark:tshark curl:curl ip:iproute2 python3:python3; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 
