@@ -466,7 +466,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             }
             return std::ops::ControlFlow::Continue(());
         };
-        let d = decode::decode(raw);
+        let d = decode::decode_with(raw, &opts.decoder);
         let verdict = csum.check(&d);
         let w = shard(&d, n, opts.flow.vlan_tracking);
         if let Some(b) = bufs.get_mut(w) {
