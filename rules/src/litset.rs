@@ -537,6 +537,16 @@ mod tests {
         out
     }
 
+    /// A small deterministic generator: no dependency, same run each time.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     /// The patterns `set` reports, each once.
     fn found(set: &LiteralSet, data: &[u8]) -> Vec<usize> {
         let mut out = Vec::new();
@@ -602,14 +612,7 @@ mod tests {
 
     #[test]
     fn random_sets_match_naive_search() {
-        // A small deterministic generator: no dependency, same run each time.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         let alphabet = b"aAbB\x00\xffcC/ ";
         for round in 0..20 {
             let npat = 1 + (next() % 300) as usize;
@@ -642,13 +645,7 @@ mod tests {
     /// (sixteen buckets); both must find what a naive search finds.
     #[test]
     fn two_state_shift_or_matches_naive_search() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         let alphabet = b"abcdefgh\x00\xff/ ";
         let pats: Vec<Vec<u8>> = (0..1_500)
             .map(|i| {
@@ -678,13 +675,7 @@ mod tests {
     /// data, runs of mixed case) must be what a naive search finds.
     #[test]
     fn runs_of_one_byte_match_naive_search() {
-        let mut seed = 0x51_7cc1_b727_220au64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x51_7cc1_b727_220au64);
         let mut pats: Vec<Vec<u8>> = vec![
             vec![0; 4],
             vec![0; 8],
