@@ -382,14 +382,20 @@ impl Fdr {
                 } else {
                     (u64::MAX, u64::MAX)
                 };
-                let live = x0 & x1;
-                if live != u64::MAX {
-                    for j in 0..8 {
-                        let (b0, b1) = ((x0 >> (56 - 8 * j)) as u8, (x1 >> (56 - 8 * j)) as u8);
-                        if b0 & b1 != 0xff {
-                            self.confirm(data, at + j, u16::from(b0) | (u16::from(b1) << 8), f);
-                        }
-                    }
+                // A byte of `!(x0 & x1)` that is not zero is a position
+                // some bucket allows; visit only those, in order.
+                let mut live = !(x0 & x1);
+                while live != 0 {
+                    let k = live.leading_zeros() / 8;
+                    let shift = 56 - 8 * k;
+                    let (b0, b1) = ((x0 >> shift) as u8, (x1 >> shift) as u8);
+                    self.confirm(
+                        data,
+                        at + k as usize,
+                        u16::from(b0) | (u16::from(b1) << 8),
+                        f,
+                    );
+                    live &= !(0xff << shift);
                 }
                 (s0, s1) = (n0, n1);
                 at += 8;
