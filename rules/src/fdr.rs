@@ -643,6 +643,34 @@ mod tests {
         assert_eq!(split_runs(&[4, 4, 4], 1), vec![0, 3]);
     }
 
+    /// The SSE2 step over eight positions gives the state and the check
+    /// lanes the scalar step gives one position at a time.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sse_block_equals_eight_scalar_steps() {
+        let mut seed = 0x0123_4567_89ab_cdefu64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Mostly allowed (zero) bytes, some constrained.
+            seed & seed.rotate_left(17) & seed.rotate_left(31)
+        };
+        for _ in 0..1_000 {
+            let s = next();
+            let v: [u64; 8] = std::array::from_fn(|_| next());
+            let mut st = s;
+            let mut lanes = 0u64;
+            for (j, w) in v.iter().enumerate() {
+                st = (st << 8) | w;
+                lanes |= (st >> 56) << (8 * (7 - j));
+            }
+            // SAFETY: SSE2 is part of every x86_64 target.
+            let got = unsafe { sse::block(s, &v) };
+            assert_eq!(got, (st, lanes), "s {s:#x} v {v:x?}");
+        }
+    }
+
     #[test]
     fn a_pattern_inside_a_long_run_is_reported() {
         let pats: Vec<Vec<u8>> = vec![vec![0; 50], [vec![0; 30], b"z".to_vec()].concat()];
