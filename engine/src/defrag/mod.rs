@@ -61,7 +61,7 @@ use std::collections::{BTreeMap, HashMap};
 use sigil_rules::packet::{FlowInfo, PacketView};
 
 use crate::capture::{LinkType, RawPacket, Timestamp};
-use crate::decode::{decode, Decoded, VlanIds};
+use crate::decode::{DecodeConfig, Decoded, VlanIds};
 use parse::{FragmentIn, Parsed, TrackerKey};
 use policy::FragSpan;
 use tracker::{AssembleError, Tracker, MAX_IP_LEN};
@@ -433,7 +433,20 @@ impl Defragmenter {
 
 /// Decodes a rebuilt packet (raw IP bytes from [`DefragStatus::Reassembled`]),
 /// giving it the VLAN tags of the fragments so it keys the same flow.
+/// Recognises the default UDP tunnel ports; [`reassembled_view_with`]
+/// takes the run's.
 pub fn reassembled_view(bytes: &[u8], vlan: VlanIds) -> Decoded<'_> {
+    reassembled_view_with(bytes, vlan, &DecodeConfig::default())
+}
+
+/// [`reassembled_view`] with the run's decoder settings (which UDP ports
+/// carry VXLAN, Geneve or Teredo), so a tunnel datagram that arrived in
+/// fragments is recognised as one that arrived whole would be.
+pub fn reassembled_view_with<'a>(
+    bytes: &'a [u8],
+    vlan: VlanIds,
+    cfg: &DecodeConfig,
+) -> Decoded<'a> {
     let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
     let raw = RawPacket {
         ts: Timestamp::default(),
@@ -444,7 +457,7 @@ pub fn reassembled_view(bytes: &[u8], vlan: VlanIds) -> Decoded<'_> {
         pcap_cnt: 0,
         file_index: 0,
     };
-    let mut d = decode(&raw);
+    let mut d = crate::decode::decode_with(&raw, cfg);
     d.vlan = vlan;
     d
 }

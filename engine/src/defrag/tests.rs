@@ -499,3 +499,33 @@ fn truncated_fragments_are_dropped_quietly() {
     let r = d.insert(ts(1), &other, &full);
     assert_eq!(r.status, DefragStatus::Dropped(DropReason::Truncated));
 }
+
+/// A VXLAN datagram that arrived in fragments is recognised by the run's
+/// decoder settings (here VXLAN on port 8472 only), as it would be whole.
+#[test]
+fn reassembled_tunnel_datagram_uses_the_runs_decoder_settings() {
+    let inner = Ipv4::new(6).build(&[0u8; 20]);
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x2a, 0];
+    vx.extend_from_slice(&pkt::ethernet(0x0800, &inner));
+    let sent = pkt::udp_datagram(IpAddr::V4(V4_SRC), IpAddr::V4(V4_DST), 49152, 8472, &vx);
+    let mut d = Defragmenter::new(DefragConfig::default());
+    let mut rebuilt = None;
+    for (off, mf, data) in split(&sent, 32) {
+        if let DefragStatus::Reassembled(b) =
+            offer(&mut d, 1, &v4_frag(9, 17, off, mf, &data)).status
+        {
+            rebuilt = Some(b);
+        }
+    }
+    let bytes = rebuilt.expect("reassembled");
+    let cfg = crate::decode::DecodeConfig {
+        vxlan_ports: crate::decode::PortSet::of(&[8472]),
+        ..crate::decode::DecodeConfig::default()
+    };
+    let with = reassembled_view_with(&bytes, VlanIds::default(), &cfg);
+    assert!(with.encap.is_some(), "VXLAN on the configured port");
+    // The default ports (4789) do not include 8472: plain UDP.
+    let without = reassembled_view(&bytes, VlanIds::default());
+    assert!(without.encap.is_none());
+    assert_eq!(without.payload, &vx[..]);
+}

@@ -341,7 +341,7 @@ impl Worker {
         // headers): reassemble a bounded number of times.
         let mut depth = 0;
         while let Some(bytes) = rebuilt.take() {
-            let mut inner = crate::defrag::reassembled_view(&bytes, d.vlan);
+            let mut inner = crate::defrag::reassembled_view_with(&bytes, d.vlan, &self.decoder);
             inner.tunnel = d.tunnel;
             if depth < 3 && inner.ip.is_some_and(|ip| ip.fragment.is_some()) {
                 if let crate::defrag::DefragStatus::Reassembled(b) =
