@@ -176,6 +176,15 @@ fn tx_sids(set: &RuleSet, p: &PacketView, tx: &dyn TxView) -> Vec<u32> {
     out.iter().map(|&id| set.meta(id).sid).collect()
 }
 
+/// Sids `p` matches as a packet of a flow with fresh flow variables.
+fn packet_sids(set: &RuleSet, p: &PacketView) -> Vec<u32> {
+    let mut scratch = set.new_scratch();
+    let mut vars = FlowVars::default();
+    let mut out = Vec::new();
+    set.match_flow_packet(p, &mut vars, &mut scratch, &mut out);
+    out.iter().map(|&id| set.meta(id).sid).collect()
+}
+
 fn load_all(rules: &str, prefilter: bool) -> (RuleSet, LoadReport) {
     let (set, report) = build(rules, prefilter);
     assert_eq!(
@@ -549,13 +558,7 @@ alert tcp any any -> any any (app-layer-protocol:unknown; sid:6;)
 "#;
     for prefilter in [true, false] {
         let (set, _) = load_all(rules, prefilter);
-        let mut scratch = set.new_scratch();
-        let mut out = Vec::new();
-        let mut sids = |p: &PacketView| {
-            let mut vars = FlowVars::default();
-            set.match_flow_packet(p, &mut vars, &mut scratch, &mut out);
-            out.iter().map(|&id| set.meta(id).sid).collect::<Vec<_>>()
-        };
+        let sids = |p: &PacketView| packet_sids(&set, p);
         let mut p = pkt(true, b"x", AppProto::Http);
         // As the engine fills them: both directions detected, and this
         // packet brings the news (4 and 6 are detection-only rules).
@@ -592,15 +595,11 @@ alert http any any -> any any (content:"GET"; sid:10;)
     let payload = b"GET /x HTTP/1.1\r\n";
     for prefilter in [true, false] {
         let (set, _) = load_all(rules, prefilter);
-        let mut scratch = set.new_scratch();
-        let mut out = Vec::new();
-        let mut sids = |stream_active: bool, from_stream: bool| {
+        let sids = |stream_active: bool, from_stream: bool| {
             let mut p = pkt(true, payload, AppProto::Http);
             p.flow.stream_active = stream_active;
             p.flow.from_stream = from_stream;
-            let mut vars = FlowVars::default();
-            set.match_flow_packet(&p, &mut vars, &mut scratch, &mut out);
-            out.iter().map(|&id| set.meta(id).sid).collect::<Vec<_>>()
+            packet_sids(&set, &p)
         };
         // No reassembly: packets carry everything but stream-only rules.
         assert_eq!(sids(false, false), [1, 2, 4, 5, 6, 7, 8, 9, 10]);
@@ -822,13 +821,7 @@ alert tcp any any -> any any (app-layer-protocol:!http; content:"x"; sid:7;)
         let p2 = pkt(true, b"x", AppProto::Http2);
         assert_eq!(tx_sids(&set, &p1, &h1), [1, 2]);
         assert_eq!(tx_sids(&set, &p2, &h2), [1, 3]);
-        let mut scratch = set.new_scratch();
-        let mut out = Vec::new();
-        let mut sids = |p: &PacketView| {
-            let mut vars = FlowVars::default();
-            set.match_flow_packet(p, &mut vars, &mut scratch, &mut out);
-            out.iter().map(|&id| set.meta(id).sid).collect::<Vec<_>>()
-        };
+        let sids = |p: &PacketView| packet_sids(&set, p);
         let mut p1 = p1;
         p1.flow.app_proto_dir = [Some(AppProto::Http); 2];
         let mut p2 = p2;
