@@ -462,10 +462,14 @@ pub fn reassembled_view_with<'a>(
     d
 }
 
-/// The detection view of a rebuilt packet: [`Decoded::view`] with
+/// The detection view of a rebuilt packet: [`Decoded::view_checked`] with
 /// `is_fragment` set, which is what `flow:frag` / `flow:no_frag` test.
-pub fn view_reassembled<'a>(d: &Decoded<'a>, flow: FlowInfo) -> Option<PacketView<'a>> {
-    d.view(flow).map(|v| PacketView {
+pub fn view_reassembled<'a>(
+    d: &Decoded<'a>,
+    flow: FlowInfo,
+    verify_checksums: bool,
+) -> Option<PacketView<'a>> {
+    d.view_checked(flow, verify_checksums).map(|v| PacketView {
         is_fragment: true,
         ..v
     })

@@ -340,7 +340,7 @@ fn vlans_keep_datagrams_apart() {
     vlan.push(10);
     let dec = reassembled_view(&bytes, vlan);
     assert_eq!(dec.vlan.outer(), Some(10));
-    let view = view_reassembled(&dec, FlowInfo::default()).unwrap();
+    let view = view_reassembled(&dec, FlowInfo::default(), true).unwrap();
     assert!(view.is_fragment);
     assert_eq!(view.dport, 53);
 }

@@ -528,7 +528,7 @@ impl Worker {
         }
         let checked = verdict != ChecksumVerdict::Unchecked;
         let view = if rebuilt {
-            crate::defrag::view_reassembled(&d, info)
+            crate::defrag::view_reassembled(&d, info, checked)
         } else {
             d.view_checked(info, checked)
         };
