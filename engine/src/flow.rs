@@ -447,7 +447,6 @@ pub struct FlowTable<T = ()> {
     by_activity: BinaryHeap<Reverse<(i128, u64, NormKey)>>,
     ended: Vec<Flow<T>>,
     next_generation: u64,
-    next_sweep: Option<Timestamp>,
     stats: FlowStats,
 }
 
@@ -464,7 +463,6 @@ impl<T: Default> FlowTable<T> {
             by_activity: BinaryHeap::new(),
             ended: Vec::new(),
             next_generation: 0,
-            next_sweep: None,
             stats: FlowStats::default(),
         }
     }
@@ -472,17 +470,19 @@ impl<T: Default> FlowTable<T> {
     /// Finds the packet's flow (creating it if needed), accounts the packet
     /// and returns the flow with the packet's direction.
     ///
-    /// Flows whose timeout passed by `pkt.ts` are ended first (lazily, at
-    /// most once per second of packet time, and always for this key).
+    /// A packet ends only its own key's flow when that one timed out (or a
+    /// new SYN reuses a closed one). Other idle flows are ended by
+    /// [`FlowTable::expire`], which the owner calls on a clock that does
+    /// not depend on which packets reached this table: a worker sees only
+    /// its shard of the traffic, so sweeping "at its next packet" would
+    /// place `flow` records (and end-of-flow alerts) differently for each
+    /// number of workers. A full table is the exception: it sweeps at
+    /// `pkt.ts` before evicting a live flow.
     pub fn lookup_or_create(
         &mut self,
         key: &FlowKey,
         pkt: &PacketMeta,
     ) -> (&mut Flow<T>, Direction) {
-        if self.next_sweep.is_none_or(|t| pkt.ts >= t) {
-            self.expire(pkt.ts);
-            self.next_sweep = Some(pkt.ts.plus_secs(1));
-        }
         let (nk, src_is_a) = self.tracked(key).normalise();
         let flags = pkt.tcp_flags.unwrap_or(0);
         let new_syn = flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
@@ -508,6 +508,9 @@ impl<T: Default> FlowTable<T> {
         }
         let is_new = !self.flows.contains_key(&nk);
         if is_new {
+            if self.flows.len() >= self.cfg.max_flows {
+                self.expire(pkt.ts);
+            }
             while self.flows.len() >= self.cfg.max_flows {
                 if !self.evict_least_active() {
                     break;

@@ -120,6 +120,52 @@ fn same_results_with_one_two_and_four_threads() {
     assert_eq!(runs[2], runs[0], "--threads 4 differs");
 }
 
+/// Flows that go idle and time out while other host pairs keep talking,
+/// over several rounds: a worker sees only its shard, so the `flow`
+/// records must be placed by the run's clock, not at whichever packet of
+/// its own shard a worker happens to see next.
+#[test]
+fn eve_is_byte_identical_with_one_two_and_four_threads() {
+    let dir = TempDir::new("pipe-bytes").unwrap();
+    let pcap = dir.join("churn.pcap");
+    let mut w = PcapWriter::new(1);
+    let mut lcg: u32 = 12_345;
+    for i in 0..3_000u32 {
+        lcg = lcg.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        // New flows keep appearing; older ones fall silent and time out.
+        let flow = (lcg >> 8) % (8 + i / 25);
+        let client = [10, 0, 1, (flow % 61) as u8];
+        let server = [10, 0, 2, (flow % 7) as u8];
+        let payload = if flow.is_multiple_of(5) {
+            &b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04evil\x03com\x00\x00\x01\x00\x01"
+                [..]
+        } else {
+            &b"ping"[..]
+        };
+        let frame = pkt::eth_ipv4_udp(client, server, 1_000 + (flow as u16), 53, payload);
+        // 0.25 s apart: 750 s in all, UDP flows time out after 30 s idle.
+        w.packet(1_700_000_000 + i / 4, (i % 4) * 250_000, &frame);
+    }
+    w.write_to(&pcap).unwrap();
+    let rules = dir.join("r.rules");
+    std::fs::write(&rules, RULES).unwrap();
+    let mut runs = Vec::new();
+    for t in ["1", "2", "4"] {
+        let out = dir.join(t);
+        run_ok(&pcap, &rules, &out, &["--threads", t, "--no-evidence"]);
+        runs.push(std::fs::read(out.join("eve.json")).unwrap());
+    }
+    let events = eve(&dir.join("1"));
+    let timed_out = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow" && e["flow"]["reason"] == "timeout")
+        .count();
+    assert!(timed_out > 50, "only {timed_out} flows timed out");
+    assert!(events.iter().any(|e| e["event_type"] == "alert"));
+    assert!(runs[1] == runs[0], "--threads 2 wrote a different eve.json");
+    assert!(runs[2] == runs[0], "--threads 4 wrote a different eve.json");
+}
+
 #[test]
 fn flow_and_stats_records() {
     let dir = TempDir::new("pipe-flow").unwrap();
