@@ -181,7 +181,7 @@ d = json.load(open(sys.argv[1])); print(d["compiled"], d["rules"])' "$work/check
 
 read -ra extra_args <<<"$extra"
 common=(-S "$rules" -c "$vars" -k none ${extra_args[@]+"${extra_args[@]}"})
-declare -A start dwall dpass drss dcpu dalerts recall precision nstart nwall npass nrss ncpu fwall fpass frss fcpu falerts
+declare -A start gspan gspan_cpu sspan dwall dpass drss dcpu dalerts recall precision nstart nwall npass nrss ncpu fwall fpass frss fcpu falerts
 # fits LABEL ESTIMATE: true when a run estimated at ESTIMATE seconds still
 # fits the time budget; otherwise says why it is skipped.
 fits() {
@@ -227,6 +227,7 @@ if [ -n "$suricata" ]; then
       print "--set"; print "vars." g "." name "=" val
     }' "$vars")
   suri_common=(-S "$work/et-open.rules" -k none --runmode single ${suri_sets[@]+"${suri_sets[@]}"})
+  suri_autofp=(-S "$work/et-open.rules" -k none --runmode autofp ${suri_sets[@]+"${suri_sets[@]}"})
   # Suricata wants its log folder to exist (measure empties it first).
   in_out=(sh -c 'mkdir -p "$1" && shift && exec "$@"' sh "$work/out")
   median3 "suri-start" "${in_out[@]}" "$suricata" -r "$one" "${suri_common[@]}" -l "$work/out"
@@ -282,6 +283,53 @@ if [ "$thread_cpu" = 1 ] && command -v perf >/dev/null && [ -n "${dwall[1]:-}" ]
   fi
 fi
 
+# Scaling with the start-up taken out: the pass is the span from the first
+# to the last perf sample of the packet threads (best of 2), for one and
+# two workers, for Sigil and for Suricata's autofp runmode (one reader
+# thread, flow-pinned workers, like Sigil's pipeline;
+# detect-thread-ratio 0.5 and 1.0 give one and two workers on 2 cores).
+# With it, the ceiling any design of this shape has on this machine: in
+# the one-worker pass, all threads together spend P1 CPU-seconds within
+# the span T1 (the reader and the writer run beside the worker on the
+# other core), so two workers on C cores need at least P1 / C seconds and
+# T1 / (P1 / C) bounds the ratio, unless splitting the traffic made work
+# disappear.
+worker_span() { # PATTERN CMD... : sets $span and $span_cpu (seconds)
+  local pat=$1 best= i r
+  shift
+  for i in 1 2; do
+    rm -rf "${work:?}/out"
+    perf record -q -F 999 -o "$work/span.data" -- "$@" >"$work/span.log" 2>&1 || return 1
+    r=$(perf script -i "$work/span.data" -F comm,time 2>/dev/null |
+      awk -v p="$pat" '{ c[NR] = $1; t[NR] = $2 + 0 }
+        $1 ~ p { x = $2 + 0; if (lo == "" || x < lo) lo = x; if (x > hi) hi = x }
+        END {
+          if (lo == "") exit 1
+          for (i = 1; i <= NR; i++) if (t[i] >= lo && t[i] <= hi) n++
+          printf "%.3f %.3f", hi - lo, n / 999
+        }') || return 1
+    if [ -z "$best" ] || awk -v a="${r% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
+      best=$r
+    fi
+  done
+  span=${best% *} span_cpu=${best#* }
+}
+if [ "$thread_cpu" = 1 ] && command -v perf >/dev/null &&
+  [ -n "${dwall[1]:-}" ] && [ -n "${dwall[2]:-}" ]; then
+  for n in 1 2; do
+    if worker_span '^sigil-worker-' "$sigil" -q run -r "$corpus" "${common[@]}" -l "$work/out" --threads "$n"; then
+      gspan[$n]=$span gspan_cpu[$n]=$span_cpu
+    fi
+  done
+  if [ -n "${swall:-}" ]; then
+    for n in 1 2; do
+      worker_span '^W#' "${in_out[@]}" "$suricata" -r "$corpus" "${suri_autofp[@]}" \
+        --set "threading.detect-thread-ratio=$(awk -v n="$n" 'BEGIN { printf "%.1f", n / 2 }')" \
+        -l "$work/out" && sspan[$n]=$span
+    done
+  fi
+fi
+
 mbit() { rate $((corpus_bytes * 8)) "$1" 1000000; }
 kpkt() { rate $corpus_packets "$1" 1000; }
 rows=()
@@ -308,6 +356,12 @@ if [ -n "${gcpu:-}" ] && [ -n "${scpu_w:-}" ]; then
   summary+=("worker-thread CPU over the corpus (perf, 1 worker, best of 2): Sigil ${gcpu}s, Suricata ${scpu_w}s (Sigil $(div "$scpu_w" "$gcpu")x Suricata's speed)")
 elif [ -n "${gcpu:-}" ]; then
   summary+=("worker-thread CPU over the corpus (perf, 1 worker, best of 2): Sigil ${gcpu}s")
+fi
+if [ -n "${gspan[1]:-}" ] && [ -n "${gspan[2]:-}" ]; then
+  summary+=("two workers vs one, packet threads' span (perf, best of 2): Sigil ${gspan[1]}s -> ${gspan[2]}s = $(div "${gspan[1]}" "${gspan[2]}")x; within the one-worker span all threads used ${gspan_cpu[1]} CPU-s (two workers: ${gspan_cpu[2]}), so $(nproc) cores bound two workers to $(awk -v t="${gspan[1]}" -v p="${gspan_cpu[1]}" -v c="$(nproc)" 'BEGIN { if (p > 0) printf "%.2f", t * c / p; else print "-" }')x")
+fi
+if [ -n "${sspan[1]:-}" ] && [ -n "${sspan[2]:-}" ]; then
+  summary+=("Suricata autofp (one reader, flow-pinned workers) on the same corpus: ${sspan[1]}s -> ${sspan[2]}s = $(div "${sspan[1]}" "${sspan[2]}")x")
 fi
 if [ -n "${dwall[1]:-}" ]; then
   summary+=("vs Suricata README figures (1 worker): start-up $(div "${start[1]}" $suri_load)x of ${suri_load}s Hyperscan load+compile ($(div "${start[1]}" $suri_load_ac)x of ${suri_load_ac}s with AC); pass $(div "${dpass[1]}" $suri_pass)x of ${suri_pass}s; peak RSS $(div "${drss[1]}" $suri_rss_mb)x of ${suri_rss_mb} MB; alerts $(div "${dalerts[1]}" $suri_alerts)x of ${suri_alerts}")
