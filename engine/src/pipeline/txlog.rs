@@ -15,21 +15,31 @@ use crate::output::{EventCtx, FlowMeta};
 /// Per-flow transaction bookkeeping entries kept before pruning.
 const TX_BOOKKEEPING_MAX: usize = 1024;
 
+/// The detection state transaction rules run with: the rules, the
+/// worker's scratch and hit list, the flow's variables and flags, and where
+/// alerts go.
+pub(super) struct TxDetect<'a, 'b> {
+    pub(super) rules: &'a RuleSet,
+    pub(super) scratch: &'a mut Scratch,
+    pub(super) vars: &'a mut FlowVars,
+    pub(super) flags: &'a mut FlowFlags,
+    pub(super) hits: &'a mut Vec<RuleId>,
+    pub(super) sink: &'a mut AlertSink<'b>,
+}
+
+/// The packet (or end-of-flow pseudo packet) transactions are inspected
+/// on: its view for the rules, its EVE context for alerts, and its time.
+#[derive(Clone, Copy)]
+pub(super) struct TxPacket<'a> {
+    pub(super) view: &'a PacketView<'a>,
+    pub(super) ctx: &'a EventCtx<'a>,
+    pub(super) ts: Timestamp,
+}
+
 /// Runs transaction rules over every live transaction; each (tx, rule)
 /// alerts once.
-#[allow(clippy::too_many_arguments)]
-fn inspect_txs(
-    app: &mut AppFlow,
-    vars: &mut FlowVars,
-    flags: &mut FlowFlags,
-    rules: &RuleSet,
-    scratch: &mut Scratch,
-    view: &PacketView<'_>,
-    ts: Timestamp,
-    ctx: &EventCtx<'_>,
-    hits: &mut Vec<RuleId>,
-    sink: &mut AlertSink<'_>,
-) {
+fn inspect_txs(app: &mut AppFlow, d: &mut TxDetect<'_, '_>, at: TxPacket<'_>) {
+    let view = at.view;
     let app_proto = app.proto().map(|p| p.name());
     let AppFlow {
         state,
@@ -40,10 +50,10 @@ fn inspect_txs(
         ..
     } = app;
     let side = usize::from(!view.flow.to_server);
-    let mut live = txs(state, ts);
+    let mut live = txs(state, at.ts);
     // Transactions of the parser a protocol change replaced (HTTP/1 before
     // h2c) are live until logged.
-    live.extend(retired.iter().map(|t| t.view(ts)));
+    live.extend(retired.iter().map(|t| t.view(at.ts)));
     // Bookkeeping of transactions that are gone is dropped, so a long
     // keep-alive flow with many requests stays bounded. Transaction ids only
     // grow within a flow; a margin keeps the entries the final look at
@@ -73,17 +83,17 @@ fn inspect_txs(
             continue;
         }
         seen[side] = progress;
-        rules.match_tx(view, &tx, vars, scratch, hits);
-        stores.extend(filestores(rules, hits).map(|fs| (id, fs)));
-        if disables_logging(rules, hits) {
+        d.rules.match_tx(view, &tx, d.vars, d.scratch, d.hits);
+        stores.extend(filestores(d.rules, d.hits).map(|fs| (id, fs)));
+        if disables_logging(d.rules, d.hits) {
             log_control.disable(&tx);
         }
         let side = tx.alert_side(view.flow.to_server);
-        hits.retain(|r| alerted.insert((id, *r, side)));
-        if hits.is_empty() {
+        d.hits.retain(|r| alerted.insert((id, *r, side)));
+        if d.hits.is_empty() {
             continue;
         }
-        if emit_tx_alerts(rules, vars, flags, hits, sink, ctx, app_proto, (id, &tx)) {
+        if emit_tx_alerts(d, at.ctx, app_proto, (id, &tx)) {
             break;
         }
     }
@@ -92,30 +102,25 @@ fn inspect_txs(
     }
 }
 
-/// Emits the alerts of transaction rules `hits` on transaction `tx` (id
-/// `id`), with its EVE object and the flow's traffic and metadata; true
-/// when a pass rule matched and detection stops.
-#[allow(clippy::too_many_arguments)]
+/// Emits the alerts of the transaction rules in `d.hits` on transaction
+/// `tx` (id `id`), with its EVE object and the flow's traffic and
+/// metadata; true when a pass rule matched and detection stops.
 fn emit_tx_alerts(
-    rules: &RuleSet,
-    vars: &FlowVars,
-    flags: &mut FlowFlags,
-    hits: &[RuleId],
-    sink: &mut AlertSink<'_>,
+    d: &mut TxDetect<'_, '_>,
     ctx: &EventCtx<'_>,
     app_proto: Option<&'static str>,
     (id, tx): (u64, &TxRef<'_>),
 ) -> bool {
     let (k, obj) = tx.eve_json();
-    let traffic = traffic_of(rules, vars);
-    let metadata = metadata_of(vars);
+    let traffic = traffic_of(d.rules, d.vars);
+    let metadata = metadata_of(d.vars);
     let alert = AppAlert {
         traffic: traffic.as_ref(),
         metadata: metadata.as_ref(),
         app_proto,
         tx: Some((id, k, &obj)),
     };
-    sink.emit(hits, ctx, flags, ctx.ip_proto, alert)
+    d.sink.emit(d.hits, ctx, d.flags, ctx.ip_proto, alert)
 }
 
 /// The `filestore` actions of the matched rules `hits`.
@@ -136,12 +141,7 @@ pub(super) fn disables_logging(rules: &RuleSet, hits: &[RuleId]) -> bool {
 
 /// Detection that still has to see finished transactions before they go.
 pub(super) struct LastLook<'a, 'b> {
-    pub(super) rules: &'a RuleSet,
-    pub(super) scratch: &'a mut Scratch,
-    pub(super) vars: &'a mut FlowVars,
-    pub(super) flags: &'a mut FlowFlags,
-    pub(super) hits: &'a mut Vec<RuleId>,
-    pub(super) sink: &'a mut AlertSink<'b>,
+    pub(super) detect: TxDetect<'a, 'b>,
     /// The packet the transactions finished on.
     pub(super) view: PacketView<'a>,
     pub(super) ctx: EventCtx<'a>,
@@ -153,34 +153,28 @@ pub(super) struct LastLook<'a, 'b> {
 const AWAITING_MAX: usize = 64;
 
 /// Runs the transaction rules over finished transactions `txs` as seen
-/// from `view`'s side; returns true when detection must stop (pass).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn look_at_finished(
-    rules: &RuleSet,
-    scratch: &mut Scratch,
-    vars: &mut FlowVars,
-    flags: &mut FlowFlags,
-    hits: &mut Vec<RuleId>,
-    sink: &mut AlertSink<'_>,
+/// from `at`'s side; returns true when detection must stop (pass).
+fn look_at_finished(
+    d: &mut TxDetect<'_, '_>,
     alerted: &mut std::collections::HashSet<(u64, RuleId, bool)>,
     app_proto: Option<&'static str>,
-    view: &PacketView<'_>,
-    ctx: &EventCtx<'_>,
-    ts: Timestamp,
+    at: TxPacket<'_>,
     txs: &mut [OwnedTx],
 ) -> bool {
+    let view = at.view;
     let mut stop = false;
     let mut stores = Vec::new();
     for (i, tx) in txs.iter().enumerate() {
-        let tv = tx.view(ts);
-        rules.match_tx(view, &tv, vars, scratch, hits);
-        stores.extend(filestores(rules, hits).map(|fs| (i, fs)));
+        let tv = tx.view(at.ts);
+        d.rules.match_tx(view, &tv, d.vars, d.scratch, d.hits);
+        stores.extend(filestores(d.rules, d.hits).map(|fs| (i, fs)));
         let id = sigil_rules::TxView::tx_id(&tv);
-        hits.retain(|r| alerted.insert((id, *r, view.flow.to_server)));
-        if hits.is_empty() {
+        d.hits
+            .retain(|r| alerted.insert((id, *r, view.flow.to_server)));
+        if d.hits.is_empty() {
             continue;
         }
-        if emit_tx_alerts(rules, vars, flags, hits, sink, ctx, app_proto, (id, &tv)) {
+        if emit_tx_alerts(d, at.ctx, app_proto, (id, &tv)) {
             stop = true;
             break;
         }
@@ -195,22 +189,10 @@ pub(super) fn look_at_finished(
 }
 
 /// The last look at finished transactions waiting for a packet travelling
-/// like `view` (or, at flow end, for the pseudo packet of that side);
+/// like `at` (or, at flow end, for the pseudo packet of that side);
 /// they are dropped afterwards.
-#[allow(clippy::too_many_arguments)]
-fn awaited_looks(
-    app: &mut AppFlow,
-    vars: &mut FlowVars,
-    flags: &mut FlowFlags,
-    rules: &RuleSet,
-    scratch: &mut Scratch,
-    view: &PacketView<'_>,
-    ctx: &EventCtx<'_>,
-    ts: Timestamp,
-    hits: &mut Vec<RuleId>,
-    sink: &mut AlertSink<'_>,
-) -> bool {
-    let to_server = view.flow.to_server;
+fn awaited_looks(app: &mut AppFlow, d: &mut TxDetect<'_, '_>, at: TxPacket<'_>) -> bool {
+    let to_server = at.view.flow.to_server;
     if !app.awaiting.iter().any(|(_, side)| *side == to_server) {
         return false;
     }
@@ -220,44 +202,39 @@ fn awaited_looks(
         .partition(|(_, side)| *side == to_server);
     app.awaiting = keep;
     let mut txs: Vec<OwnedTx> = due.drain(..).map(|(t, _)| t).collect();
-    look_at_finished(
-        rules,
-        scratch,
-        vars,
-        flags,
-        hits,
-        sink,
-        &mut app.alerted,
-        app_proto,
-        view,
-        ctx,
-        ts,
-        &mut txs,
-    )
+    look_at_finished(d, &mut app.alerted, app_proto, at, &mut txs)
 }
 
-/// All transaction detection due on `view`: first the last look at
+/// All transaction detection due on `at`: first the last look at
 /// finished transactions waiting for a packet travelling this way, then,
 /// unless that stopped detection or passed the flow, the live ones.
 /// Returns whether the last look stopped detection.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn inspect_transactions(
     app: &mut AppFlow,
-    vars: &mut FlowVars,
-    flags: &mut FlowFlags,
-    rules: &RuleSet,
-    scratch: &mut Scratch,
-    view: &PacketView<'_>,
-    ctx: &EventCtx<'_>,
-    ts: Timestamp,
-    hits: &mut Vec<RuleId>,
-    sink: &mut AlertSink<'_>,
+    d: &mut TxDetect<'_, '_>,
+    at: TxPacket<'_>,
 ) -> bool {
-    let stop = awaited_looks(app, vars, flags, rules, scratch, view, ctx, ts, hits, sink);
-    if !stop && !flags.passed {
-        inspect_txs(app, vars, flags, rules, scratch, view, ts, ctx, hits, sink);
+    let stop = awaited_looks(app, d, at);
+    if !stop && !d.flags.passed {
+        inspect_txs(app, d, at);
     }
     stop
+}
+
+/// Where finished transactions are logged: on a packet (its time and
+/// number) or at flow end, with the flow's endpoints for the records.
+#[derive(Clone, Copy)]
+pub(super) struct TxLogAt<'a> {
+    /// The flow ended: every transaction is finished.
+    pub(super) flow_end: bool,
+    pub(super) ts: Timestamp,
+    /// 0 at flow end.
+    pub(super) pcap_cnt: u64,
+    pub(super) fmeta: FlowMeta,
+    pub(super) vlan: &'a [u16],
+    /// The EVE `pkt_src` of the packet.
+    pub(super) pkt_src: Option<&'static str>,
+    pub(super) ip_proto: u8,
 }
 
 /// Finished transactions: logged as `http`, `dns`, `tls`, `ssh` and
@@ -265,18 +242,14 @@ pub(super) fn inspect_transactions(
 /// side the current packet does not travel (Suricata keeps a transaction
 /// until detection has run in both directions), which happens on the next
 /// packet travelling that way (see [`awaited_looks`]).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn log_txs(
     app: &mut AppFlow,
-    flow_end: bool,
-    ts: Timestamp,
-    pcap_cnt: u64,
-    (fmeta, vlan, pkt_src): (FlowMeta, &[u16], Option<&'static str>),
-    ip_proto: u8,
+    at: TxLogAt<'_>,
     outputs: WorkerOutputs,
     look: Option<LastLook<'_, '_>>,
     metadata: Option<serde_json::Value>,
 ) -> Vec<OutEvent> {
+    let TxLogAt { flow_end, ts, .. } = at;
     let mut metadata = metadata;
     let mut out = Vec::new();
     let Some(proto) = app.proto() else {
@@ -311,35 +284,26 @@ pub(super) fn log_txs(
             let app_proto = Some(proto.name());
             // Waiting transactions of the other side are looked at from
             // their own side: only this packet's opposite is due here.
-            look_at_finished(
-                l.rules,
-                l.scratch,
-                l.vars,
-                l.flags,
-                l.hits,
-                l.sink,
-                &mut app.alerted,
-                app_proto,
-                &view,
-                &ctx,
+            let mut detect = l.detect;
+            let at = TxPacket {
+                view: &view,
+                ctx: &ctx,
                 ts,
-                &mut old,
-            );
-            metadata = metadata_of(l.vars);
+            };
+            look_at_finished(&mut detect, &mut app.alerted, app_proto, at, &mut old);
+            metadata = metadata_of(detect.vars);
         }
     }
     for tx in &mut finished {
         tx.store_files();
     }
     if outputs.eve {
-        let log_control = &mut app.log_control;
-        let tx_ctx = (ts, pcap_cnt, ip_proto, proto.name());
         encode_records(
             &mut out,
-            log_control,
+            &mut app.log_control,
             &finished,
-            tx_ctx,
-            (fmeta, vlan, pkt_src),
+            &at,
+            proto.name(),
             metadata,
         );
     }
@@ -369,10 +333,19 @@ fn encode_records(
     out: &mut Vec<OutEvent>,
     log_control: &mut super::logcontrol::LogControl,
     finished: &[OwnedTx],
-    (ts, pcap_cnt, ip_proto, app_proto): (Timestamp, u64, u8, &str),
-    (fmeta, vlan, pkt_src): (FlowMeta, &[u16], Option<&'static str>),
+    at: &TxLogAt<'_>,
+    app_proto: &str,
     metadata: Option<serde_json::Value>,
 ) {
+    let TxLogAt {
+        ts,
+        pcap_cnt,
+        fmeta,
+        vlan,
+        pkt_src,
+        ip_proto,
+        ..
+    } = *at;
     // Encoded once for every record of the batch.
     let metadata = metadata.and_then(|m| serde_json::to_vec(&m).ok());
     let mut line = Vec::with_capacity(1024);

@@ -13,7 +13,9 @@ use sigil_rules::{Action, FlowVars, RuleId, RuleSet, Scratch};
 
 use super::app::AppFlow;
 use super::batch::{EventKey, OutEvent, RoundBuf};
-use super::txlog::{inspect_transactions, log_txs, metadata_of, traffic_of, LastLook};
+use super::txlog::{
+    inspect_transactions, log_txs, metadata_of, traffic_of, LastLook, TxDetect, TxLogAt, TxPacket,
+};
 use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
 use crate::decode::{self, ChecksumVerdict, DecodeConfig, DecodeStats, Decoded, VlanIds};
@@ -504,17 +506,16 @@ impl Worker {
                 drain(sess, dir, self.stream.inline);
             }
             let fmeta = flow_meta_of(flow, dir);
-            let logs = log_txs(
-                &mut flow.data.app,
-                false,
-                raw.ts,
-                raw.pcap_cnt,
-                (fmeta, flow.data.vlan.as_slice(), pkt_src),
-                key.proto,
-                self.outputs,
-                None,
-                None,
-            );
+            let at = TxLogAt {
+                flow_end: false,
+                ts: raw.ts,
+                pcap_cnt: raw.pcap_cnt,
+                fmeta,
+                vlan: flow.data.vlan.as_slice(),
+                pkt_src,
+                ip_proto: key.proto,
+            };
+            let logs = log_txs(&mut flow.data.app, at, self.outputs, None, None);
             self.out.extend(logs);
             self.collect_ended(raw.pcap_cnt);
             return;
@@ -613,18 +614,20 @@ impl Worker {
             let FlowState {
                 app, vars, flags, ..
             } = &mut flow.data;
-            stop = inspect_transactions(
-                app,
-                vars,
-                flags,
+            let mut detect = TxDetect {
                 rules,
                 scratch,
-                &view,
-                &ctx,
-                raw.ts,
-                &mut self.hits,
-                &mut sink,
-            );
+                vars,
+                flags,
+                hits: &mut self.hits,
+                sink: &mut sink,
+            };
+            let at = TxPacket {
+                view: &view,
+                ctx: &ctx,
+                ts: raw.ts,
+            };
+            stop = inspect_transactions(app, &mut detect, at);
         }
         let fmeta = flow_meta_of(flow, dir);
         let FlowState {
@@ -636,26 +639,27 @@ impl Worker {
         } = &mut flow.data;
         let metadata = metadata_of(vars);
         let look = (!stop && !flags.passed).then_some(LastLook {
-            rules,
-            scratch,
-            vars,
-            flags,
-            hits: &mut self.hits,
-            sink: &mut sink,
+            detect: TxDetect {
+                rules,
+                scratch,
+                vars,
+                flags,
+                hits: &mut self.hits,
+                sink: &mut sink,
+            },
             view,
             ctx,
         });
-        let logs = log_txs(
-            app,
-            false,
-            raw.ts,
-            raw.pcap_cnt,
-            (fmeta, vlan.as_slice(), pkt_src),
-            key.proto,
-            self.outputs,
-            look,
-            metadata,
-        );
+        let at = TxLogAt {
+            flow_end: false,
+            ts: raw.ts,
+            pcap_cnt: raw.pcap_cnt,
+            fmeta,
+            vlan: vlan.as_slice(),
+            pkt_src,
+            ip_proto: key.proto,
+        };
+        let logs = log_txs(app, at, self.outputs, look, metadata);
         self.out.extend(logs);
         self.collect_ended(raw.pcap_cnt);
     }

@@ -62,18 +62,20 @@ impl Worker {
                 let FlowState {
                     app, vars, flags, ..
                 } = &mut f.data;
-                inspect_transactions(
-                    app,
-                    vars,
-                    flags,
+                let mut detect = TxDetect {
                     rules,
                     scratch,
-                    &view,
-                    &ctx,
-                    f.last_ts,
-                    &mut self.hits,
-                    &mut sink,
-                );
+                    vars,
+                    flags,
+                    hits: &mut self.hits,
+                    sink: &mut sink,
+                };
+                let at = TxPacket {
+                    view: &view,
+                    ctx: &ctx,
+                    ts: f.last_ts,
+                };
+                inspect_transactions(app, &mut detect, at);
             }
         }
         if f.data.app.proto().is_none() {
@@ -81,17 +83,17 @@ impl Worker {
         }
         let fmeta = flow_meta_of(f, Direction::ToServer);
         let mut logs = Vec::new();
-        logs.extend(log_txs(
-            &mut f.data.app,
-            true,
-            f.last_ts,
-            0,
-            (fmeta, f.data.vlan.as_slice(), None),
-            f.key.proto,
-            self.outputs,
-            None,
-            metadata_of(&f.data.vars),
-        ));
+        let at = TxLogAt {
+            flow_end: true,
+            ts: f.last_ts,
+            pcap_cnt: 0,
+            fmeta,
+            vlan: f.data.vlan.as_slice(),
+            pkt_src: None,
+            ip_proto: f.key.proto,
+        };
+        let metadata = metadata_of(&f.data.vars);
+        logs.extend(log_txs(&mut f.data.app, at, self.outputs, None, metadata));
         for (i, mut e) in logs.into_iter().enumerate() {
             e.key = (
                 key.0,
