@@ -6,6 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::common::*;
+use sigil_engine::capture::OfflineSource;
 
 const RULES: &str = "alert tcp any any -> any 80 (msg:\"split evil\"; flow:established,to_server; content:\"EVIL-PAYLOAD-MARKER\"; sid:1;)\n\
 alert udp any any -> any 9999 (msg:\"fragmented marker\"; content:\"FRAGMENTED-MARKER\"; sid:2;)\n";
@@ -184,4 +185,79 @@ fn many_transactions_on_one_flow_alert_once_each() {
         .collect();
     ids.sort_unstable();
     assert_eq!(ids, (0..1500).collect::<Vec<u64>>());
+}
+
+/// Suricata tracks no flow for IP fragments and decodes no transport header
+/// in them, not even in the first: a fragment is inspected alone, without
+/// ports or payload, and content and port rules match only the datagram
+/// it completes, in that datagram's flow. The flow's evidence holds the
+/// fragments as captured.
+#[test]
+fn fragments_are_inspected_alone_and_their_datagram_in_its_flow() {
+    let mut body = vec![b'.'; 40];
+    body.extend_from_slice(b"WHOLE-IN-SECOND");
+    let mut udp = Vec::new();
+    udp.extend_from_slice(&1234u16.to_be_bytes());
+    udp.extend_from_slice(&9999u16.to_be_bytes());
+    udp.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(&body);
+    let mut frames = Vec::new();
+    for (off, chunk, more) in [(0usize, &udp[..40], true), (40, &udp[40..], false)] {
+        let mut v4 = pkt::Ipv4::new(17);
+        v4.id = 4243;
+        v4.mf = more;
+        v4.frag_offset = (off / 8) as u16;
+        frames.push(pkt::ethernet(0x0800, &v4.build(chunk)));
+    }
+    let rules = "\
+alert ip any any -> any any (msg:\"ip content\"; content:\"WHOLE-IN-SECOND\"; sid:3;)
+alert udp any any -> any any (msg:\"udp content\"; content:\"WHOLE-IN-SECOND\"; sid:4;)
+alert udp any any -> any 9999 (msg:\"port\"; sid:5;)
+alert ip any any -> any any (msg:\"more fragments\"; fragbits:M; sid:6;)
+";
+    let dir = TempDir::new("frag-alone").unwrap();
+    let out = run_frames(dir.path(), &frames, rules, &["-k", "all"]);
+    let events = eve(&out);
+    let mut got: Vec<(u64, u64, u64)> = events
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| {
+            let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+            (
+                n(&e["alert"]["signature_id"]),
+                n(&e["pcap_cnt"]),
+                n(&e["src_port"]),
+            )
+        })
+        .collect();
+    got.sort_unstable();
+    // Content and port rules once, on the datagram (numbered after the
+    // fragment that completed it); `fragbits:M` on the first fragment,
+    // which has no ports.
+    assert_eq!(got, [(3, 2, 1234), (4, 2, 1234), (5, 2, 1234), (6, 1, 0)]);
+    let flows: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow")
+        .collect();
+    assert_eq!(flows.len(), 1, "fragments make no flow of their own");
+    let f = &flows[0]["flow"];
+    assert_eq!(flows[0]["dest_port"], 9999);
+    assert_eq!(f["pkts_toserver"], 1);
+    // The datagram behind its fragments' Ethernet header: 14 + 20 + 63.
+    assert_eq!(f["bytes_toserver"], 14 + 20 + 8 + 55);
+    // Evidence: the fragments as they were on the wire, in capture order.
+    let file = events
+        .iter()
+        .find(|e| e["alert"]["signature_id"] == 3)
+        .and_then(|e| e["evidence"].as_str())
+        .expect("the alert names its evidence file")
+        .to_string();
+    let mut src = OfflineSource::open(&[out.join("evidence").join(file)]).unwrap();
+    let mut kept = Vec::new();
+    let _ = src.for_each_packet(|raw| {
+        kept.push(raw.data.to_vec());
+        std::ops::ControlFlow::Continue(())
+    });
+    assert_eq!(kept, frames);
 }

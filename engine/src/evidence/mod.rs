@@ -19,6 +19,7 @@
 //! what reached the disk stays described exactly by its hashes.
 
 pub mod caselog;
+pub mod fragments;
 mod hashio;
 pub mod integrity;
 pub mod manifest;

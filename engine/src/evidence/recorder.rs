@@ -28,12 +28,17 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::fragments::{FragKey, FragmentHold};
 use super::hashio::{FlushError, HashingFile};
 use super::pcapwriter::{file_header, record_header, record_len, FILE_HEADER_LEN};
 use super::ring::{Buffered, Ring};
 use super::{EvidenceError, FlowIdentity};
 use crate::capture::{LinkType, RawPacket, Timestamp};
 use crate::output::time::iso_utc;
+
+/// Bytes of IP fragments one recorder holds for datagrams not yet
+/// complete (see [`super::fragments`]).
+const FRAGMENT_HOLD_BYTES: usize = 4 * 1024 * 1024;
 
 /// Limits of the evidence recorder.
 ///
@@ -280,6 +285,8 @@ pub struct EvidenceRecorder {
     lru: BTreeMap<u64, u64>,
     tick: u64,
     ring_bytes: usize,
+    /// Fragments waiting for their datagram's flow.
+    fragments: FragmentHold,
     done: Vec<EvidenceEntry>,
     stats: EvidenceStats,
 }
@@ -325,6 +332,10 @@ impl EvidenceRecorder {
             lru: BTreeMap::new(),
             tick: 0,
             ring_bytes: 0,
+            fragments: FragmentHold::new(
+                FRAGMENT_HOLD_BYTES,
+                crate::defrag::DefragConfig::default().timeout_secs,
+            ),
             done: Vec::new(),
             stats: EvidenceStats::default(),
         })
@@ -380,6 +391,41 @@ impl EvidenceRecorder {
         let r = self.write_packet(flow_id, &mut fe, Pkt::from(raw));
         self.flows.insert(flow_id, fe);
         r
+    }
+
+    /// Keeps a copy of `raw`, a fragment of datagram `key`, for the flow
+    /// the datagram will belong to ([`EvidenceRecorder::datagram`]).
+    pub fn fragment(&mut self, key: FragKey, raw: &RawPacket<'_>) {
+        let d = self.fragments.hold(key, raw);
+        self.stats.dropped_packets += d.packets;
+        self.stats.dropped_bytes += d.bytes;
+    }
+
+    /// Datagram `key` was reassembled and belongs to flow `flow_id`: its
+    /// fragments, as captured, become the flow's packets. A write error
+    /// is returned after every fragment was tried.
+    pub fn datagram(
+        &mut self,
+        key: &FragKey,
+        flow_id: u64,
+        flow: &FlowIdentity,
+    ) -> Result<(), EvidenceError> {
+        let mut first_err = None;
+        for b in self.fragments.take(key) {
+            let raw = RawPacket {
+                ts: b.ts,
+                caplen: u32::try_from(b.data.len()).unwrap_or(u32::MAX),
+                origlen: b.origlen,
+                data: &b.data,
+                linktype: b.linktype,
+                pcap_cnt: 0,
+                file_index: 0,
+            };
+            if let Err(e) = self.packet(flow_id, flow, &raw) {
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
     }
 
     /// Records an alert of `sid` at `ts` on the flow. The first alert opens

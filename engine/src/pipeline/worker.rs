@@ -19,6 +19,7 @@ use super::txlog::{
 use crate::applayer::AppConfig;
 use crate::capture::{RawPacket, Timestamp};
 use crate::decode::{self, ChecksumVerdict, DecodeConfig, DecodeStats, Decoded, VlanIds};
+use crate::evidence::fragments::FragKey;
 use crate::evidence::{EvidenceRecorder, EvidenceReport};
 use crate::flow::{
     self, Direction, EndReason, Flow, FlowConfig, FlowKey, FlowStats, FlowTable, TcpState,
@@ -196,6 +197,10 @@ pub struct Worker {
     /// that packet's).
     carrier: bool,
     evidence: Option<EvidenceRecorder>,
+    /// The datagram being processed was reassembled from these fragments
+    /// (their evidence goes to its flow), captured behind a link header of
+    /// this many bytes.
+    datagram: Option<(FragKey, usize)>,
     /// Evidence write errors (the run goes on; they are reported).
     pub evidence_errors: Vec<String>,
 }
@@ -239,6 +244,7 @@ impl Worker {
             tunnel: None,
             carrier: false,
             evidence,
+            datagram: None,
             evidence_errors: Vec::new(),
         }
     }
@@ -324,13 +330,20 @@ impl Worker {
         // carrying the packet number of the fragment that completed it.
         let mut rebuilt = None;
         let mut frag_events = Vec::new();
-        if d.ip.is_some_and(|ip| ip.fragment.is_some()) {
+        let mut datagram = None;
+        if let Some((ip, frag)) = d.ip.and_then(|ip| ip.fragment.map(|f| (ip, f))) {
+            // Kept for the evidence of the flow the datagram will belong to.
+            let key: FragKey = (ip.src, ip.dst, frag.id, ip.proto);
+            if let Some(rec) = self.evidence.as_mut() {
+                rec.fragment(key, raw);
+            }
             self.defrag.expire(raw.ts);
             let r = self.defrag.insert(raw.ts, d.frame, &d);
             // The fragment itself carries the defrag events (as in Suricata).
             frag_events.extend(r.events.iter().map(|e| e.name()));
             if let crate::defrag::DefragStatus::Reassembled(bytes) = r.status {
                 rebuilt = Some(bytes);
+                datagram = Some((key, d.frame.len().saturating_sub(d.network.len())));
             }
         }
         self.frag_events = frag_events;
@@ -356,7 +369,9 @@ impl Worker {
             }
             let in_datagram = decode::decode_tunnel(&mut inner, &self.decoder);
             self.tunnel.clone_from(&tunnel);
+            self.datagram = datagram.take();
             self.process(raw, &inner, ChecksumVerdict::Unchecked, true);
+            self.datagram = None;
             if let Some(t) = in_datagram {
                 let base = root.cloned().or_else(|| tunnel_root(raw, &inner));
                 self.handle(raw, t, ChecksumVerdict::Unchecked, base.as_ref());
@@ -390,19 +405,39 @@ impl Worker {
             self.inspect_flowless(raw, &d, verdict, pkt_src);
             return;
         }
+        if !rebuilt && d.ip.is_some_and(|ip| ip.fragment.is_some()) {
+            // Nor for a fragment, whose transport header Suricata does not
+            // decode even in the first one: it is inspected on its own,
+            // without ports or payload (`fragbits`, `fragoffset`, IP
+            // header keywords, decoder and defrag events), and the
+            // datagram it completes goes to the flow.
+            let mut frag = d;
+            frag.transport = None;
+            frag.payload = &[];
+            self.inspect_flowless(raw, &frag, verdict, pkt_src);
+            return;
+        }
         let Some(key) = FlowKey::from_decoded(&d) else {
             self.stats.non_ip += 1;
             return;
         };
-        // A tunnel packet counts its own bytes, as Suricata's do.
-        let len = match d.tunnel {
-            Some(_) if !rebuilt => u32::try_from(d.frame.len()).unwrap_or(u32::MAX),
+        // A tunnel packet counts its own bytes, as Suricata's do; a
+        // reassembled datagram its own behind its fragments' link header.
+        let len = match (d.tunnel, rebuilt, self.datagram) {
+            (_, true, Some((_, link))) => u32::try_from(link + d.frame.len()).unwrap_or(u32::MAX),
+            (Some(_), false, _) => u32::try_from(d.frame.len()).unwrap_or(u32::MAX),
             _ => raw.caplen,
         };
         let meta = flow::PacketMeta::from_decoded(raw.ts, &d, len);
         let (flow, mut dir) = self.flows.lookup_or_create(&key, &meta);
-        if let Some(rec) = self.evidence.as_mut().filter(|_| !rebuilt) {
-            if let Err(e) = rec.packet(flow.flow_id, &flow.key, raw) {
+        if let Some(rec) = self.evidence.as_mut() {
+            // A reassembled datagram's packets are its fragments as captured.
+            let r = match (rebuilt, &self.datagram) {
+                (false, _) => rec.packet(flow.flow_id, &flow.key, raw),
+                (true, Some((key, _))) => rec.datagram(key, flow.flow_id, &flow.key),
+                (true, None) => Ok(()),
+            };
+            if let Err(e) = r {
                 self.evidence_errors.push(e.to_string());
             }
         }
