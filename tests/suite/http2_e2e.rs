@@ -69,6 +69,30 @@ fn http2_alerts_and_records_match_suricata() {
     .into_iter()
     .collect();
     assert_eq!(alert_counts(&ev), expected);
+    // On the upgraded connection, alerts on the HTTP/1 request say `http`
+    // and those on HTTP/2 stream 1 `http2`, as Suricata's do.
+    let mut protos: Vec<(u64, &str)> = ev
+        .iter()
+        .filter(|e| e["event_type"] == "alert" && (e["src_port"] == up || e["dest_port"] == up))
+        .map(|e| {
+            let sid = e["alert"]["signature_id"].as_u64().unwrap();
+            (sid, e["app_proto"].as_str().unwrap())
+        })
+        .collect();
+    protos.sort_unstable();
+    assert_eq!(
+        protos,
+        [
+            (2, "http"),
+            (2, "http2"),
+            (3, "http2"),
+            (4, "http"),
+            (5, "http2"),
+            (7, "http"),
+            (7, "http2"),
+            (8, "http")
+        ]
+    );
     let flows = flow_protos(&ev);
     assert_eq!(flows[&prior], "http2");
     assert_eq!(flows[&up], "http2");

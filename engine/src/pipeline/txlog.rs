@@ -40,7 +40,6 @@ pub(super) struct TxPacket<'a> {
 /// alerts once.
 fn inspect_txs(app: &mut AppFlow, d: &mut TxDetect<'_, '_>, at: TxPacket<'_>) {
     let view = at.view;
-    let app_proto = app.proto().map(|p| p.name());
     let AppFlow {
         state,
         alerted,
@@ -93,7 +92,7 @@ fn inspect_txs(app: &mut AppFlow, d: &mut TxDetect<'_, '_>, at: TxPacket<'_>) {
         if d.hits.is_empty() {
             continue;
         }
-        if emit_tx_alerts(d, at.ctx, app_proto, (id, &tx)) {
+        if emit_tx_alerts(d, at.ctx, (id, &tx)) {
             break;
         }
     }
@@ -105,12 +104,16 @@ fn inspect_txs(app: &mut AppFlow, d: &mut TxDetect<'_, '_>, at: TxPacket<'_>) {
 /// Emits the alerts of the transaction rules in `d.hits` on transaction
 /// `tx` (id `id`), with its EVE object and the flow's traffic and
 /// metadata; true when a pass rule matched and detection stops.
+///
+/// `app_proto` is the transaction's own protocol: after an h2c upgrade
+/// the HTTP/1 transactions still being inspected are `http`, as in
+/// Suricata, although the flow has become `http2`.
 fn emit_tx_alerts(
     d: &mut TxDetect<'_, '_>,
     ctx: &EventCtx<'_>,
-    app_proto: Option<&'static str>,
     (id, tx): (u64, &TxRef<'_>),
 ) -> bool {
+    let app_proto = Some(sigil_rules::TxView::app_proto(tx).name());
     let (k, obj) = tx.eve_json();
     let traffic = traffic_of(d.rules, d.vars);
     let metadata = metadata_of(d.vars);
@@ -157,7 +160,6 @@ const AWAITING_MAX: usize = 64;
 fn look_at_finished(
     d: &mut TxDetect<'_, '_>,
     alerted: &mut std::collections::HashSet<(u64, RuleId, bool)>,
-    app_proto: Option<&'static str>,
     at: TxPacket<'_>,
     txs: &mut [OwnedTx],
 ) -> bool {
@@ -174,7 +176,7 @@ fn look_at_finished(
         if d.hits.is_empty() {
             continue;
         }
-        if emit_tx_alerts(d, at.ctx, app_proto, (id, &tv)) {
+        if emit_tx_alerts(d, at.ctx, (id, &tv)) {
             stop = true;
             break;
         }
@@ -196,13 +198,12 @@ fn awaited_looks(app: &mut AppFlow, d: &mut TxDetect<'_, '_>, at: TxPacket<'_>) 
     if !app.awaiting.iter().any(|(_, side)| *side == to_server) {
         return false;
     }
-    let app_proto = app.proto().map(|p| p.name());
     let (mut due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut app.awaiting)
         .into_iter()
         .partition(|(_, side)| *side == to_server);
     app.awaiting = keep;
     let mut txs: Vec<OwnedTx> = due.drain(..).map(|(t, _)| t).collect();
-    look_at_finished(d, &mut app.alerted, app_proto, at, &mut txs)
+    look_at_finished(d, &mut app.alerted, at, &mut txs)
 }
 
 /// All transaction detection due on `at`: first the last look at
@@ -281,7 +282,6 @@ pub(super) fn log_txs(
             let rest = overflow - n;
             let mut now: Vec<OwnedTx> = finished.drain(..rest.min(finished.len())).collect();
             old.append(&mut now);
-            let app_proto = Some(proto.name());
             // Waiting transactions of the other side are looked at from
             // their own side: only this packet's opposite is due here.
             let mut detect = l.detect;
@@ -290,7 +290,7 @@ pub(super) fn log_txs(
                 ctx: &ctx,
                 ts,
             };
-            look_at_finished(&mut detect, &mut app.alerted, app_proto, at, &mut old);
+            look_at_finished(&mut detect, &mut app.alerted, at, &mut old);
             metadata = metadata_of(detect.vars);
         }
     }
