@@ -25,6 +25,7 @@ pub mod integrity;
 pub mod manifest;
 pub mod pcapwriter;
 pub mod recorder;
+mod report;
 mod ring;
 pub mod sign;
 
