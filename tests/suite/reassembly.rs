@@ -67,30 +67,36 @@ fn conversation(isn: u32) -> Vec<Vec<u8>> {
     ]
 }
 
-/// A UDP datagram carrying the marker, cut into IPv4 fragments in the
-/// middle of the marker, fragments sent in reverse order.
-fn fragmented() -> Vec<Vec<u8>> {
-    let mut body = vec![b'.'; 30];
-    body.extend_from_slice(b"FRAGMENTED-MARKER");
-    body.extend_from_slice(&[b'.'; 20]);
-    let udp = {
-        let mut u = Vec::new();
-        u.extend_from_slice(&1234u16.to_be_bytes());
-        u.extend_from_slice(&9999u16.to_be_bytes());
-        u.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
-        u.extend_from_slice(&[0, 0]); // no checksum (allowed over IPv4)
-        u.extend_from_slice(&body);
-        u
-    };
-    // 8-byte aligned cuts: 0..40 and 40..end (the marker spans offset 38..55)
+/// A UDP datagram 1234 -> 9999 carrying `body`, as two IPv4 fragments
+/// (datagram id `id`) cut 40 bytes into the UDP header and data, in
+/// capture order.
+fn two_fragments(body: &[u8], id: u16) -> Vec<Vec<u8>> {
+    let mut udp = Vec::new();
+    udp.extend_from_slice(&1234u16.to_be_bytes());
+    udp.extend_from_slice(&9999u16.to_be_bytes());
+    udp.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]); // no checksum (allowed over IPv4)
+    udp.extend_from_slice(body);
+    // 8-byte aligned cut: 0..40 and 40..end.
     let mut frames = Vec::new();
     for (off, chunk, more) in [(0usize, &udp[..40], true), (40, &udp[40..], false)] {
         let mut v4 = pkt::Ipv4::new(17);
-        v4.id = 4242;
+        v4.id = id;
         v4.mf = more;
         v4.frag_offset = (off / 8) as u16;
         frames.push(pkt::ethernet(0x0800, &v4.build(chunk)));
     }
+    frames
+}
+
+/// A UDP datagram carrying the marker, cut into IPv4 fragments in the
+/// middle of the marker (it spans offsets 38..55), fragments sent in
+/// reverse order.
+fn fragmented() -> Vec<Vec<u8>> {
+    let mut body = vec![b'.'; 30];
+    body.extend_from_slice(b"FRAGMENTED-MARKER");
+    body.extend_from_slice(&[b'.'; 20]);
+    let mut frames = two_fragments(&body, 4242);
     frames.reverse();
     frames
 }
@@ -196,20 +202,7 @@ fn many_transactions_on_one_flow_alert_once_each() {
 fn fragments_are_inspected_alone_and_their_datagram_in_its_flow() {
     let mut body = vec![b'.'; 40];
     body.extend_from_slice(b"WHOLE-IN-SECOND");
-    let mut udp = Vec::new();
-    udp.extend_from_slice(&1234u16.to_be_bytes());
-    udp.extend_from_slice(&9999u16.to_be_bytes());
-    udp.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
-    udp.extend_from_slice(&[0, 0]);
-    udp.extend_from_slice(&body);
-    let mut frames = Vec::new();
-    for (off, chunk, more) in [(0usize, &udp[..40], true), (40, &udp[40..], false)] {
-        let mut v4 = pkt::Ipv4::new(17);
-        v4.id = 4243;
-        v4.mf = more;
-        v4.frag_offset = (off / 8) as u16;
-        frames.push(pkt::ethernet(0x0800, &v4.build(chunk)));
-    }
+    let frames = two_fragments(&body, 4243);
     let rules = "\
 alert ip any any -> any any (msg:\"ip content\"; content:\"WHOLE-IN-SECOND\"; sid:3;)
 alert udp any any -> any any (msg:\"udp content\"; content:\"WHOLE-IN-SECOND\"; sid:4;)
