@@ -591,6 +591,7 @@ alert tcp any any -> any any (content:"x"; content:"GET"; depth:3; sid:7;)
 alert tcp any any -> any any (dsize:>0; content:"GET"; sid:8;)
 alert ip any any -> any any (content:"GET"; offset:0; sid:9;)
 alert http any any -> any any (content:"GET"; sid:10;)
+alert tcp any any -> any any (stream_size:client,<,10000; content:"GET"; sid:11;)
 "#;
     let payload = b"GET /x HTTP/1.1\r\n";
     for prefilter in [true, false] {
@@ -602,10 +603,12 @@ alert http any any -> any any (content:"GET"; sid:10;)
             packet_sids(&set, &p)
         };
         // No reassembly: packets carry everything but stream-only rules.
-        assert_eq!(sids(false, false), [1, 2, 4, 5, 6, 7, 8, 9, 10]);
-        // Reassembly on: unanchored payload rules wait for the stream.
-        assert_eq!(sids(true, false), [2, 4, 5, 6, 8, 9]);
-        assert_eq!(sids(true, true), [1, 2, 3, 6, 7, 9, 10]);
+        assert_eq!(sids(false, false), [1, 2, 4, 5, 6, 7, 8, 9, 10, 11]);
+        // Reassembly on: payload rules wait for the stream, unless a
+        // content is anchored (7: the second) or they test stream_size
+        // (11), which Suricata inspects on the packet too.
+        assert_eq!(sids(true, false), [2, 4, 5, 6, 7, 8, 9, 11]);
+        assert_eq!(sids(true, true), [1, 2, 3, 6, 7, 9, 10, 11]);
     }
 }
 

@@ -24,11 +24,12 @@
 //! app-layer) header, when the flow's stream is reassembled
 //! (`FlowInfo::stream_active`) the rule inspects stream-chunk views
 //! (`from_stream`) and is skipped on packet views, as Suricata inspects
-//! such rules on the reassembled stream. Exception: a rule whose first
-//! `content` is anchored (`depth`, `offset` or `startswith`, not relative)
-//! is inspected on both, which is what Suricata does (its "packet-stream"
-//! rules; on our demo capture anchored rules alert on the packet and again
-//! on the stream chunk). `tcp-stream` rules inspect stream views only,
+//! such rules on the reassembled stream. Exception: a rule with an
+//! anchored `content` (`depth`, `offset` or `startswith`, any of its
+//! contents) or a `stream_size` test is inspected on both, which is what
+//! Suricata does (SIG_FLAG_REQUIRE_PACKET beside REQUIRE_STREAM: the
+//! packet is inspected when the stream did not match; on our demo capture
+//! such rules alert on the packet and again on the stream chunk). `tcp-stream` rules inspect stream views only,
 //! `tcp-pkt` rules packet views only; with `stream_active` false, plain
 //! `tcp` payload rules inspect packet views. Rules with a packet-header
 //! keyword (`flags`, `ttl`, `seq`, `window`, `dsize` …) inspect packet views
@@ -110,7 +111,7 @@ pub enum StreamMode {
     Packet,
     /// Stream views, and packet views while the flow has no stream.
     StreamPreferred,
-    /// Packet and stream views (anchored first content).
+    /// Packet and stream views (an anchored content, or `stream_size`).
     Both,
     /// `tcp-stream`: stream views only.
     StreamOnly,

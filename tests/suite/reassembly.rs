@@ -254,3 +254,38 @@ alert ip any any -> any any (msg:\"more fragments\"; fragbits:M; sid:6;)
     });
     assert_eq!(kept, frames);
 }
+
+/// Suricata inspects a TCP payload rule on the reassembled stream only,
+/// unless one of its contents is anchored or it tests `stream_size`: then
+/// the packet is inspected too (when the stream has nothing yet), so such
+/// a rule alerts on the request packet and again on the stream. As
+/// Suricata 7.0.10 does on the benchmark corpus' Log4j probes (ET sid
+/// 2034673).
+#[test]
+fn anchored_and_stream_size_rules_alert_on_packet_and_stream() {
+    let req = b"POST /login HTTP/1.1\r\nHost: v\r\nCookie: a=${${::-j}ndi:x}\r\n\r\n";
+    let rules = "\
+alert tcp any any -> any any (msg:\"stream_size\"; flow:established,to_server; stream_size:client,<,10000; content:\"|24 7b|\"; content:\"|24 7b 3a 3a|\"; within:100; sid:1;)
+alert tcp any any -> any any (msg:\"second anchored\"; flow:established,to_server; content:\"login\"; content:\"POST\"; depth:4; sid:2;)
+alert tcp any any -> any any (msg:\"plain\"; flow:established,to_server; content:\"login\"; sid:3;)
+";
+    let dir = TempDir::new("pkt-and-stream").unwrap();
+    let events = eve(&run_frames(
+        dir.path(),
+        &http_conversation(req),
+        rules,
+        &["-k", "all"],
+    ));
+    let mut got: Vec<(u64, u64)> = events
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| {
+            let sid = e["alert"]["signature_id"].as_u64().unwrap();
+            (sid, e["pcap_cnt"].as_u64().unwrap())
+        })
+        .collect();
+    got.sort_unstable();
+    // The request is packet 4; its stream is inspected once the server's
+    // ACK (5) made it reassembled, on the client's next packet (6).
+    assert_eq!(got, [(1, 4), (1, 6), (2, 4), (2, 6), (3, 6)]);
+}

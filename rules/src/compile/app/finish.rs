@@ -137,15 +137,17 @@ impl Compiler<'_> {
             (choose_fast(&payload), None)
         };
 
-        let first_anchored = payload
+        // Suricata's "pkt vs stream" corner cases (SigValidate): a TCP
+        // payload rule is inspected on the packet as well as on the stream
+        // when any of its contents is anchored (depth, offset, startswith)
+        // or it tests stream_size.
+        let packet_too = payload.iter().any(|d| {
+            matches!(d, Draft::Content(c)
+                if !c.relative() && (c.depth.is_some() || c.offset.is_some() || c.startswith))
+        }) || self
+            .checks
             .iter()
-            .find_map(|d| match d {
-                Draft::Content(c) => {
-                    Some(!c.relative() && (c.depth.is_some() || c.offset.is_some() || c.startswith))
-                }
-                _ => None,
-            })
-            .unwrap_or(false);
+            .any(|c| matches!(c, Check::StreamSize { .. }));
         let program = build_program(payload, nvars);
         let packet_only = header.proto.pkt_only()
             || program.is_empty()
@@ -155,7 +157,7 @@ impl Compiler<'_> {
         } else if self.app.stream_only {
             StreamMode::StreamOnly
         } else if matches!(header.proto, Proto::Tcp { .. } | Proto::Any) {
-            if first_anchored {
+            if packet_too {
                 StreamMode::Both
             } else {
                 StreamMode::StreamPreferred
