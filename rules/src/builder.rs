@@ -379,18 +379,22 @@ impl RuleSetBuilder {
     /// The order is Suricata's `SCSigOrderSignatures`: action (pass, drop,
     /// reject, alert); then flowbits use (rules that only set/unset/toggle,
     /// then those that modify and check, then those that only check, then
-    /// the rest), the same for flowint, so a modifier always runs before
-    /// the checks that depend on it; then priority; then sid (gid and load
+    /// the rest), the same for flowint, then for per-host and per-pair
+    /// `xbits`, so a modifier always runs before the checks that depend on
+    /// it; then priority; then sid (gid and load
     /// order only break ties Suricata leaves open). Rule ids follow this
     /// order.
     pub fn build(self) -> (RuleSet, LoadReport) {
         let mut loaded = self.loaded;
         loaded.sort_by_key(|l| {
             let (m, f) = (&l.rule.meta, &l.rule.flow);
+            let (hostbits, pairbits) = l.rule.xbits.uses();
             (
                 m.action.order(),
                 f.bits_use(),
                 f.ints_use(),
+                hostbits,
+                pairbits,
                 m.severity,
                 m.sid,
                 m.gid,

@@ -88,6 +88,8 @@ pub struct CompiledRule {
     pub(crate) program: Program,
     /// `flowbits` / `flowint` checks and actions.
     pub(crate) flow: FlowKeywords,
+    /// `xbits` / `hostbits` checks and actions.
+    pub(crate) xbits: crate::xbits::XbitsKeywords,
     pub(crate) fast: Option<FastPattern>,
     /// Never evaluated on reassembled stream data.
     pub(crate) packet_only: bool,
@@ -224,6 +226,7 @@ struct Compiler<'c> {
     checks: Vec<Check>,
     vars: HashMap<String, usize>,
     flow: FlowKeywords,
+    xbits: crate::xbits::XbitsKeywords,
     app: app::AppState,
     pkt: pkt::PktState,
 }
@@ -365,6 +368,8 @@ impl Compiler<'_> {
                 }
             }
             "flowint" => self.flow.add_flowint(need()?)?,
+            "xbits" => self.xbits.add(need()?)?,
+            "hostbits" => self.xbits.add_hostbits(need()?)?,
             "threshold" | "detection_filter" => {
                 if self.meta.threshold.is_some() || self.meta.detection_filter.is_some() {
                     return Err(KwError::invalid(
@@ -613,6 +618,7 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         checks: Vec::new(),
         vars: HashMap::new(),
         flow: FlowKeywords::default(),
+        xbits: crate::xbits::XbitsKeywords::default(),
         app: app::AppState::new(rule),
         pkt: pkt::PktState::default(),
     };
@@ -675,7 +681,8 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         && parts.program.is_empty()
         && pkt.buffers.is_empty()
         && pkt.checks.is_empty()
-        && c.flow.only_sets_bits();
+        && c.flow.only_sets_bits()
+        && c.xbits.is_empty();
     parts.app.pd_only = !parts.app.alproto.is_empty()
         && parts.app.proto.is_none()
         && headers_only
@@ -705,6 +712,7 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         checks: c.checks,
         program: parts.program,
         flow: c.flow,
+        xbits: c.xbits,
         fast: parts.fast,
         packet_only: parts.packet_only,
         app: parts.app,

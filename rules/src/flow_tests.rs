@@ -285,7 +285,7 @@ fn invalid_flow_and_threshold_options_are_reported() {
         assert_eq!(r.other_errors.len(), 1, "{rule}: {r:#?}");
     }
     // (`track by_flow` and `type backoff` are supported: see threshold.rs.)
-    let unsupported = ["xbits:set,a,track ip_src;"];
+    let unsupported = ["tag:session,5,packets;"];
     for opts in unsupported {
         let rule = format!("alert tcp any any -> any any (content:\"a\"; {opts} sid:1;)");
         let (_, r) = build(&rule, true);
@@ -328,4 +328,68 @@ alert tcp any any -> any any (pcre:"/host=(?P<flow_host>[a-z.]+)(?=;)/"; sid:3;)
         true,
     );
     assert_eq!(report.compiled, 0);
+}
+
+/// `xbits`: a host bit set in one flow is seen in another flow of that
+/// host, also through another worker's scratch sharing the run's store;
+/// it expires, and rules are ordered so a setter runs before a checker on
+/// the same packet.
+#[test]
+fn xbits_cross_flows_and_workers() {
+    let rules = "\
+alert tcp any any -> any any (msg:\"check\"; content:\"b\"; xbits:isset,seen,track ip_src; sid:1;)
+alert tcp any any -> any any (msg:\"not yet\"; content:\"b\"; xbits:isnotset,seen,track ip_src; sid:2;)
+alert tcp any any -> any any (msg:\"set\"; content:\"a\"; xbits:set,seen,track ip_src,expire 10; noalert; sid:3;)
+alert tcp any any -> any any (msg:\"pair\"; content:\"b\"; xbits:isset,seen,track ip_pair; sid:4;)
+";
+    for prefilter in [true, false] {
+        let (set, report) = build(rules, prefilter);
+        assert_eq!(report.compiled, report.parsed, "{report:#?}");
+        let store = std::sync::Arc::new(crate::XbitStore::default());
+        let mut w1 = set.new_scratch();
+        let mut w2 = set.new_scratch();
+        w1.share_xbits(store.clone());
+        w2.share_xbits(store.clone());
+        let mut out = Vec::new();
+        let mut sids = |scratch: &mut crate::Scratch, src: u8, dst: u8, secs: i64, pl: &[u8]| {
+            let mut p = tcp(v4(10, 0, 0, src), 40000, v4(10, 0, 1, dst), 80, pl);
+            p.ts_secs = secs;
+            let mut vars = FlowVars::default();
+            set.match_flow_packet(&p, &mut vars, scratch, &mut out);
+            out.iter()
+                .map(|&id| set.meta(id))
+                .filter(|m| !m.noalert)
+                .map(|m| m.sid)
+                .collect::<Vec<u32>>()
+        };
+        assert_eq!(sids(&mut w1, 1, 1, 100, b"b"), [2]);
+        // Host 1 sets the bit talking to server 1 (no alert: noalert)...
+        assert_eq!(sids(&mut w1, 1, 1, 100, b"a"), Vec::<u32>::new());
+        // ...and is seen talking to server 2 on the other worker.
+        assert_eq!(sids(&mut w2, 1, 2, 105, b"b"), [1]);
+        // Host 2 has no bit; the pair bit was never set.
+        assert_eq!(sids(&mut w2, 2, 2, 105, b"b"), [2]);
+        // Expired after 10 s.
+        assert_eq!(sids(&mut w1, 1, 3, 111, b"b"), [2]);
+        // On one packet that both sets and checks, the setter runs first.
+        assert_eq!(sids(&mut w1, 5, 1, 200, b"ab"), [1]);
+    }
+}
+
+#[test]
+fn hostbits_are_xbits_per_host() {
+    let rules = "\
+alert tcp any any -> any any (content:\"a\"; hostbits:set,h,track ip_dst; noalert; sid:1;)
+alert tcp any any -> any any (content:\"b\"; hostbits:isset,h,track ip_dst; sid:2;)
+";
+    // Sid 1 matches (it is `noalert`, which the engine applies).
+    assert_eq!(
+        flow_sids(rules, &[b"b", b"a", b"b"]),
+        [vec![], vec![1], vec![2]]
+    );
+    let (_, report) = build(
+        "alert tcp any any -> any any (content:\"a\"; hostbits:set,h,track ip_pair; sid:1;)",
+        true,
+    );
+    assert_eq!(report.other_errors.len(), 1, "{report:#?}");
 }

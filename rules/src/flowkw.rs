@@ -37,7 +37,7 @@ pub(crate) enum VarUse {
 }
 
 impl VarUse {
-    fn of(reads: bool, writes: bool) -> VarUse {
+    pub(crate) fn of(reads: bool, writes: bool) -> VarUse {
         match (reads, writes) {
             (false, true) => VarUse::Set,
             (true, true) => VarUse::SetRead,

@@ -78,10 +78,6 @@ const APP_LAYER_PREFIXES: &[&str] = &[
 pub fn unsupported_reason(keyword: &str) -> String {
     let k = keyword.to_ascii_lowercase();
     match k.as_str() {
-        "xbits" | "hostbits" => format!(
-            "{k} keep per-host / per-IP-pair state shared across flows and workers \
-             (not implemented yet; flowbits are)"
-        ),
         "flowvar" | "pktvar" => {
             format!("{k} needs pcre captures into variables (not implemented)")
         }
@@ -152,8 +148,6 @@ mod tests {
         assert!(unsupported_reason("http2.header").contains("does not implement"));
         assert!(unsupported_reason("smb.share").contains("HTTP/1, DNS, TLS and SSH"));
         assert!(unsupported_reason("filemagic").contains("libmagic"));
-        assert!(unsupported_reason("xbits").contains("across flows"));
-        assert!(unsupported_reason("hostbits").contains("across flows"));
         assert!(unsupported_reason("subslice").contains("transformation subslice"));
         assert_eq!(
             unsupported_reason("frobnicate"),

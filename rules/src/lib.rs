@@ -96,6 +96,7 @@ mod txprefilter;
 pub mod txview;
 mod uint;
 mod vars;
+mod xbits;
 mod xform_ext;
 mod xform_zip;
 
@@ -117,6 +118,7 @@ pub use threshold::{
 };
 pub use txview::TxView;
 pub use vars::{ResolvedVars, Vars, VarsError};
+pub use xbits::XbitStore;
 
 // Compile-time proof that the rule set can be shared across worker threads.
 const _: fn() = || {

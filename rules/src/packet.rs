@@ -105,6 +105,8 @@ pub struct PacketView<'a> {
     /// Generic app-layer events protocol detection raised while handling
     /// this packet (`app-layer-event:applayer_*`).
     pub app_events: AppLayerEvents,
+    /// Capture time, whole seconds (`xbits` expiry counts in them).
+    pub ts_secs: i64,
 }
 
 /// What the flow tracker knows about the packet's flow.
@@ -182,6 +184,7 @@ impl<'a> PacketView<'a> {
             checksums: Checksums::default(),
             events: DecoderEvents::default(),
             app_events: AppLayerEvents::default(),
+            ts_secs: 0,
         }
     }
 }

@@ -8,6 +8,8 @@ use crate::pcre::Latin1;
 use crate::prefilter::{Prefilter, PrefilterStats, Stamps};
 use crate::program::Step;
 use crate::txprefilter::{TxIndex, TxScratch};
+use crate::xbits::XbitStore;
+use std::sync::Arc;
 
 mod tx;
 
@@ -36,6 +38,17 @@ pub struct Scratch {
     vars: Vec<u64>,
     latin1: Latin1,
     tx: TxScratch,
+    /// `xbits` state: the scratch's own unless a run shares one between
+    /// its workers ([`Scratch::share_xbits`]).
+    pub(crate) xbits: Arc<XbitStore>,
+}
+
+impl Scratch {
+    /// Uses `store` for `xbits`, so bits set through one worker's scratch
+    /// are seen through the others'.
+    pub fn share_xbits(&mut self, store: Arc<XbitStore>) {
+        self.xbits = store;
+    }
 }
 
 impl RuleSet {
@@ -184,6 +197,7 @@ impl RuleSet {
                 continue;
             };
             if self.check(r, pkt, vars.as_deref(), scratch) {
+                r.xbits.apply(&scratch.xbits, pkt);
                 if let Some(v) = vars.as_deref_mut() {
                     r.flow.apply(v);
                     for (name, value) in scratch.latin1.captures.drain(..) {
@@ -263,7 +277,7 @@ impl RuleSet {
         {
             return false;
         }
-        if !r.flow.holds(vars) {
+        if !r.flow.holds(vars) || !r.xbits.holds(&scratch.xbits, pkt) {
             return false;
         }
         if r.program.is_empty() && r.pkt.buffers.is_empty() {

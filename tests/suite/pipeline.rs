@@ -354,3 +354,61 @@ fn flow_memcap_evicts_and_counts() {
         .count();
     assert!(forced > 0);
 }
+
+/// `xbits` tracked per host cross flows, and so workers: host 10.0.0.1
+/// sets a bit talking to one server and is caught by it talking to
+/// another, whose IP pair another worker may own. Thousands of packets of
+/// other traffic lie between, more than the workers can be apart, so the
+/// result does not depend on thread timing.
+#[test]
+fn xbits_set_on_one_pair_are_seen_on_another() {
+    let dir = TempDir::new("pipe-xbits").unwrap();
+    let pcap = dir.join("xbits.pcap");
+    let host = [10, 0, 0, 1];
+    let mut frames = vec![pkt::eth_ipv4_udp(
+        host,
+        [10, 0, 9, 1],
+        5000,
+        53,
+        b"stage-one",
+    )];
+    for i in 0..12_000u32 {
+        let peer = [10, 1, (i / 250) as u8, (i % 250) as u8];
+        frames.push(pkt::eth_ipv4_udp(peer, [10, 0, 9, 9], 6000, 53, b"noise"));
+    }
+    frames.push(pkt::eth_ipv4_udp(
+        host,
+        [10, 0, 9, 2],
+        5001,
+        53,
+        b"stage-two",
+    ));
+    frames.push(pkt::eth_ipv4_udp(
+        [10, 0, 0, 2],
+        [10, 0, 9, 2],
+        5002,
+        53,
+        b"stage-two",
+    ));
+    write_pcap(&pcap, &frames, 1_700_000_000);
+    let rules = dir.join("r.rules");
+    std::fs::write(
+        &rules,
+        "alert udp any any -> any any (msg:\"stage one\"; content:\"stage-one\"; xbits:set,staged,track ip_src,expire 3600; noalert; sid:1;)\n\
+         alert udp any any -> any any (msg:\"stage two after one\"; content:\"stage-two\"; xbits:isset,staged,track ip_src; sid:2;)\n",
+    )
+    .unwrap();
+    for t in ["1", "2", "4"] {
+        let out = dir.join(t);
+        run_ok(&pcap, &rules, &out, &["--threads", t, "--no-evidence"]);
+        let alerts: Vec<(u64, String)> = eve(&out)
+            .iter()
+            .filter(|e| e["event_type"] == "alert")
+            .map(|e| {
+                let sid = e["alert"]["signature_id"].as_u64().unwrap();
+                (sid, e["src_ip"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(alerts, [(2, "10.0.0.1".to_string())], "--threads {t}");
+    }
+}

@@ -551,6 +551,8 @@ impl<'a> Decoded<'a> {
             },
             events: self.rule_events(),
             app_events: Default::default(),
+            // The worker sets the capture time.
+            ts_secs: 0,
         })
     }
 

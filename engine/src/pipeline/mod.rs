@@ -277,6 +277,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
     let mut round_txs: Vec<Sender<RoundBuf>> = Vec::with_capacity(n);
     let mut event_rxs: Vec<Receiver<WorkerMsg>> = Vec::with_capacity(n);
     let mut workers = Vec::with_capacity(n);
+    let xbits = Arc::new(sigil_rules::XbitStore::default());
     for i in 0..n {
         let (rtx, rrx) = bounded::<RoundBuf>(CHANNEL_ROUNDS);
         let (etx, erx) = bounded::<WorkerMsg>(CHANNEL_ROUNDS);
@@ -303,6 +304,7 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
             recorder,
         );
         w.set_decoder(opts.decoder);
+        w.share_xbits(Arc::clone(&xbits));
         let pool = pool_tx.clone();
         let handle = thread::Builder::new()
             .name(format!("sigil-worker-{i}"))
@@ -575,6 +577,8 @@ pub fn run_offline(opts: &RunOptions, rules: Option<Arc<RuleSet>>) -> Result<Run
         Some((&flow_total, &cap, csum.stats().invalid)),
     );
     final_stats["stats"]["defrag"] = serde_json::to_value(defrag).unwrap_or_default();
+    // `xbits` the full store refused (it holds XbitStore::MAX_ENTRIES).
+    final_stats["stats"]["detect"]["xbits_refused"] = xbits.refused().into();
     if let Source::Live(src) = &mut source {
         // Kernel counters under Suricata's names: what the kernel dropped
         // because we read too slowly, and what the interface dropped.

@@ -256,6 +256,14 @@ impl Worker {
         self.decoder = cfg;
     }
 
+    /// Shares the run's `xbits` with the other workers: a host's flows
+    /// with different peers are on different workers.
+    pub fn share_xbits(&mut self, store: Arc<sigil_rules::XbitStore>) {
+        if let Some(s) = self.scratch.as_mut() {
+            s.share_xbits(store);
+        }
+    }
+
     /// Handles one round and returns its output events (unsorted).
     pub fn round(&mut self, round: &RoundBuf) -> Vec<OutEvent> {
         for (raw, verdict) in round.packets() {
@@ -487,6 +495,7 @@ impl Worker {
         };
         view.checksums.ignored = !checked;
         view.app_events = app_events;
+        view.ts_secs = raw.ts.secs;
         let stream_names = stream_events.iter().map(|e| e.name());
         for name in self.frag_events.iter().copied().chain(stream_names) {
             if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {

@@ -65,6 +65,7 @@ impl RuleSet {
                 continue;
             };
             if self.tx_rule_matches(r, pkt, tx, vars, scratch) {
+                r.xbits.apply(&scratch.xbits, pkt);
                 r.flow.apply(vars);
                 for (name, value) in scratch.latin1.captures.drain(..) {
                     vars.set_string(&name, value);
@@ -111,7 +112,10 @@ impl RuleSet {
         if !header_ok || !r.checks.iter().all(|c| c.eval(pkt)) || !r.pkt.checks_hold(pkt) {
             return false;
         }
-        if !app.alproto_ok(&pkt.flow) || !r.flow.holds(Some(vars)) {
+        if !app.alproto_ok(&pkt.flow)
+            || !r.flow.holds(Some(vars))
+            || !r.xbits.holds(&scratch.xbits, pkt)
+        {
             return false;
         }
         let Scratch {

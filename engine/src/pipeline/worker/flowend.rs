@@ -47,6 +47,7 @@ impl Worker {
                 let vlan = f.data.vlan;
                 let ctx = flow_end_ctx(f, dir, vlan.as_slice());
                 let mut view = PacketView::new(ctx.src, ctx.dst, f.key.proto, &[]);
+                view.ts_secs = f.last_ts.secs;
                 view.sport = ctx.sport;
                 view.dport = ctx.dport;
                 view.flow = f.info(dir);
@@ -168,6 +169,7 @@ impl Worker {
                     break;
                 }
                 let mut view = PacketView::new(ctx.src, ctx.dst, f.key.proto, bytes);
+                view.ts_secs = f.last_ts.secs;
                 view.sport = ctx.sport;
                 view.dport = ctx.dport;
                 view.flow = info;

@@ -109,6 +109,7 @@ impl Worker {
         else {
             return;
         };
+        view.ts_secs = raw.ts.secs;
         for name in &self.frag_events {
             if let Some(ev) = sigil_rules::packet::DecoderEvent::from_name(name) {
                 view.events.insert(ev);
