@@ -337,7 +337,7 @@ pub fn depends_on_end(p: &Program, lengths: &[UintMatch]) -> bool {
             Step::Pcre(p) => p.re.negated,
             Step::IsDataAt(d) => d.negated,
             // The value changes with every byte added.
-            Step::Entropy(_) => true,
+            Step::Entropy(_) | Step::Asn1(_) => true,
             _ => false,
         })
 }

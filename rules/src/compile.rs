@@ -10,6 +10,7 @@ use serde::Serialize;
 use sigil_grammar::ast::{self, unquote, RuleOption, Span};
 
 use crate::addr::ResolveError;
+use crate::asn1kw::Asn1Check;
 use crate::b64kw::{Base64Decode, Base64Step};
 use crate::bytemath::ByteMath;
 use crate::bytes::{parse_val, ByteExtract, ByteJump, ByteTest, Val};
@@ -93,6 +94,9 @@ pub struct CompiledRule {
     pub(crate) fast: Option<FastPattern>,
     /// Never evaluated on reassembled stream data.
     pub(crate) packet_only: bool,
+    /// Never satisfied on reassembled stream data (`asn1` decodes the
+    /// packet's payload), though its contents follow the usual views.
+    pub(crate) asn1: bool,
     /// App-layer buffers and keywords, and which views the rule inspects.
     pub(crate) app: crate::applayer::AppRule,
     /// Header sticky buffers (`tcp.hdr` …), `vlan.*`, checksum and
@@ -161,6 +165,8 @@ enum Draft {
     /// `base64_data`: the drafts after it inspect the decoded data.
     Base64Data,
     Entropy(Entropy),
+    /// `asn1` checks, at the end of the last match.
+    Asn1(Asn1Check),
 }
 
 impl Draft {
@@ -174,7 +180,7 @@ impl Draft {
             Draft::ByteExtract(e) => e.relative(),
             Draft::ByteMath(m) => m.relative(),
             Draft::Base64Decode(d) => d.relative,
-            Draft::Base64Data | Draft::Entropy(_) => false,
+            Draft::Base64Data | Draft::Entropy(_) | Draft::Asn1(_) => false,
         }
     }
 }
@@ -403,6 +409,10 @@ impl Compiler<'_> {
             "entropy" => {
                 let e = Entropy::parse(need()?)?;
                 self.drafts.push(Draft::Entropy(e));
+            }
+            "asn1" => {
+                let a = Asn1Check::parse(need()?)?;
+                self.drafts.push(Draft::Asn1(a));
             }
             "byte_test" => {
                 let t = ByteTest::parse(need()?, &|n| self.vars.get(n).copied())?;
@@ -715,6 +725,7 @@ pub fn compile_rule(rule: &ast::Rule, ctx: &CompileCtx) -> Result<CompiledRule, 
         xbits: c.xbits,
         fast: parts.fast,
         packet_only: parts.packet_only,
+        asn1: parts.asn1,
         app: parts.app,
         pkt,
         ip_only,

@@ -53,6 +53,7 @@ mod addrindex;
 mod appevent;
 mod applayer;
 mod applayer_events;
+mod asn1kw;
 mod b64kw;
 mod base64;
 pub mod buffer;

@@ -11,6 +11,7 @@
 //! occurrence can only narrow its window. Independent failures stop the whole inspection early. The
 //! number of steps is bounded like Suricata's `inspection-recursion-limit`.
 
+use crate::asn1kw::Asn1Check;
 use crate::b64kw::Base64Step;
 use crate::bytemath::ByteMath;
 use crate::bytes::{ByteExtract, ByteJump, ByteTest, Cursor, Val};
@@ -80,6 +81,8 @@ pub enum Step {
     Base64(Box<Base64Step>),
     /// `entropy` over the whole buffer.
     Entropy(Box<Entropy>),
+    /// `asn1` from the end of the last match (or an absolute offset).
+    Asn1(Box<Asn1Check>),
 }
 
 /// The payload keywords of a rule, in rule order.
@@ -169,6 +172,10 @@ impl State<'_> {
             }
             Step::ByteMath(m) => {
                 let ok = self.with_cursor(|buf, c| m.eval(buf, c));
+                self.then(i, ok)
+            }
+            Step::Asn1(a) => {
+                let ok = a.eval(self.buf, self.offset);
                 self.then(i, ok)
             }
             Step::Entropy(e) => {

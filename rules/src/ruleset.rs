@@ -259,7 +259,7 @@ impl RuleSet {
         vars: Option<&FlowVars>,
         scratch: &mut Scratch,
     ) -> bool {
-        if pkt.flow.from_stream && r.packet_only {
+        if pkt.flow.from_stream && (r.packet_only || r.asn1) {
             return false;
         }
         // IP-only rules see a flow's first packet each way, Suricata's

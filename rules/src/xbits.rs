@@ -98,9 +98,7 @@ impl XbitsKeywords {
     pub(crate) fn uses(&self) -> (VarUse, VarUse) {
         let of = |pair: bool| {
             VarUse::of(
-                self.conds
-                    .iter()
-                    .any(|c| (c.track == Track::Pair) == pair),
+                self.conds.iter().any(|c| (c.track == Track::Pair) == pair),
                 self.acts.iter().any(|a| (a.track == Track::Pair) == pair),
             )
         };

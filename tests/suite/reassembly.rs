@@ -289,3 +289,38 @@ alert tcp any any -> any any (msg:\"plain\"; flow:established,to_server; content
     // ACK (5) made it reassembled, on the client's next packet (6).
     assert_eq!(got, [(1, 4), (1, 6), (2, 4), (2, 6), (3, 6)]);
 }
+
+/// `asn1` decodes the packet's own payload, as in Suricata 7.0.10 (which
+/// gives these same alerts on this capture): after an anchored content it
+/// works on the request packet; after an unanchored one the content is
+/// matched on the stream, where `asn1` has no packet payload to decode; on
+/// its own it is a packet keyword.
+#[test]
+fn asn1_decodes_the_packet_payload() {
+    let req = b"junk:\x03\x01\xFF and \x04\x03abc";
+    let rules = "\
+alert tcp any any -> any any (msg:\"stream content\"; flow:established,to_server; content:\"junk:\"; asn1:bitstring_overflow, relative_offset 0; sid:1;)
+alert tcp any any -> any any (msg:\"absolute\"; asn1:bitstring_overflow, absolute_offset 5; sid:11;)
+alert tcp any any -> any any (msg:\"absolute oversize\"; asn1:oversize_length 2, absolute_offset 13; sid:12;)
+alert tcp any any -> any any (msg:\"anchored\"; flow:established,to_server; content:\"junk:\"; depth:5; asn1:bitstring_overflow, relative_offset 0; sid:21;)
+alert tcp any any -> any any (msg:\"anchored, later content\"; flow:established,to_server; content:\"junk:\"; depth:5; content:\"and \"; distance:0; asn1:oversize_length 2, relative_offset 0; sid:22;)
+alert tcp any any -> any any (msg:\"not oversize\"; flow:established,to_server; content:\"junk:\"; depth:5; asn1:oversize_length 200, relative_offset 0; sid:23;)
+";
+    let dir = TempDir::new("asn1").unwrap();
+    let events = eve(&run_frames(
+        dir.path(),
+        &http_conversation(req),
+        rules,
+        &["-k", "all"],
+    ));
+    let mut got: Vec<(u64, u64)> = events
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| {
+            let sid = e["alert"]["signature_id"].as_u64().unwrap();
+            (sid, e["pcap_cnt"].as_u64().unwrap())
+        })
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, [(11, 4), (12, 4), (21, 4), (22, 4)]);
+}

@@ -66,6 +66,9 @@ pub(super) struct Parts {
     pub fast: Option<FastPattern>,
     pub program: Program,
     pub packet_only: bool,
+    /// The payload program decodes `asn1`, which Suricata does from the
+    /// packet's own payload: never satisfied on reassembled stream data.
+    pub asn1: bool,
     pub app: AppRule,
 }
 

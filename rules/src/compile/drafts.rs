@@ -110,6 +110,7 @@ pub(super) fn build_program(mut drafts: Vec<Draft>, nvars: usize) -> Program {
             Draft::ByteExtract(e) => Step::ByteExtract(e),
             Draft::ByteMath(m) => Step::ByteMath(m),
             Draft::Entropy(e) => Step::Entropy(Box::new(e)),
+            Draft::Asn1(a) => Step::Asn1(Box::new(a)),
             Draft::Base64Decode(decode) => Step::Base64(Box::new(Base64Step {
                 decode,
                 data: Program::default(),

@@ -148,9 +148,12 @@ impl Compiler<'_> {
             .checks
             .iter()
             .any(|c| matches!(c, Check::StreamSize { .. }));
+        let asn1 = payload.iter().any(|d| matches!(d, Draft::Asn1(_)));
         let program = build_program(payload, nvars);
+        // A rule whose only payload keyword is `asn1` is, for Suricata, a
+        // packet rule (`asn1` is not a stream-inspected payload keyword).
         let packet_only = header.proto.pkt_only()
-            || program.is_empty()
+            || program.steps.iter().all(|s| matches!(s, Step::Asn1(_)))
             || self.checks.iter().any(Check::packet_only);
         let stream = if packet_only {
             StreamMode::Packet
@@ -190,6 +193,7 @@ impl Compiler<'_> {
             fast,
             program,
             packet_only,
+            asn1,
             app: AppRule {
                 proto: self.app.proto,
                 http1_only: self.app.http1_only,
