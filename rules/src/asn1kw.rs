@@ -243,7 +243,7 @@ mod tests {
             assert!(!check("oversize_length 0, bitstring_overflow").eval(junk, 0));
         }
         // Deep nesting and indefinite lengths stay within the frame limit.
-        let mut deep = vec![0x30, 0x80].repeat(200);
+        let mut deep = [0x30, 0x80].repeat(200);
         deep.extend([0u8; 400]);
         let _ = check("oversize_length 0").eval(&deep, 0);
         let _ = check("oversize_length 0").eval(&[0x30; 4096], 0);
