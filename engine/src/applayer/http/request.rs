@@ -172,6 +172,18 @@ impl State {
         if matches!(self.req.status, Status::Error | Status::Tunnel) {
             return;
         }
+        // A CONNECT still waiting for its response, or for the client's
+        // next bytes, ends with the connection: its request is as complete
+        // as it will get (Suricata's end-of-stream progress), so the last
+        // look at it sees its headers.
+        if matches!(
+            self.req.state,
+            ReqState::ConnectWaitResponse | ReqState::ConnectProbeData
+        ) {
+            if let Some(tx) = self.tx(self.req.index) {
+                tx.req_progress = Progress::Complete;
+            }
+        }
         if self.req.status == Status::WaitOther {
             return;
         }

@@ -434,6 +434,36 @@ fn connect_and_upgrade_become_tunnels() {
     assert!(st.is_tunnel());
 }
 
+/// A CONNECT whose client never sends more keeps waiting for its next
+/// bytes; when the connection ends its request counts as complete, so its
+/// headers reach the rules' last look (Suricata alerts on them then).
+#[test]
+fn connect_left_waiting_completes_at_close() {
+    let mut st = state();
+    feed(
+        &mut st,
+        &[
+            (
+                ToServer,
+                b"CONNECT / HTTP/1.1\r\nUser-Agent: Morfeus\r\n\r\n",
+            ),
+            (ToClient, b"HTTP/1.1 200 OK\r\n\r\n"),
+        ],
+    );
+    let tx = st.txs().next().unwrap();
+    assert_eq!(
+        one(tx, Buffer::HttpUserAgent, ToServer),
+        None,
+        "still waiting"
+    );
+    st.close(ToServer);
+    st.close(ToClient);
+    let txs = st.take_finished(true);
+    assert_eq!(txs.len(), 1);
+    assert_eq!(one(&txs[0], Buffer::HttpUserAgent, ToServer), s(b"Morfeus"));
+    assert!(txs[0].complete(Side::ToServer));
+}
+
 #[test]
 fn failed_connect_holds_responses_until_the_next_request() {
     let mut st = state();
