@@ -91,6 +91,12 @@ pub struct AppFlow {
     changing: bool,
     /// Where an HTTP/1 `h2c` upgrade stands (see [`H2Upgrade`]).
     h2: H2Upgrade,
+    /// Each direction's bytes while no protocol is known (at most
+    /// [`PROBE_LIMIT`]): when the other direction settles the protocol,
+    /// this side's earlier bytes go to the parser first, as Suricata's
+    /// stream keeps them for the parser (an Nmap probe's `LDQS / HTTP/1.1`
+    /// request is only known to be HTTP from the server's response).
+    undetected: [Vec<u8>; 2],
 }
 
 /// An HTTP/1 connection's upgrade to HTTP/2.
@@ -109,6 +115,13 @@ enum H2Upgrade {
 
 /// Bytes of one direction probed before giving up on detection.
 const PROBE_LIMIT: u64 = 4096;
+
+fn reverse(dir: Direction) -> Direction {
+    match dir {
+        Direction::ToServer => Direction::ToClient,
+        Direction::ToClient => Direction::ToServer,
+    }
+}
 
 fn idx(dir: Direction) -> usize {
     match dir {
@@ -243,9 +256,25 @@ impl AppFlow {
             self.dirs.unknown_data(dir, data.len());
         }
         if matches!(self.state, AppState::Detecting) {
+            if tcp {
+                let kept = &mut self.undetected[idx(dir)];
+                let room = usize::try_from(PROBE_LIMIT)
+                    .unwrap_or(0)
+                    .saturating_sub(kept.len());
+                kept.extend_from_slice(data.get(..room.min(data.len())).unwrap_or(data));
+            }
             self.detect(data, dir, tcp, ports, cfg);
             if self.swap_pending {
                 return;
+            }
+            if !matches!(self.state, AppState::Detecting) {
+                let earlier = std::mem::take(&mut self.undetected[1 - idx(dir)]);
+                self.undetected = [Vec::new(), Vec::new()];
+                if self.proto().is_some() && !earlier.is_empty() {
+                    // The other side spoke first without being recognised:
+                    // its bytes, now known to be this protocol, go first.
+                    self.input(reverse(dir), &earlier, ts, tcp, ports, cfg);
+                }
             }
             if let (Some(expect), Some(found)) = (self.change, self.proto()) {
                 // Suricata: `APPLAYER_UNEXPECTED_PROTOCOL`, and for TLS
@@ -367,6 +396,7 @@ impl AppFlow {
         self.reversed = true;
         self.parsed.swap(0, 1);
         self.probed.swap(0, 1);
+        self.undetected.swap(0, 1);
         self.dirs.swap();
     }
 

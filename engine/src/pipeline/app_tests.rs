@@ -161,3 +161,40 @@ fn proto_name_says_failed_once_detection_gave_up() {
     dns.carried_tunnel();
     assert_eq!(dns.proto_name(), Some("dns"));
 }
+
+/// A request with a method no probe knows (Nmap's `LDQS`) is only known to
+/// be HTTP once the server answers: its bytes then reach the HTTP parser
+/// before the response, so the transaction has its request, as Suricata
+/// logs it.
+#[test]
+fn an_unrecognised_first_side_is_parsed_once_the_other_settles_it() {
+    let cfg = AppConfig::default();
+    let mut app = AppFlow::default();
+    let ts = Timestamp::default();
+    app.input(
+        Direction::ToServer,
+        b"LDQS / HTTP/1.1\r\nUser-Agent: Nmap Scripting Engine\r\nHost: h\r\n\r\n",
+        ts,
+        true,
+        (40377, 80),
+        &cfg,
+    );
+    assert_eq!(app.proto(), None, "no probe knows LDQS");
+    app.input(
+        Direction::ToClient,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        ts,
+        true,
+        (40377, 80),
+        &cfg,
+    );
+    assert_eq!(app.proto(), Some(AppProto::Http));
+    let all = txs(&app.state, ts);
+    assert_eq!(all.len(), 1, "one transaction, request and response");
+    let mut ua = Vec::new();
+    all[0].buffer(sigil_rules::buffer::Buffer::HttpUserAgent, true, &mut ua);
+    assert_eq!(ua, [&b"Nmap Scripting Engine"[..]]);
+    let mut method = Vec::new();
+    all[0].buffer(sigil_rules::buffer::Buffer::HttpMethod, true, &mut method);
+    assert_eq!(method, [&b"LDQS"[..]]);
+}
