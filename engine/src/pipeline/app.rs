@@ -91,12 +91,12 @@ pub struct AppFlow {
     changing: bool,
     /// Where an HTTP/1 `h2c` upgrade stands (see [`H2Upgrade`]).
     h2: H2Upgrade,
-    /// Each direction's bytes while no protocol is known (at most
-    /// [`PROBE_LIMIT`]): when the other direction settles the protocol,
-    /// this side's earlier bytes go to the parser first, as Suricata's
-    /// stream keeps them for the parser (an Nmap probe's `LDQS / HTTP/1.1`
-    /// request is only known to be HTTP from the server's response).
-    undetected: [Vec<u8>; 2],
+    /// The client's bytes while no protocol is known (at most
+    /// [`KEEP_UNDETECTED`]): when the server's side settles the protocol,
+    /// they go to the parser first, as Suricata's stream keeps them for
+    /// its parser (an Nmap probe's `LDQS / HTTP/1.1` request is only known
+    /// to be HTTP from the server's response). Freed once detection ends.
+    undetected: Vec<u8>,
 }
 
 /// An HTTP/1 connection's upgrade to HTTP/2.
@@ -116,12 +116,10 @@ enum H2Upgrade {
 /// Bytes of one direction probed before giving up on detection.
 const PROBE_LIMIT: u64 = 4096;
 
-fn reverse(dir: Direction) -> Direction {
-    match dir {
-        Direction::ToServer => Direction::ToClient,
-        Direction::ToClient => Direction::ToServer,
-    }
-}
+/// Client bytes kept while detecting: a request line and its first
+/// headers. Bounded per flow (1 KiB x 65,536 flows = 64 MiB per worker at
+/// worst, when every flow is a silent server's undetected client).
+const KEEP_UNDETECTED: usize = 1024;
 
 fn idx(dir: Direction) -> usize {
     match dir {
@@ -256,11 +254,9 @@ impl AppFlow {
             self.dirs.unknown_data(dir, data.len());
         }
         if matches!(self.state, AppState::Detecting) {
-            if tcp {
-                let kept = &mut self.undetected[idx(dir)];
-                let room = usize::try_from(PROBE_LIMIT)
-                    .unwrap_or(0)
-                    .saturating_sub(kept.len());
+            if tcp && dir == Direction::ToServer {
+                let kept = &mut self.undetected;
+                let room = KEEP_UNDETECTED.saturating_sub(kept.len());
                 kept.extend_from_slice(data.get(..room.min(data.len())).unwrap_or(data));
             }
             self.detect(data, dir, tcp, ports, cfg);
@@ -268,12 +264,11 @@ impl AppFlow {
                 return;
             }
             if !matches!(self.state, AppState::Detecting) {
-                let earlier = std::mem::take(&mut self.undetected[1 - idx(dir)]);
-                self.undetected = [Vec::new(), Vec::new()];
-                if self.proto().is_some() && !earlier.is_empty() {
-                    // The other side spoke first without being recognised:
-                    // its bytes, now known to be this protocol, go first.
-                    self.input(reverse(dir), &earlier, ts, tcp, ports, cfg);
+                let earlier = std::mem::take(&mut self.undetected);
+                if dir == Direction::ToClient && self.proto().is_some() && !earlier.is_empty() {
+                    // The client spoke first without being recognised: its
+                    // bytes, now known to be this protocol, go first.
+                    self.input(Direction::ToServer, &earlier, ts, tcp, ports, cfg);
                 }
             }
             if let (Some(expect), Some(found)) = (self.change, self.proto()) {
@@ -396,7 +391,8 @@ impl AppFlow {
         self.reversed = true;
         self.parsed.swap(0, 1);
         self.probed.swap(0, 1);
-        self.undetected.swap(0, 1);
+        // The kept bytes were the other side's.
+        self.undetected.clear();
         self.dirs.swap();
     }
 
