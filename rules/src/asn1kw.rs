@@ -249,6 +249,30 @@ mod tests {
         let _ = check("oversize_length 0").eval(&[0x30; 4096], 0);
     }
 
+    /// Random bytes (and random BER-ish headers) never panic the decoder.
+    #[test]
+    fn random_input_is_harmless() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let all =
+            check("bitstring_overflow, double_overflow, oversize_length 10, relative_offset 3");
+        for _ in 0..3000 {
+            let len = (next() % 300) as usize;
+            let mut buf: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Often start with a plausible constructed or string header.
+            if len > 2 && next() % 2 == 0 {
+                buf[0] = [0x30, 0x31, 0x03, 0x09, 0xA0, 0x24][(next() % 6) as usize];
+                buf[1] = [0x80, 0x81, 0x84, 0x7f, 0x05][(next() % 5) as usize];
+            }
+            let _ = all.eval(&buf, (next() % 8) as usize);
+        }
+    }
+
     /// Through a rule: after its content, on packets only (never on
     /// reassembled stream data, as Suricata decodes the packet's payload).
     #[test]
