@@ -355,6 +355,7 @@ impl Compiler<'_> {
                     t => return Err(KwError::invalid(format!("invalid target {t:?}"))),
                 })
             }
+            "tag" => self.meta.tags.push(crate::meta::TagSpec::parse(need()?)?),
             "noalert" => {
                 none()?;
                 self.meta.noalert = true;

@@ -285,7 +285,7 @@ fn invalid_flow_and_threshold_options_are_reported() {
         assert_eq!(r.other_errors.len(), 1, "{rule}: {r:#?}");
     }
     // (`track by_flow` and `type backoff` are supported: see threshold.rs.)
-    let unsupported = ["tag:session,5,packets;"];
+    let unsupported = ["lua:check.lua;", "tag:host,5,packets,src;"];
     for opts in unsupported {
         let rule = format!("alert tcp any any -> any any (content:\"a\"; {opts} sid:1;)");
         let (_, r) = build(&rule, true);

@@ -81,7 +81,6 @@ pub fn unsupported_reason(keyword: &str) -> String {
         "flowvar" | "pktvar" => {
             format!("{k} needs pcre captures into variables (not implemented)")
         }
-        "tag" => "tagging follow-up packets is not implemented".into(),
         "dataset" | "datarep" | "iprep" => "datasets and reputation are not implemented".into(),
         "lua" | "luajit" => "lua scripts are not supported".into(),
         "replace" => "payload replacement (IPS) is not supported".into(),

@@ -111,7 +111,7 @@ pub use compile::{
     compile_rule, CompileCtx, CompileIssue, CompiledRule, FastPattern, IpOnly, IssueKind,
 };
 pub use flowvars::FlowVars;
-pub use meta::{Action, FileStore, RuleId, RuleMeta, StoreDir, StoreScope, Target};
+pub use meta::{Action, FileStore, RuleId, RuleMeta, StoreDir, StoreScope, TagSpec, Target};
 pub use prefilter::PrefilterStats;
 pub use ruleset::{RuleSet, Scratch};
 pub use threshold::{

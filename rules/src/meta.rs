@@ -134,6 +134,69 @@ pub struct RuleMeta {
     /// inspected (Suricata's local bypass).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub bypass: bool,
+    /// `tag:session,…`: once the rule alerted, the flow's next packets
+    /// are logged (EVE `packet` records) for this long.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagSpec>,
+}
+
+/// How long `tag:session` keeps logging a flow's packets after an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TagSpec {
+    /// The next N packets (either direction).
+    Packets(u64),
+    /// Packets of the next N seconds of packet time.
+    Seconds(u64),
+    /// Packets until N bytes (whole packets) were logged.
+    Bytes(u64),
+}
+
+impl TagSpec {
+    /// Parses a `tag` value. Only the session scope is implemented: per
+    /// host tagging would be state shared across flows (as `xbits`) with
+    /// no rule in ET Open using it.
+    pub(crate) fn parse(value: &str) -> Result<TagSpec, crate::keyword::KwError> {
+        use crate::keyword::KwError;
+        let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+        match parts.first().copied() {
+            Some("session") => {}
+            Some("host") => {
+                return Err(KwError::unsupported(
+                    "tag:host (per-host tagging across flows) is not implemented; tag:session is",
+                ))
+            }
+            other => {
+                return Err(KwError::invalid(format!(
+                    "tag scope must be session or host, not {:?}",
+                    other.unwrap_or("")
+                )))
+            }
+        }
+        match parts.get(1..).unwrap_or_default() {
+            [] => Ok(TagSpec::Packets(256)),
+            [count, metric] => {
+                let n: u64 = count
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| KwError::invalid(format!("tag count {count:?}")))?;
+                match *metric {
+                    "packets" => Ok(TagSpec::Packets(n)),
+                    "seconds" => Ok(TagSpec::Seconds(n)),
+                    "bytes" => Ok(TagSpec::Bytes(n)),
+                    m => Err(KwError::invalid(format!(
+                        "tag metric must be packets, seconds or bytes, not {m:?}"
+                    ))),
+                }
+            }
+            [_, _, _] => Err(KwError::invalid(
+                "tag: a direction (src/dst) only goes with scope host",
+            )),
+            _ => Err(KwError::invalid(
+                "tag:session[,<count>,<packets|seconds|bytes>]",
+            )),
+        }
+    }
 }
 
 impl RuleMeta {
@@ -158,6 +221,44 @@ impl RuleMeta {
             filestore: None,
             disable_tx_log: false,
             bypass: false,
+            tags: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::TagSpec;
+
+    #[test]
+    fn tag_values() {
+        assert_eq!(TagSpec::parse("session"), Ok(TagSpec::Packets(256)));
+        assert_eq!(TagSpec::parse("session,5,packets"), Ok(TagSpec::Packets(5)));
+        assert_eq!(
+            TagSpec::parse(" session, 20, packets"),
+            Ok(TagSpec::Packets(20))
+        );
+        assert_eq!(
+            TagSpec::parse("session,300,seconds"),
+            Ok(TagSpec::Seconds(300))
+        );
+        assert_eq!(
+            TagSpec::parse("session,1000,bytes"),
+            Ok(TagSpec::Bytes(1000))
+        );
+        for bad in [
+            "",
+            "flow",
+            "session,5",
+            "session,0,packets",
+            "session,5,frames",
+            "session,5,packets,src",
+        ] {
+            assert!(TagSpec::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(matches!(
+            TagSpec::parse("host,5,packets,src"),
+            Err(crate::keyword::KwError::Unsupported(_))
+        ));
     }
 }

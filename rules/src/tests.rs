@@ -403,7 +403,7 @@ fn metadata_is_collected() {
 fn load_report_accounts_for_every_rule() {
     let rules = "\
 alert tcp any any -> any any (content:\"a\"; sid:1;)
-alert tcp any any -> any any (content:\"a\"; tag:session,5,packets; sid:2;)
+alert tcp any any -> any any (content:\"a\"; lua:check.lua; sid:2;)
 alert smtp any any -> any any (smtp.helo; content:\"a\"; sid:3;)
 alert tcp any any -> any any (content:\"a\"; depth:abc; sid:4;)
 alert tcp $NOPE any -> any any (content:\"a\"; sid:5;)
@@ -440,7 +440,7 @@ alert tcp any any -> any any (msg:\"no sid\";)
     assert_eq!(
         unsup,
         vec![
-            (2, "tag"),
+            (2, "lua"),
             (3, "protocol"),
             (8, "pcre"),
             (9, "dataset"),
@@ -484,7 +484,7 @@ alert tcp any any -> any any (msg:\"no sid\";)
         + r.other_errors.len();
     assert_eq!(accounted, r.parsed);
     let json = serde_json_like(&r);
-    assert!(json.contains("tag"));
+    assert!(json.contains("lua"));
 }
 
 /// The report must serialize (the CLI prints it with `--json`).
@@ -524,7 +524,7 @@ fn invalid_values_are_rejected_with_reasons() {
 #[test]
 fn compile_rule_reports_all_issues() {
     let rule = sigil_grammar::parse_rule(
-        r#"alert tcp any any -> any any (content:"a"; tag:session,5,packets; threshold:type limit; depth:q; sid:1;)"#,
+        r#"alert tcp any any -> any any (content:"a"; lua:check.lua; threshold:type limit; depth:q; sid:1;)"#,
     )
     .unwrap();
     let vars = Vars::suricata_defaults().resolve();
@@ -541,7 +541,7 @@ fn compile_rule_reports_all_issues() {
     assert_eq!(
         kinds,
         vec![
-            ("tag", IssueKind::Unsupported),
+            ("lua", IssueKind::Unsupported),
             ("threshold", IssueKind::Invalid),
             ("depth", IssueKind::Invalid)
         ]

@@ -5,6 +5,7 @@
 //! is returned to the caller with the path, so nothing already written is
 //! lost and the run can stop cleanly.
 
+pub mod base64;
 pub mod eve;
 pub mod fastlog;
 pub mod flowlog;

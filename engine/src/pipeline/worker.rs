@@ -52,6 +52,7 @@ macro_rules! alert_sink {
             emitted: 0,
             base_key: $base,
             tunnel: $tunnel,
+            tags: Vec::new(),
         }
     };
 }
@@ -60,6 +61,7 @@ mod alerts;
 mod feed;
 mod flowend;
 mod layers;
+mod tagged;
 
 use feed::{drain, feed_app, feed_packet, reverse, set_stream_info, stream_hits};
 
@@ -92,6 +94,8 @@ pub struct FlowState {
     /// Most stream regions per direction, kept for the flow record once
     /// the session is gone.
     pub stream_regions: Option<(u32, u32)>,
+    /// Running `tag:session` tags: packets are logged while any runs.
+    pub tags: Vec<tagged::ActiveTag>,
 }
 
 /// Memory one tracked flow takes in a worker's table (entry, key and the
@@ -506,6 +510,11 @@ impl Worker {
         let file = self.filenames.get(raw.file_index).map(String::as_str);
         let mut ctx = packet_ctx(raw, &view, d.vlan.as_slice(), file, Some(flow_meta));
         ctx.pkt_src = pkt_src;
+        if self.outputs.eve && !rebuilt {
+            if let Some(rec) = tagged::packet_record(&mut flow.data.tags, raw, &ctx) {
+                self.out.push(rec);
+            }
+        }
         let mut sink = alert_sink!(self, rules, flow: Some(flow.key),
             base: (raw.pcap_cnt, 0, 0, 0), tunnel: self.tunnel.as_ref(), evidence: true);
         rules.match_flow_packet(&view, &mut flow.data.vars, scratch, &mut self.hits);
@@ -593,6 +602,7 @@ impl Worker {
             vars,
             flags,
             vlan,
+            tags,
             ..
         } = &mut flow.data;
         let metadata = metadata_of(vars);
@@ -618,6 +628,8 @@ impl Worker {
             ip_proto: key.proto,
         };
         let logs = log_txs(app, at, self.outputs, look, metadata);
+        // Tags start with the flow's next packet.
+        tagged::start_tags(tags, &sink.tags, raw.ts.secs);
         self.out.extend(logs);
         self.collect_ended(raw.pcap_cnt);
     }

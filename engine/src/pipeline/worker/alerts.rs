@@ -20,6 +20,9 @@ pub(in crate::pipeline) struct AlertSink<'a> {
     pub(super) base_key: EventKey,
     /// EVE `tunnel` object, for packets decoded from a tunnel.
     pub(super) tunnel: Option<&'a serde_json::Value>,
+    /// `tag` of the rules that alerted, (gid, sid, spec): the flow's next
+    /// packets are logged.
+    pub(super) tags: Vec<(u32, u32, sigil_rules::TagSpec)>,
 }
 
 impl AlertSink<'_> {
@@ -55,6 +58,7 @@ impl AlertSink<'_> {
                 self.stats.alerts_suppressed += 1;
                 continue;
             }
+            self.tags.extend(m.tags.iter().map(|t| (m.gid, m.sid, *t)));
             let alert = AlertInfo {
                 // IDS mode: drop and reject rules alert but block nothing.
                 action: "allowed",
