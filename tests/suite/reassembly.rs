@@ -255,6 +255,21 @@ alert ip any any -> any any (msg:\"more fragments\"; fragbits:M; sid:6;)
     assert_eq!(kept, frames);
 }
 
+/// The alerts, as sorted (packet, sid), of `rules` over a TCP conversation
+/// carrying `request` (packets numbered as in `http_conversation`).
+fn conversation_alerts(name: &str, request: &[u8], rules: &str) -> Vec<(u64, u64)> {
+    let dir = TempDir::new(name).unwrap();
+    let out = run_frames(
+        dir.path(),
+        &http_conversation(request),
+        rules,
+        &["-k", "all"],
+    );
+    let mut got = alert_packets(&eve(&out));
+    got.sort_unstable();
+    got
+}
+
 /// Suricata inspects a TCP payload rule on the reassembled stream only,
 /// unless one of its contents is anchored or it tests `stream_size`: then
 /// the packet is inspected too (when the stream has nothing yet), so such
@@ -269,25 +284,13 @@ alert tcp any any -> any any (msg:\"stream_size\"; flow:established,to_server; s
 alert tcp any any -> any any (msg:\"second anchored\"; flow:established,to_server; content:\"login\"; content:\"POST\"; depth:4; sid:2;)
 alert tcp any any -> any any (msg:\"plain\"; flow:established,to_server; content:\"login\"; sid:3;)
 ";
-    let dir = TempDir::new("pkt-and-stream").unwrap();
-    let events = eve(&run_frames(
-        dir.path(),
-        &http_conversation(req),
-        rules,
-        &["-k", "all"],
-    ));
-    let mut got: Vec<(u64, u64)> = events
-        .iter()
-        .filter(|e| e["event_type"] == "alert")
-        .map(|e| {
-            let sid = e["alert"]["signature_id"].as_u64().unwrap();
-            (sid, e["pcap_cnt"].as_u64().unwrap())
-        })
-        .collect();
-    got.sort_unstable();
-    // The request is packet 4; its stream is inspected once the server's
-    // ACK (5) made it reassembled, on the client's next packet (6).
-    assert_eq!(got, [(1, 4), (1, 6), (2, 4), (2, 6), (3, 6)]);
+    // (packet, sid): the request is packet 4; its stream is inspected once
+    // the server's ACK (5) made it reassembled, on the client's next
+    // packet (6).
+    assert_eq!(
+        conversation_alerts("pkt-and-stream", req, rules),
+        [(4, 1), (4, 2), (6, 1), (6, 2), (6, 3)]
+    );
 }
 
 /// `asn1` decodes the packet's own payload, as in Suricata 7.0.10 (which
@@ -306,21 +309,8 @@ alert tcp any any -> any any (msg:\"anchored\"; flow:established,to_server; cont
 alert tcp any any -> any any (msg:\"anchored, later content\"; flow:established,to_server; content:\"junk:\"; depth:5; content:\"and \"; distance:0; asn1:oversize_length 2, relative_offset 0; sid:22;)
 alert tcp any any -> any any (msg:\"not oversize\"; flow:established,to_server; content:\"junk:\"; depth:5; asn1:oversize_length 200, relative_offset 0; sid:23;)
 ";
-    let dir = TempDir::new("asn1").unwrap();
-    let events = eve(&run_frames(
-        dir.path(),
-        &http_conversation(req),
-        rules,
-        &["-k", "all"],
-    ));
-    let mut got: Vec<(u64, u64)> = events
-        .iter()
-        .filter(|e| e["event_type"] == "alert")
-        .map(|e| {
-            let sid = e["alert"]["signature_id"].as_u64().unwrap();
-            (sid, e["pcap_cnt"].as_u64().unwrap())
-        })
-        .collect();
-    got.sort_unstable();
-    assert_eq!(got, [(11, 4), (12, 4), (21, 4), (22, 4)]);
+    assert_eq!(
+        conversation_alerts("asn1", req, rules),
+        [(4, 11), (4, 12), (4, 21), (4, 22)]
+    );
 }
