@@ -103,21 +103,35 @@ pub struct FlowKey {
     pub vlan: u16,
 }
 
+/// ICMPv4 messages that quote the packet they are about: destination
+/// unreachable, source quench, redirect, time exceeded, parameter problem.
+fn is_icmpv4_error(itype: u8) -> bool {
+    matches!(itype, 3 | 4 | 5 | 11 | 12)
+}
+
 impl FlowKey {
     /// The key of a decoded packet; `None` without an IP layer.
     ///
-    /// ICMP echo-style messages use the identifier for both "ports" so a
-    /// request and its reply share a flow. Packets without a transport
-    /// header (non-first fragments, other protocols) use ports 0.
+    /// ICMP messages other than errors use ports 0, so requests and
+    /// replies between two hosts share a flow (as in Suricata). Packets
+    /// without a transport header (other protocols) use ports 0 too.
     pub fn from_decoded(d: &Decoded<'_>) -> Option<FlowKey> {
         let ip = d.ip.as_ref()?;
         let (sport, dport) = match &d.transport {
             Some(Transport::Tcp(t)) => (t.sport, t.dport),
             Some(Transport::Udp(u)) => (u.sport, u.dport),
-            Some(Transport::Icmpv4(i)) | Some(Transport::Icmpv6(i)) => match i.id {
-                Some(id) => (id, id),
-                None => (u16::from(i.itype), u16::from(i.icode)),
-            },
+            // Suricata keys ICMP flows by the address pair alone (its
+            // "ports" are constants): every echo, timestamp or other
+            // informational message between two hosts is one flow, as on
+            // the corpus' Nmap pings. Error messages (which Suricata files
+            // under the flow of the packet they quote) keep type and code.
+            Some(Transport::Icmpv4(i)) if is_icmpv4_error(i.itype) => {
+                (u16::from(i.itype), u16::from(i.icode))
+            }
+            Some(Transport::Icmpv6(i)) if (1..=4).contains(&i.itype) => {
+                (u16::from(i.itype), u16::from(i.icode))
+            }
+            Some(Transport::Icmpv4(_)) | Some(Transport::Icmpv6(_)) => (0, 0),
             None => (0, 0),
         };
         Some(FlowKey {

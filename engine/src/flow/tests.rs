@@ -358,6 +358,19 @@ fn icmp_echo_request_and_reply_share_a_flow() {
     let (dir, est, _) = feed(&mut t, &k2, m2);
     assert_eq!((dir, est), (Direction::ToClient, true));
     assert_eq!(t.len(), 1);
+    // Another ping (new identifier, another code) joins the same flow, as
+    // in Suricata, whose ICMP flows are per address pair...
+    let again = pkt::Ipv4::new(1).build(&pkt::icmpv4(8, 9, 78, 2, b""));
+    let d3 = decode(&raw(LinkType::Raw, &again));
+    let mut k3 = FlowKey::from_decoded(&d3).unwrap();
+    (k3.src, k3.dst) = (k1.src, k1.dst);
+    assert_eq!(k3, k1);
+    // ...but an error message is not filed with them.
+    let unreach = pkt::Ipv4::new(1).build(&pkt::icmpv4(3, 3, 0, 0, b""));
+    let d4 = decode(&raw(LinkType::Raw, &unreach));
+    let mut k4 = FlowKey::from_decoded(&d4).unwrap();
+    (k4.src, k4.dst) = (k1.src, k1.dst);
+    assert_ne!(k4, k1);
 }
 
 #[test]
