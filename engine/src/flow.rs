@@ -103,6 +103,38 @@ pub struct FlowKey {
     pub vlan: u16,
 }
 
+/// The addresses, ports and protocol of the IPv4 TCP/UDP packet an ICMPv4
+/// error quotes (its header and at least the first 4 transport bytes).
+fn quoted_v4(b: &[u8]) -> Option<(IpAddr, IpAddr, u16, u16, u8)> {
+    let first = *b.first()?;
+    let ihl = usize::from(first & 0x0f) * 4;
+    let proto = *b.get(9)?;
+    if first >> 4 != 4 || ihl < 20 || !matches!(proto, 6 | 17) {
+        return None;
+    }
+    let addr = |at: usize| -> Option<IpAddr> {
+        let o: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(IpAddr::from(o))
+    };
+    let port = |at: usize| Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+    Some((addr(12)?, addr(16)?, port(ihl)?, port(ihl + 2)?, proto))
+}
+
+/// As [`quoted_v4`] for an ICMPv6 error quoting an IPv6 TCP/UDP packet
+/// (no extension headers).
+fn quoted_v6(b: &[u8]) -> Option<(IpAddr, IpAddr, u16, u16, u8)> {
+    let proto = *b.get(6)?;
+    if *b.first()? >> 4 != 6 || !matches!(proto, 6 | 17) {
+        return None;
+    }
+    let addr = |at: usize| -> Option<IpAddr> {
+        let o: [u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+        Some(IpAddr::from(o))
+    };
+    let port = |at: usize| Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+    Some((addr(8)?, addr(24)?, port(40)?, port(42)?, proto))
+}
+
 /// ICMPv4 messages that quote the packet they are about: destination
 /// unreachable, source quench, redirect, time exceeded, parameter problem.
 fn is_icmpv4_error(itype: u8) -> bool {
@@ -140,6 +172,27 @@ impl FlowKey {
             sport,
             dport,
             proto: ip.proto,
+            vlan: d.vlan.outer().unwrap_or(0),
+        })
+    }
+
+    /// For an ICMP destination-unreachable message that quotes a TCP or
+    /// UDP packet: the key of the quoted packet's flow, oriented as the
+    /// error travels (from the quoted packet's destination back to its
+    /// source). Suricata files such errors under that flow.
+    pub fn quoted_flow(d: &Decoded<'_>) -> Option<FlowKey> {
+        let quoted = match d.transport? {
+            Transport::Icmpv4(i) if i.itype == 3 => quoted_v4(d.payload)?,
+            Transport::Icmpv6(i) if i.itype == 1 => quoted_v6(d.payload)?,
+            _ => return None,
+        };
+        let (src, dst, sport, dport, proto) = quoted;
+        Some(FlowKey {
+            src: dst,
+            dst: src,
+            sport: dport,
+            dport: sport,
+            proto,
             vlan: d.vlan.outer().unwrap_or(0),
         })
     }
@@ -219,6 +272,9 @@ pub struct PacketMeta {
     pub tcp_flags: Option<u8>,
     /// Bytes counted for the packet (its captured or wire length).
     pub len: u32,
+    /// An ICMP error filed under the flow of the packet it quotes: counted,
+    /// but it moves no flow state (as in Suricata).
+    pub quoted: bool,
 }
 
 impl PacketMeta {
@@ -228,6 +284,7 @@ impl PacketMeta {
             ts,
             tcp_flags: d.tcp_flags(),
             len,
+            quoted: false,
         }
     }
 }
@@ -288,6 +345,9 @@ pub struct Flow<T = ()> {
     generation: u64,
     /// `established` before the latest packet.
     was_established: bool,
+    /// ICMP errors counted in (to server, to client): they do not make a
+    /// direction seen.
+    quoted: [u64; 2],
     /// Set when the flow leaves the table.
     pub end_reason: Option<EndReason>,
     /// The worker's per-flow state.
@@ -305,6 +365,7 @@ impl<T> Flow<T> {
         std::mem::swap(&mut self.bytes_toserver, &mut self.bytes_toclient);
         std::mem::swap(&mut self.tcp_flags_toserver, &mut self.tcp_flags_toclient);
         std::mem::swap(&mut self.fin_toserver, &mut self.fin_toclient);
+        self.quoted.swap(0, 1);
     }
 
     /// True once the flow counts as established for the `flow` keyword. It
@@ -398,7 +459,11 @@ impl<T> Flow<T> {
                 self.tcp_flags_toclient |= flags;
             }
         }
-        let both_ways = self.pkts_toserver > 0 && self.pkts_toclient > 0;
+        if pkt.quoted {
+            self.quoted[usize::from(dir == Direction::ToClient)] += 1;
+            return;
+        }
+        let both_ways = self.pkts_toserver > self.quoted[0] && self.pkts_toclient > self.quoted[1];
         let Some(state) = self.tcp_state else {
             self.established |= both_ways;
             return;
@@ -720,6 +785,7 @@ fn new_flow<T: Default>(
         fin_toclient: false,
         generation,
         was_established: false,
+        quoted: [0, 0],
         end_reason: None,
         data: T::default(),
     }

@@ -465,3 +465,43 @@ fn b64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// An ICMP port unreachable quoting a UDP probe is filed under the probe's
+/// flow, as Suricata does: one flow record, the error counted as a packet
+/// to the client, the flow still `new` (no reply came from the service),
+/// and no ICMP flow of its own.
+#[test]
+fn icmp_errors_join_the_flow_they_quote() {
+    let dir = TempDir::new("pipe-icmp-quote").unwrap();
+    let probe = pkt::eth_ipv4_udp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 5353, b"probe");
+    // The error quotes the probe's IP header and first 8 UDP bytes.
+    let quoted = &probe[14..14 + 28];
+    let mut v4 = pkt::Ipv4::new(1);
+    v4.src = std::net::Ipv4Addr::new(10, 0, 0, 2);
+    v4.dst = std::net::Ipv4Addr::new(10, 0, 0, 1);
+    let unreach = pkt::ethernet(0x0800, &v4.build(&pkt::icmpv4(3, 3, 0, 0, quoted)));
+    let out = run_frames(
+        dir.path(),
+        &[probe, unreach],
+        "alert icmp any any -> any any (msg:\"unreachable\"; itype:3; sid:1;)\n",
+        &["--no-evidence"],
+    );
+    let events = eve(&out);
+    let flows: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow")
+        .collect();
+    assert_eq!(flows.len(), 1, "{flows:?}");
+    let f = flows[0];
+    assert_eq!(
+        (f["proto"].as_str(), f["dest_port"].as_u64()),
+        (Some("UDP"), Some(5353))
+    );
+    assert_eq!(f["flow"]["pkts_toserver"], 1);
+    assert_eq!(f["flow"]["pkts_toclient"], 1);
+    assert_eq!(f["flow"]["state"], "new");
+    // The error is still an ICMP packet to the rules.
+    let alert = events.iter().find(|e| e["event_type"] == "alert").unwrap();
+    assert_eq!(alert["proto"], "ICMP");
+    assert_eq!(alert["flow_id"], f["flow_id"]);
+}

@@ -36,6 +36,7 @@ fn meta(secs: i64, tcp_flags: Option<u8>) -> PacketMeta {
         ts: at(secs),
         tcp_flags,
         len: 100,
+        quoted: false,
     }
 }
 
@@ -445,4 +446,29 @@ fn vlan_tracking_can_be_turned_off() {
             assert_eq!(dir, Direction::ToClient);
         }
     }
+}
+
+#[test]
+fn quoted_packets_of_icmp_errors() {
+    // IPv4 header (20 bytes, UDP) and the first UDP bytes: ports 40000 -> 5353.
+    let mut v4 = vec![
+        0x45, 0, 0, 33, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    v4.extend_from_slice(&[0x9c, 0x40, 0x14, 0xe9, 0, 13, 0, 0]);
+    let q = quoted_v4(&v4).unwrap();
+    assert_eq!((q.2, q.3, q.4), (40000, 5353, 17));
+    // Truncated or not TCP/UDP: nothing.
+    assert!(quoted_v4(&v4[..21]).is_none());
+    let mut icmp = v4.clone();
+    icmp[9] = 1;
+    assert!(quoted_v4(&icmp).is_none());
+    // IPv6: 40-byte header, next header TCP, ports 443 -> 50000.
+    let mut v6 = vec![0x60, 0, 0, 0, 0, 20, 6, 64];
+    v6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    v6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    v6.extend_from_slice(&[0x01, 0xbb, 0xc3, 0x50]);
+    let q = quoted_v6(&v6).unwrap();
+    assert_eq!((q.2, q.3, q.4), (443, 50000, 6));
+    assert!(quoted_v6(&v6[..41]).is_none());
+    assert!(quoted_v6(&[]).is_none() && quoted_v4(&[]).is_none());
 }

@@ -343,10 +343,22 @@ impl Worker {
             self.inspect_flowless(raw, &frag, verdict, pkt_src);
             return;
         }
-        let Some(key) = FlowKey::from_decoded(&d) else {
+        let Some(mut key) = FlowKey::from_decoded(&d) else {
             self.stats.non_ip += 1;
             return;
         };
+        // An ICMP unreachable quoting a packet of a tracked TCP/UDP flow
+        // belongs to that flow (Suricata's flow hash for such errors).
+        // Only when the quoted destination itself sent it: a router's
+        // error has another address pair, so another worker may own the
+        // flow, and the output must not depend on the number of workers.
+        let quoted = FlowKey::quoted_flow(&d).filter(|q| {
+            d.ip.is_some_and(|ip| ip.src == q.src && ip.dst == q.dst)
+                && self.flows.flow_info(q).is_some()
+        });
+        if let Some(q) = quoted {
+            key = q;
+        }
         // A tunnel packet counts its own bytes, as Suricata's do; a
         // reassembled datagram its own behind its fragments' link header.
         let len = match (d.tunnel, rebuilt, self.datagram) {
@@ -354,7 +366,8 @@ impl Worker {
             (Some(_), false, _) => u32::try_from(d.frame.len()).unwrap_or(u32::MAX),
             _ => raw.caplen,
         };
-        let meta = flow::PacketMeta::from_decoded(raw.ts, &d, len);
+        let mut meta = flow::PacketMeta::from_decoded(raw.ts, &d, len);
+        meta.quoted = quoted.is_some();
         let (flow, mut dir) = self.flows.lookup_or_create(&key, &meta);
         if let Some(rec) = self.evidence.as_mut() {
             // A reassembled datagram's packets are its fragments as captured.
@@ -374,7 +387,10 @@ impl Worker {
         if flow.pkts_toserver + flow.pkts_toclient == 1 {
             flow.data.vlan = d.vlan;
             flow.data.icmp = icmp;
-        } else if dir == Direction::ToClient && flow.data.icmp_response.is_none() {
+        } else if dir == Direction::ToClient
+            && flow.data.icmp_response.is_none()
+            && quoted.is_none()
+        {
             flow.data.icmp_response = icmp;
         }
         let mut info = flow.info(dir);
