@@ -446,7 +446,17 @@ impl<T> Flow<T> {
         if pkt.ts > self.last_ts {
             self.last_ts = pkt.ts;
         }
-        let flags = pkt.tcp_flags.unwrap_or(0);
+        let mut flags = pkt.tcp_flags.unwrap_or(0);
+        // A TCP flow that did not start with a SYN has no session when
+        // mid-stream pick-up is off (Suricata's default): its packets are
+        // counted, but neither their flags nor a RST or FIN change its
+        // state, as on the corpus' FIN/Xmas/NULL scans.
+        let no_session = self.tcp_state == Some(TcpState::New)
+            && !midstream
+            && flags & (tcp_flags::SYN | tcp_flags::ACK) != tcp_flags::SYN;
+        if no_session {
+            flags = 0;
+        }
         match dir {
             Direction::ToServer => {
                 self.pkts_toserver += 1;
@@ -458,6 +468,9 @@ impl<T> Flow<T> {
                 self.bytes_toclient += u64::from(pkt.len);
                 self.tcp_flags_toclient |= flags;
             }
+        }
+        if no_session {
+            return;
         }
         if pkt.quoted {
             self.quoted[usize::from(dir == Direction::ToClient)] += 1;

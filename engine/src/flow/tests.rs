@@ -151,6 +151,23 @@ fn without_midstream_no_handshake_is_never_established() {
     assert_eq!(state(&t, &ab), Some(TcpState::New));
 }
 
+/// Without mid-stream pick-up, a flow that starts without a SYN has no
+/// TCP session (Suricata's default): a RST does not close it and its
+/// flags are not recorded (the corpus' FIN/Xmas scans: Suricata logs them
+/// `new` with flags `00`).
+#[test]
+fn a_flow_without_a_syn_has_no_session() {
+    let mut t: FlowTable = FlowTable::new(FlowConfig::default());
+    let ab = key(A, 1, B, 2, ipproto::TCP);
+    let xmas = tcp_flags::FIN | tcp_flags::PSH | tcp_flags::URG;
+    feed(&mut t, &ab, meta(0, Some(xmas)));
+    feed(&mut t, &ab.reversed(), meta(0, Some(tcp_flags::RST | ACK)));
+    assert_eq!(state(&t, &ab), Some(TcpState::New));
+    let f = t.drain().pop().unwrap();
+    assert_eq!((f.pkts_toserver, f.pkts_toclient), (1, 1));
+    assert_eq!((f.tcp_flags_toserver, f.tcp_flags_toclient), (0, 0));
+}
+
 #[test]
 fn tcp_timeouts_by_state() {
     let mut t: FlowTable = FlowTable::new(FlowConfig::default());
@@ -167,7 +184,7 @@ fn tcp_timeouts_by_state() {
     let (_, est, id) = feed(&mut t, &ab, meta(600, Some(ACK)));
     assert!(est);
     assert_eq!(id, second);
-    let (_, est, id) = feed(&mut t, &ab, meta(1201, Some(ACK)));
+    let (_, est, id) = feed(&mut t, &ab, meta(1201, Some(SYN)));
     assert!(!est);
     assert_ne!(id, second);
     // Closed by RST: 10 s.
