@@ -65,8 +65,9 @@ pub struct TcpRecord<'a> {
     pub flags_ts: u8,
     /// Flags seen from the server, OR-ed.
     pub flags_tc: u8,
-    /// Suricata's TCP state name (`established`, `closed`, …).
-    pub state: &'a str,
+    /// Suricata's TCP state name (`established`, `closed`, …); `None`
+    /// for a flow that never had a TCP session (no SYN, no mid-stream).
+    pub state: Option<&'a str>,
     /// Most stream regions per direction (to server, to client), for
     /// flows that were reassembled.
     pub max_regions: Option<(u32, u32)>,
@@ -94,7 +95,9 @@ fn write_tcp(j: &mut JsonBuf<'_>, t: &TcpRecord<'_>) {
             j.bool(name, true);
         }
     }
-    j.str("state", t.state);
+    if let Some(state) = t.state {
+        j.str("state", state);
+    }
     if let Some((ts, tc)) = t.max_regions {
         j.u64("ts_max_regions", ts.into());
         j.u64("tc_max_regions", tc.into());
@@ -225,7 +228,7 @@ mod tests {
             tcp: Some(TcpRecord {
                 flags_ts: 0x1e,
                 flags_tc: 0x1a,
-                state: "closed",
+                state: Some("closed"),
                 max_regions: Some((1, 2)),
             }),
             traffic: None,
@@ -249,6 +252,26 @@ mod tests {
         assert!(v["tcp"].get("fin").is_none());
         assert_eq!(v["tcp"]["state"], "closed");
         assert!(v.get("response_icmp_type").is_none());
+
+        // A flow that never had a TCP session: flags only, no state.
+        let sessionless = FlowRecord {
+            tcp: Some(TcpRecord {
+                flags_ts: 0,
+                flags_tc: 0,
+                state: None,
+                max_regions: None,
+            }),
+            traffic: None,
+            metadata: None,
+            ..r
+        };
+        out.clear();
+        encode_flow(&mut out, &sessionless).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v["tcp"],
+            serde_json::json!({"tcp_flags": "00", "tcp_flags_ts": "00", "tcp_flags_tc": "00"})
+        );
 
         // An ICMPv6 echo that was answered, between IPv6 hosts.
         let icmp = FlowRecord {

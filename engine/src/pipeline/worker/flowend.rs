@@ -248,11 +248,16 @@ impl Worker {
                     .as_deref()
                     .and_then(|r| traffic_of(r, &f.data.vars)),
                 metadata: metadata_of(&f.data.vars),
-                tcp: tcp_state.map(|s| TcpRecord {
-                    flags_ts: f.tcp_flags_toserver,
-                    flags_tc: f.tcp_flags_toclient,
-                    state: s,
-                    max_regions: f.data.stream_regions,
+                tcp: tcp_state.map(|s| {
+                    // Without a session (no SYN, no mid-stream pick-up)
+                    // Suricata logs the flags alone.
+                    let session = f.tcp_state != Some(TcpState::New);
+                    TcpRecord {
+                        flags_ts: f.tcp_flags_toserver,
+                        flags_tc: f.tcp_flags_toclient,
+                        state: session.then_some(s),
+                        max_regions: f.data.stream_regions.filter(|_| session),
+                    }
                 }),
             };
             if encode_flow(&mut self.buf, &rec).is_ok() {
