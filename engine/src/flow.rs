@@ -135,6 +135,12 @@ fn quoted_v6(b: &[u8]) -> Option<(IpAddr, IpAddr, u16, u16, u8)> {
     Some((addr(8)?, addr(24)?, port(40)?, port(42)?, proto))
 }
 
+/// A SYN that can start a TCP session: without ACK, FIN or RST (Suricata
+/// gives a SYN+FIN scan probe no session).
+fn opens_session(flags: u8) -> bool {
+    flags & (tcp_flags::SYN | tcp_flags::ACK | tcp_flags::FIN | tcp_flags::RST) == tcp_flags::SYN
+}
+
 /// ICMPv4 messages that quote the packet they are about: destination
 /// unreachable, source quench, redirect, time exceeded, parameter problem.
 fn is_icmpv4_error(itype: u8) -> bool {
@@ -451,9 +457,8 @@ impl<T> Flow<T> {
         // mid-stream pick-up is off (Suricata's default): its packets are
         // counted, but neither their flags nor a RST or FIN change its
         // state, as on the corpus' FIN/Xmas/NULL scans.
-        let no_session = self.tcp_state == Some(TcpState::New)
-            && !midstream
-            && flags & (tcp_flags::SYN | tcp_flags::ACK) != tcp_flags::SYN;
+        let no_session =
+            self.tcp_state == Some(TcpState::New) && !midstream && !opens_session(flags);
         if no_session {
             flags = 0;
         }
@@ -772,7 +777,7 @@ fn new_flow<T: Default>(
     // A SYN-ACK seen first answers a SYN we missed: its receiver is the client.
     let sender_is_server = tcp && syn && ack;
     let tcp_state = tcp.then_some(match (syn, ack) {
-        (true, false) => TcpState::SynSent,
+        (true, false) if opens_session(flags) => TcpState::SynSent,
         (true, true) => TcpState::SynRecv,
         _ => TcpState::New,
     });

@@ -166,6 +166,11 @@ fn a_flow_without_a_syn_has_no_session() {
     let f = t.drain().pop().unwrap();
     assert_eq!((f.pkts_toserver, f.pkts_toclient), (1, 1));
     assert_eq!((f.tcp_flags_toserver, f.tcp_flags_toclient), (0, 0));
+    // Nor does a SYN that also carries FIN.
+    let cd = key(A, 3, B, 4, ipproto::TCP);
+    feed(&mut t, &cd, meta(0, Some(SYN | tcp_flags::FIN)));
+    feed(&mut t, &cd.reversed(), meta(0, Some(tcp_flags::RST | ACK)));
+    assert_eq!(state(&t, &cd), Some(TcpState::New));
 }
 
 #[test]
