@@ -592,26 +592,8 @@ impl Worker {
         }
         // Transactions: each rule alerts at most once per transaction.
         // Finished ones waiting for a packet travelling this way come first.
-        let mut stop = stop;
-        if !stop && !flow.data.flags.passed {
-            let FlowState {
-                app, vars, flags, ..
-            } = &mut flow.data;
-            let mut detect = TxDetect {
-                rules,
-                scratch,
-                vars,
-                flags,
-                hits: &mut self.hits,
-                sink: &mut sink,
-            };
-            let at = TxPacket {
-                view: &view,
-                ctx: &ctx,
-                ts: raw.ts,
-            };
-            stop = inspect_transactions(app, &mut detect, at);
-        }
+        // One set of borrows serves the inspection and the last look:
+        // `fmeta` reads the flow's counters and key, never `flow.data`.
         let fmeta = flow_meta_of(flow, dir);
         let FlowState {
             app,
@@ -621,19 +603,25 @@ impl Worker {
             tags,
             ..
         } = &mut flow.data;
-        let metadata = metadata_of(vars);
-        let look = (!stop && !flags.passed).then_some(LastLook {
-            detect: TxDetect {
-                rules,
-                scratch,
-                vars,
-                flags,
-                hits: &mut self.hits,
-                sink: &mut sink,
-            },
-            view,
-            ctx,
-        });
+        let mut detect = TxDetect {
+            rules,
+            scratch,
+            vars,
+            flags,
+            hits: &mut self.hits,
+            sink: &mut sink,
+        };
+        let mut stop = stop;
+        if !stop && !detect.flags.passed {
+            let at = TxPacket {
+                view: &view,
+                ctx: &ctx,
+                ts: raw.ts,
+            };
+            stop = inspect_transactions(app, &mut detect, at);
+        }
+        let metadata = metadata_of(detect.vars);
+        let look = (!stop && !detect.flags.passed).then_some(LastLook { detect, view, ctx });
         let at = TxLogAt {
             flow_end: false,
             ts: raw.ts,
